@@ -1,0 +1,47 @@
+# The commands the README and .ci/run use. Everything is set up on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+GRAPHIQL_ASSETS = var/graphiql/.complete
+
+.PHONY: serve test lint typecheck schema install assets clean territories
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/activate
+	$(BIN)/pip install -q -c requirements.lock -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# GraphiQL, React and ReactDOM from npm (pinned) into an ignored folder, so GraphiQL works
+# where no CDN is reachable. A failure here is not fatal: the page then falls back to the CDN.
+$(GRAPHIQL_ASSETS): scripts/fetch_graphiql.sh
+	sh scripts/fetch_graphiql.sh var/graphiql || echo "warning: GraphiQL assets not fetched; GraphiQL will use the public CDN"
+
+assets: $(GRAPHIQL_ASSETS)
+
+# Fresh clone -> virtualenv, install, migrate, load territories, serve on 127.0.0.1:8000.
+serve: install assets
+	$(BIN)/gateway db upgrade
+	$(BIN)/gateway serve --host 127.0.0.1 --port 8000
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+schema: install
+	$(BIN)/gateway export-schema > schema.graphql
+
+# Rebuild data/territories.json.gz from its npm and PyPI origins (needs npm).
+territories: install
+	$(BIN)/python scripts/build_territories.py --out data/territories.json.gz
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

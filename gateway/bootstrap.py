@@ -1,0 +1,55 @@
+"""Getting a store ready: reachable, migrated, territories loaded."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from store import migrate, territory_file
+from store import territories as territory_store
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseUnreachable(RuntimeError):
+    """The database named by DATABASE_URL cannot be reached; the message says why."""
+
+
+async def check_reachable(engine: AsyncEngine) -> None:
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except (OperationalError, DBAPIError, OSError, TimeoutError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DatabaseUnreachable(f"DATABASE_URL: cannot reach the database at {where} ({reason})") from exc
+
+
+async def load_territories(engine: AsyncEngine, path: Path) -> dict[str, int]:
+    """Check the file first, then replace the territory rows in one transaction."""
+    data = territory_file.read(path)
+    counts = await territory_store.load(engine, data)
+    log.info("territories loaded from %s: %s", path, counts)
+    return counts
+
+
+async def prepare(engine: AsyncEngine, territories_path: Path) -> list[str]:
+    """Migrate to head and load the territories when the store has none (or an older file).
+
+    Returns what was done, for the command line to print.
+    """
+    await check_reachable(engine)
+    done: list[str] = []
+    before = await migrate.current_revision(engine)
+    if before != migrate.head_revision():
+        await migrate.upgrade(engine)
+        done.append(f"migrated {before or 'empty store'} -> {migrate.head_revision()}")
+    data = territory_file.read(territories_path)
+    if await territory_store.loaded_sha256(engine) != data.sha256:
+        counts = await territory_store.load(engine, data)
+        done.append("territories loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return done

@@ -1,0 +1,140 @@
+"""The `gateway` command line: serve, db upgrade, territories load, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from gateway.bootstrap import DatabaseUnreachable, load_territories, prepare
+from gateway.settings import Settings, SettingsError
+from store.engine import create_engine
+from store.territory_file import TerritoryFileError
+
+T = TypeVar("T")
+
+
+class CommandError(Exception):
+    """A failure to report as one line, without a traceback."""
+
+
+def _with_engine(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = create_engine(settings.database(), statement_timeout_ms=None, pool_size=2)
+        try:
+            return await work(engine)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> None:
+    done = _with_engine(settings, lambda engine: prepare(engine, settings.territories_file))
+    for line in done or ["store already up to date"]:
+        print(line)
+
+
+def cmd_territories_load(settings: Settings, args: argparse.Namespace) -> None:
+    path = Path(args.file) if args.file else settings.territories_file
+
+    async def work(engine: Any) -> dict[str, int]:
+        from gateway.bootstrap import check_reachable
+        from store import migrate
+
+        await check_reachable(engine)
+        if not await migrate.is_current(engine):
+            await migrate.upgrade(engine)
+        return await load_territories(engine, path)
+
+    counts = _with_engine(settings, work)
+    print("territories loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+def cmd_export_schema(_settings: Settings | None, _args: argparse.Namespace) -> None:
+    from gateway.schema import sdl
+
+    sys.stdout.write(sdl())
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
+    for line in _with_engine(settings, lambda engine: prepare(engine, settings.territories_file)):
+        print(line, file=sys.stderr)
+    # workers rebuild their settings from the environment: hand the overrides down that way
+    os.environ.update(
+        GATEWAY_HOST=settings.host,
+        GATEWAY_PORT=str(settings.port),
+        GATEWAY_WORKERS=str(settings.workers),
+    )
+    print(
+        f"serving GraphQL on http://{settings.host}:{settings.port}/graphql "
+        f"(GraphiQL in a browser), {settings.workers} worker(s)",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        "gateway.app:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        loop="uvloop",
+        http="httptools",
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="gateway",
+        description="GraphQL gateway over the data·inclusion referential.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="migrate and load if needed, then serve /graphql")
+    serve.add_argument("--host", help="interface to listen on (GATEWAY_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (GATEWAY_PORT)")
+    serve.add_argument("--workers", type=int, help="worker processes (GATEWAY_WORKERS)")
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    upgrade = db_sub.add_parser(
+        "upgrade", help="apply migrations; load the territories if the store has none"
+    )
+    upgrade.set_defaults(func=cmd_db_upgrade)
+
+    terr = sub.add_parser("territories", help="territory data")
+    terr_sub = terr.add_subparsers(dest="territories_command", required=True, metavar="ACTION")
+    load = terr_sub.add_parser("load", help="(re)load the territory file into the store")
+    load.add_argument("--file", help="territory file (default: the bundled data file)")
+    load.set_defaults(func=cmd_territories_load)
+
+    export = sub.add_parser("export-schema", help="print the GraphQL SDL on stdout")
+    export.set_defaults(func=cmd_export_schema, needs_settings=False)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env() if getattr(args, "needs_settings", True) else None
+        args.func(settings, args)
+    except (SettingsError, DatabaseUnreachable, TerritoryFileError, CommandError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":
+    main()

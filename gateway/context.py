@@ -1,0 +1,40 @@
+"""The strawberry view that builds a fresh `Context` (with fresh loaders) for every request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from resolvers.context import Context
+from store.cache import Cache
+
+
+class GatewayGraphQL(GraphQL[Context, None]):
+    def __init__(
+        self,
+        schema: Any,
+        *,
+        db: Callable[[], AsyncSession],
+        cache: Cache,
+        ide_html: str,
+    ) -> None:
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        self._db = db
+        self._cache = cache
+        self._ide_html = ide_html
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        return Context.build(self._db, self._cache, request=request, response=response)
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return HTMLResponse(self._ide_html)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)

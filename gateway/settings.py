@@ -1,0 +1,76 @@
+"""Settings, read once from the environment and passed down; nothing else reads it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sqlalchemy.engine import URL
+
+from store.engine import DatabaseURLError, normalize_url
+from store.territory_file import DEFAULT_PATH as DEFAULT_TERRITORIES
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/gateway.db"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the gateway cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the gateway, with its environment variable in the comment."""
+
+    database_url: str = DEFAULT_DATABASE_URL  # DATABASE_URL
+    redis_url: str | None = None  # REDIS_URL (unset: an in-process cache)
+    host: str = "127.0.0.1"  # GATEWAY_HOST
+    port: int = 8000  # GATEWAY_PORT
+    workers: int = 1  # GATEWAY_WORKERS
+    statement_timeout_ms: int = 5000  # GATEWAY_STATEMENT_TIMEOUT_MS (PostgreSQL only)
+    db_pool_size: int = 10  # GATEWAY_DB_POOL_SIZE
+    graphiql_assets: Path = Path("var/graphiql")  # GATEWAY_GRAPHIQL_ASSETS
+    territories_file: Path = DEFAULT_TERRITORIES  # GATEWAY_TERRITORIES_FILE
+    log_level: str = "info"  # GATEWAY_LOG_LEVEL
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        settings = cls(
+            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            redis_url=env.get("REDIS_URL") or None,
+            host=env.get("GATEWAY_HOST") or "127.0.0.1",
+            port=_int(env, "GATEWAY_PORT", 8000, low=1, high=65535),
+            workers=_int(env, "GATEWAY_WORKERS", 1, low=1, high=64),
+            statement_timeout_ms=_int(env, "GATEWAY_STATEMENT_TIMEOUT_MS", 5000, low=0),
+            db_pool_size=_int(env, "GATEWAY_DB_POOL_SIZE", 10, low=1, high=500),
+            graphiql_assets=Path(env.get("GATEWAY_GRAPHIQL_ASSETS") or "var/graphiql"),
+            territories_file=Path(env.get("GATEWAY_TERRITORIES_FILE") or DEFAULT_TERRITORIES),
+            log_level=(env.get("GATEWAY_LOG_LEVEL") or "info").lower(),
+        )
+        settings.database()  # fail now, naming the setting, rather than at the first request
+        return settings
+
+    def database(self) -> URL:
+        try:
+            return normalize_url(self.database_url)
+        except DatabaseURLError as exc:
+            raise SettingsError(str(exc)) from exc
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int | None = None) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if value < low or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise SettingsError(f"{name} must be {bounds}, got {value}")
+    return value

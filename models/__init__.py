@@ -1,0 +1,25 @@
+"""SQLModel tables of the gateway's store: declarations only, no I/O."""
+
+from models.meta import Meta
+from models.records import IngestRun, ProducerRecord, ProducerRecordVersion, QuarantinedRow
+from models.merge import FieldProvenance, GoldenMember, GoldenRecord, RecordLink
+from models.sources import Source
+from models.territories import Commune, CommuneAlias, Departement, Epci, Region
+
+__all__ = [
+    "Commune",
+    "CommuneAlias",
+    "Departement",
+    "Epci",
+    "FieldProvenance",
+    "GoldenMember",
+    "GoldenRecord",
+    "IngestRun",
+    "Meta",
+    "ProducerRecord",
+    "ProducerRecordVersion",
+    "QuarantinedRow",
+    "RecordLink",
+    "Region",
+    "Source",
+]

@@ -1,0 +1,80 @@
+"""Layers 2 and 3 of the store: links between producer records, golden records, provenance."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.columns import json_field, timestamp
+
+
+class RecordLink(SQLModel, table=True):
+    """Two producer records said to describe the same real-world entity (or, for a split, not)."""
+
+    __tablename__ = "record_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # structure | service
+    record_a_id: int = Field(foreign_key="producer_record.id", index=True)
+    record_b_id: int = Field(foreign_key="producer_record.id", index=True)
+    decision: str = Field(default="same", max_length=16)  # same | different (manual split)
+    method: str = Field(max_length=16)  # siret | score | manual
+    score: float | None = None
+    rule_version: str | None = Field(default=None, max_length=32)
+    decided_by: str | None = None
+    reason: str | None = None
+    created_at: datetime | None = timestamp(nullable=True)
+    revoked_at: datetime | None = timestamp(nullable=True)
+    revoked_by: str | None = None
+
+
+class GoldenRecord(SQLModel, table=True):
+    """The merged record served by default, computed per visibility class."""
+
+    __tablename__ = "golden_record"
+    __table_args__ = (UniqueConstraint("kind", "visibility", "public_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # structure | service
+    visibility: str = Field(max_length=32, index=True)  # public | restricted
+    public_id: str = Field(index=True, max_length=320)
+    structure_public_id: str | None = Field(default=None, index=True, max_length=320)
+    data: dict[str, Any] = json_field(default={})
+    score_qualite: float | None = None
+    date_maj: date | None = None
+    rule_set_version: str | None = Field(default=None, max_length=32)
+    created_at: datetime | None = timestamp(nullable=True)
+    updated_at: datetime | None = timestamp(nullable=True, index=True)
+    deleted_at: datetime | None = timestamp(nullable=True)
+
+
+class GoldenMember(SQLModel, table=True):
+    """A producer record that is part of a golden record."""
+
+    __tablename__ = "golden_member"
+
+    golden_id: int = Field(foreign_key="golden_record.id", primary_key=True)
+    record_id: int = Field(foreign_key="producer_record.id", primary_key=True, index=True)
+
+
+class FieldProvenance(SQLModel, table=True):
+    """Which producer record version supplied one field of a golden record, and why it won."""
+
+    __tablename__ = "field_provenance"
+    __table_args__ = (UniqueConstraint("golden_id", "field"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    golden_id: int = Field(foreign_key="golden_record.id", index=True)
+    field: str = Field(max_length=64)
+    record_version_id: int | None = Field(default=None, foreign_key="producer_record_version.id")
+    source_slug: str | None = Field(default=None, max_length=64)
+    strategy: str = Field(max_length=32)
+    rule_set_version: str = Field(max_length=32)
+    source_date_maj: date | None = None
+    date_maj_fiable: bool = True
+    value_since: datetime | None = timestamp(nullable=True)
+    last_confirmed_at: datetime | None = timestamp(nullable=True)
+    agreeing_sources: list[Any] = json_field(default=[])
+    conflicting_sources: list[Any] = json_field(default=[])
+    elements: list[Any] | None = json_field(nullable=True)  # list fields: per-element sources

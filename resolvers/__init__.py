@@ -1,0 +1,1 @@
+"""The GraphQL surface: types, root fields and per-request loaders, one package per domain."""

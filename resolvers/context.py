@@ -1,0 +1,28 @@
+"""What every resolver receives as `info.context`, built fresh for each request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from resolvers.loaders import Loaders
+from store.cache import Cache
+
+
+@dataclass
+class Context:
+    """Per-request state: the loaders (their caches die with the request) and shared handles."""
+
+    db: Callable[[], AsyncSession]
+    cache: Cache
+    loaders: Loaders
+    request: Any = None
+    response: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, db: Callable[[], AsyncSession], cache: Cache, **kwargs: Any) -> Context:
+        return cls(db=db, cache=cache, loaders=Loaders.build(db), **kwargs)

@@ -1,0 +1,13 @@
+"""Errors a client caused, with a stable code in `extensions`."""
+
+from graphql import GraphQLError
+
+
+class BadUserInput(GraphQLError):
+    """An argument the client can fix: the message says which and why."""
+
+    def __init__(self, message: str, *, argument: str | None = None) -> None:
+        extensions = {"code": "BAD_USER_INPUT"}
+        if argument:
+            extensions["argument"] = argument
+        super().__init__(message, extensions=extensions)

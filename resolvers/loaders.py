@@ -1,0 +1,37 @@
+"""The per-request `Loaders` dataclass: every batched lookup a resolver may need."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from resolvers.territories import loaders as territory
+
+
+@dataclass
+class Loaders:
+    region_by_code: territory.RegionByCodeLoader
+    departement_by_code: territory.DepartementByCodeLoader
+    epci_by_code: territory.EpciByCodeLoader
+    commune_by_code: territory.CommuneByCodeLoader
+    current_commune_code_by_code: territory.CurrentCommuneCodeByCodeLoader
+    departements_by_region_code: territory.DepartementsByRegionCodeLoader
+    communes_by_departement_code: territory.CommunesByDepartementCodeLoader
+    communes_by_epci_code: territory.CommunesByEpciCodeLoader
+    arrondissements_by_commune_code: territory.ArrondissementsByCommuneCodeLoader
+
+    @classmethod
+    def build(cls, db: Callable[[], AsyncSession]) -> Loaders:
+        return cls(
+            region_by_code=territory.RegionByCodeLoader(db),
+            departement_by_code=territory.DepartementByCodeLoader(db),
+            epci_by_code=territory.EpciByCodeLoader(db),
+            commune_by_code=territory.CommuneByCodeLoader(db),
+            current_commune_code_by_code=territory.CurrentCommuneCodeByCodeLoader(db),
+            departements_by_region_code=territory.DepartementsByRegionCodeLoader(db),
+            communes_by_departement_code=territory.CommunesByDepartementCodeLoader(db),
+            communes_by_epci_code=territory.CommunesByEpciCodeLoader(db),
+            arrondissements_by_commune_code=territory.ArrondissementsByCommuneCodeLoader(db),
+        )

@@ -1,0 +1,1 @@
+"""The referential's enumerations (thematiques, publics, frais…)."""

@@ -1,0 +1,1 @@
+"""Régions, départements, EPCI and communes."""

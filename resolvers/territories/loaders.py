@@ -1,0 +1,76 @@
+"""Territory loaders: one store call per batch, results aligned with the keys."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from aiodataloader import DataLoader
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Commune, Departement, Epci, Region
+from store import territories as store
+
+V = TypeVar("V")
+Fetch = Callable[[AsyncSession, Sequence[str]], Awaitable[dict[str, Any]]]
+
+
+class _ByKeyLoader(DataLoader[str, V], Generic[V]):
+    """Loads values by string key through one `store` function; missing keys get `default`."""
+
+    fetch: Fetch
+    many = False
+
+    def __init__(self, db: Callable[[], AsyncSession]) -> None:
+        super().__init__()
+        self._db = db
+
+    async def batch_load_fn(self, keys: list[str]) -> list[V]:  # type: ignore[override]
+        async with self._db() as session:
+            found = await type(self).fetch(session, keys)
+        return [found.get(key, [] if self.many else None) for key in keys]
+
+
+class RegionByCodeLoader(_ByKeyLoader[Region | None]):
+    fetch = staticmethod(store.regions_by_codes)
+
+
+class DepartementByCodeLoader(_ByKeyLoader[Departement | None]):
+    fetch = staticmethod(store.departements_by_codes)
+
+
+class EpciByCodeLoader(_ByKeyLoader[Epci | None]):
+    fetch = staticmethod(store.epcis_by_codes)
+
+
+class CommuneByCodeLoader(_ByKeyLoader[Commune | None]):
+    """A commune or arrondissement by its own code."""
+
+    fetch = staticmethod(store.communes_by_codes)
+
+
+class CurrentCommuneCodeByCodeLoader(_ByKeyLoader[str | None]):
+    """Any commune-like code (current, former, delegated, associated, arrondissement) to the
+    code of the current commune it designates."""
+
+    fetch = staticmethod(store.resolve_commune_codes)
+
+
+class DepartementsByRegionCodeLoader(_ByKeyLoader[list[Departement]]):
+    fetch = staticmethod(store.departements_by_region_codes)
+    many = True
+
+
+class CommunesByDepartementCodeLoader(_ByKeyLoader[list[Commune]]):
+    fetch = staticmethod(store.communes_by_departement_codes)
+    many = True
+
+
+class CommunesByEpciCodeLoader(_ByKeyLoader[list[Commune]]):
+    fetch = staticmethod(store.communes_by_epci_codes)
+    many = True
+
+
+class ArrondissementsByCommuneCodeLoader(_ByKeyLoader[list[Commune]]):
+    fetch = staticmethod(store.arrondissements_by_commune_codes)
+    many = True

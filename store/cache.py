@@ -1,0 +1,133 @@
+"""The shared cache: Redis when REDIS_URL is set, an in-process LRU otherwise.
+
+Redis is an accelerator, never a dependency: zero retries, short timeouts, and a circuit
+breaker that skips Redis for a while after a failure. Every method degrades to "miss" / no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from typing import Protocol
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+
+class Cache(Protocol):
+    name: str
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
+
+    async def delete(self, key: str) -> None: ...
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+class InProcessCache:
+    """A bounded LRU with per-entry expiry; one per process."""
+
+    name = "in-process"
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._max = max_entries
+
+    async def get(self, key: str) -> bytes | None:
+        item = self._entries.get(key)
+        if item is None:
+            return None
+        expires, value = item
+        if expires < time.monotonic():
+            self._entries.pop(key, None)
+            return None
+        self._entries.move_to_end(key)
+        return value
+
+    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        self._entries[key] = (time.monotonic() + ttl_seconds, value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+
+    async def delete(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        self._entries.clear()
+
+
+class RedisCache:
+    """Redis with a circuit breaker: after a failure, Redis is skipped for `cooldown` seconds."""
+
+    name = "redis"
+
+    def __init__(self, url: str, *, timeout: float = 0.25, cooldown: float = 5.0) -> None:
+        self._client = aioredis.Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry_on_timeout=False,
+            retry=None,
+        )
+        self._cooldown = cooldown
+        self._open_until = 0.0
+
+    @property
+    def available(self) -> bool:
+        return time.monotonic() >= self._open_until
+
+    def _trip(self, exc: Exception) -> None:
+        if self.available:
+            log.warning("redis unavailable, skipping it for %.0fs: %s", self._cooldown, exc)
+        self._open_until = time.monotonic() + self._cooldown
+
+    async def get(self, key: str) -> bytes | None:
+        if not self.available:
+            return None
+        try:
+            value = await self._client.get(key)
+        except (RedisError, OSError) as exc:
+            self._trip(exc)
+            return None
+        return value if isinstance(value, bytes) else None
+
+    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        if not self.available:
+            return
+        try:
+            await self._client.set(key, value, ex=ttl_seconds)
+        except (RedisError, OSError) as exc:
+            self._trip(exc)
+
+    async def delete(self, key: str) -> None:
+        if not self.available:
+            return
+        try:
+            await self._client.delete(key)
+        except (RedisError, OSError) as exc:
+            self._trip(exc)
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._client.ping())
+        except (RedisError, OSError) as exc:
+            self._trip(exc)
+            return False
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+def make_cache(redis_url: str | None) -> Cache:
+    return RedisCache(redis_url) if redis_url else InProcessCache()

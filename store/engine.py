@@ -1,0 +1,83 @@
+"""Database URLs and async engines for PostgreSQL (asyncpg) and SQLite (aiosqlite)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+class DatabaseURLError(ValueError):
+    """DATABASE_URL cannot be used; the message names what is wrong."""
+
+
+def normalize_url(raw: str) -> URL:
+    """Accept sqlite://, sqlite+aiosqlite://, postgresql://, postgresql+asyncpg:// URLs."""
+    try:
+        url = make_url(raw.strip())
+    except ArgumentError as exc:
+        raise DatabaseURLError(f"DATABASE_URL is not a database URL: {raw!r}") from exc
+    driver = DRIVERS.get(url.drivername)
+    if driver is None:
+        accepted = ", ".join(f"{d}://" for d in DRIVERS)
+        raise DatabaseURLError(
+            f"DATABASE_URL scheme {url.drivername!r} is not supported (accepted: {accepted})"
+        )
+    url = url.set(drivername=driver)
+    if driver.startswith("sqlite"):
+        if not url.database or url.database == ":memory:":
+            raise DatabaseURLError(
+                "DATABASE_URL must name a SQLite file (sqlite:///path/to/file.db); "
+                "an in-memory database would vanish between connections"
+            )
+    elif not url.database:
+        raise DatabaseURLError(f"DATABASE_URL names no database: {raw!r}")
+    return url
+
+
+def is_sqlite(url: URL | AsyncEngine) -> bool:
+    name = url.url.drivername if isinstance(url, AsyncEngine) else url.drivername
+    return name.startswith("sqlite")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the one writer
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine(
+    url: URL, *, statement_timeout_ms: int | None = None, pool_size: int = 10
+) -> AsyncEngine:
+    """An async engine; SQLite gets WAL and foreign keys, PostgreSQL a statement timeout."""
+    if is_sqlite(url):
+        assert url.database is not None
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    server_settings = {"application_name": "inclusion-gateway"}
+    if statement_timeout_ms:
+        server_settings["statement_timeout"] = str(statement_timeout_ms)
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"server_settings": server_settings, "timeout": 5},
+    )

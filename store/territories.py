@@ -1,0 +1,286 @@
+"""Territory I/O: loading the territory file, batched lookups and the commune search."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, delete, func, insert, literal, tuple_
+from sqlalchemy import select as core_select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Commune, CommuneAlias, Departement, Epci, Meta, Region
+from store.territory_file import TerritoryData
+from store.text import fold
+
+CURRENT = "commune-actuelle"
+ARRONDISSEMENT = "arrondissement-municipal"
+ZONE_COM = "com"
+# when a code is an alias of several kinds, prefer the most specific one
+_ALIAS_PRIORITY = {ARRONDISSEMENT: 0, "commune-deleguee": 1, "commune-associee": 2, "ancien-code": 3}
+
+TERRITORIES_META_KEY = "territories_sha256"
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+async def loaded_sha256(engine: AsyncEngine) -> str | None:
+    async with engine.connect() as conn:
+        return await _meta(conn, TERRITORIES_META_KEY)
+
+
+async def _meta(conn: AsyncConnection, key: str) -> str | None:
+    result = await conn.execute(core_select(Meta.__table__.c.value).where(Meta.__table__.c.key == key))
+    return result.scalar_one_or_none()
+
+
+async def load(engine: AsyncEngine, data: TerritoryData) -> dict[str, int]:
+    """Replace every territory row by the file's, in one transaction (all or nothing)."""
+    regions = [
+        {"code": r["code"], "nom": r["nom"], "chef_lieu": r.get("chefLieu"), "zone": r["zone"]}
+        for r in data.regions
+    ]
+    departements = [
+        {
+            "code": d["code"],
+            "nom": d["nom"],
+            "region_code": d["region"],
+            "chef_lieu": d.get("chefLieu"),
+            "zone": d["zone"],
+        }
+        for d in data.departements
+    ]
+    epcis = [
+        {"code": e["code"], "nom": e["nom"], "type": e["type"], "population": e.get("population")}
+        for e in data.epcis
+    ]
+    communes = [
+        {
+            "code": c["code"],
+            "nom": c["nom"],
+            "nom_recherche": fold(c["nom"]),
+            "type": c["type"],
+            "departement_code": c["departement"],
+            "region_code": c["region"],
+            "epci_code": c.get("epci"),
+            "parent_code": c.get("parent"),
+            "zone": c["zone"],
+            "codes_postaux": c["codesPostaux"],
+            "codes_postaux_texte": " ".join(c["codesPostaux"]),
+            "population": c.get("population"),
+            "latitude": c["lat"],
+            "longitude": c["lon"],
+            "centroide_origine": c.get("centroidOrigine"),
+        }
+        for c in data.communes
+    ]
+    aliases = [
+        {"code": code, "kind": kind, "nom": nom, "commune_code": target}
+        for code, kind, nom, target in data.aliases
+    ]
+    tables = [Region, Departement, Epci, Commune, CommuneAlias]
+    async with engine.begin() as conn:
+        for model in reversed(tables):
+            await conn.execute(delete(model.__table__))
+        for model, rows in zip(tables, [regions, departements, epcis, communes, aliases], strict=True):
+            for start in range(0, len(rows), 5000):
+                await conn.execute(insert(model.__table__), rows[start : start + 5000])
+        meta = Meta.__table__
+        await conn.execute(delete(meta).where(meta.c.key == TERRITORIES_META_KEY))
+        await conn.execute(insert(meta).values(key=TERRITORIES_META_KEY, value=data.sha256))
+    return {
+        "regions": len(regions),
+        "departements": len(departements),
+        "epcis": len(epcis),
+        "communes": sum(1 for c in communes if c["type"] == CURRENT),
+        "arrondissements": sum(1 for c in communes if c["type"] == ARRONDISSEMENT),
+        "aliases": len(aliases),
+    }
+
+
+# --- batched lookups (one statement per call, results keyed for the loaders) -------------
+
+
+async def regions(session: AsyncSession, *, include_com: bool) -> list[Region]:
+    stmt = select(Region).order_by(Region.code)  # type: ignore[arg-type]
+    if not include_com:
+        stmt = stmt.where(Region.zone != ZONE_COM)
+    return list((await session.exec(stmt)).all())
+
+
+async def departements(
+    session: AsyncSession, *, include_com: bool, region_code: str | None = None
+) -> list[Departement]:
+    stmt = select(Departement).order_by(Departement.code)  # type: ignore[arg-type]
+    if not include_com:
+        stmt = stmt.where(Departement.zone != ZONE_COM)
+    if region_code is not None:
+        stmt = stmt.where(Departement.region_code == region_code)
+    return list((await session.exec(stmt)).all())
+
+
+async def regions_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Region]:
+    stmt = select(Region).where(Region.code.in_(set(codes)))  # type: ignore[attr-defined]
+    return {r.code: r for r in (await session.exec(stmt)).all()}
+
+
+async def departements_by_codes(
+    session: AsyncSession, codes: Sequence[str]
+) -> dict[str, Departement]:
+    stmt = select(Departement).where(Departement.code.in_(set(codes)))  # type: ignore[attr-defined]
+    return {d.code: d for d in (await session.exec(stmt)).all()}
+
+
+async def epcis_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Epci]:
+    stmt = select(Epci).where(Epci.code.in_(set(codes)))  # type: ignore[attr-defined]
+    return {e.code: e for e in (await session.exec(stmt)).all()}
+
+
+async def communes_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Commune]:
+    """Communes and arrondissements by their own code (no alias resolution)."""
+    stmt = select(Commune).where(Commune.code.in_(set(codes)))  # type: ignore[attr-defined]
+    return {c.code: c for c in (await session.exec(stmt)).all()}
+
+
+async def resolve_commune_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, str]:
+    """Map each code to the current commune it designates.
+
+    A current commune's code maps to itself; a former code, a delegated or associated commune
+    or a municipal arrondissement maps to the current commune; unknown codes are absent.
+    """
+    wanted = set(codes)
+    direct = select(Commune.code).where(  # type: ignore[call-overload]
+        Commune.code.in_(wanted),  # type: ignore[attr-defined]
+        Commune.type == CURRENT,
+    )
+    via_alias = select(CommuneAlias.code, CommuneAlias.kind, CommuneAlias.commune_code).where(
+        CommuneAlias.code.in_(wanted)  # type: ignore[attr-defined]
+    )
+    found = {code: code for code in (await session.exec(direct)).all()}
+    best: dict[str, tuple[int, str]] = {}
+    for code, kind, target in (await session.exec(via_alias)).all():
+        if code in found:
+            continue
+        rank = _ALIAS_PRIORITY.get(kind, 9)
+        if code not in best or (rank, target) < best[code]:
+            best[code] = (rank, target)
+    found.update({code: target for code, (_rank, target) in best.items()})
+    return found
+
+
+async def departements_by_region_codes(
+    session: AsyncSession, codes: Sequence[str]
+) -> dict[str, list[Departement]]:
+    stmt = (
+        select(Departement)
+        .where(Departement.region_code.in_(set(codes)))  # type: ignore[attr-defined]
+        .order_by(Departement.code)  # type: ignore[arg-type]
+    )
+    return _group(await session.exec(stmt), "region_code")
+
+
+async def communes_by_departement_codes(
+    session: AsyncSession, codes: Sequence[str]
+) -> dict[str, list[Commune]]:
+    stmt = (
+        select(Commune)
+        .where(Commune.departement_code.in_(set(codes)), Commune.type == CURRENT)  # type: ignore[attr-defined]
+        .order_by(Commune.code)  # type: ignore[arg-type]
+    )
+    return _group(await session.exec(stmt), "departement_code")
+
+
+async def communes_by_epci_codes(
+    session: AsyncSession, codes: Sequence[str]
+) -> dict[str, list[Commune]]:
+    stmt = (
+        select(Commune)
+        .where(Commune.epci_code.in_(set(codes)))  # type: ignore[attr-defined]
+        .order_by(Commune.code)  # type: ignore[arg-type]
+    )
+    return _group(await session.exec(stmt), "epci_code")
+
+
+async def arrondissements_by_commune_codes(
+    session: AsyncSession, codes: Sequence[str]
+) -> dict[str, list[Commune]]:
+    stmt = (
+        select(Commune)
+        .where(Commune.parent_code.in_(set(codes)), Commune.type == ARRONDISSEMENT)  # type: ignore[attr-defined]
+        .order_by(Commune.code)  # type: ignore[arg-type]
+    )
+    return _group(await session.exec(stmt), "parent_code")
+
+
+def _group(rows: Iterable[Any], attr: str) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, attr)].append(row)
+    return grouped
+
+
+# --- commune search (keyset pagination) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommuneSearch:
+    """What `communes(...)` asks for; `search` is compared accent- and case-insensitively."""
+
+    search: str | None = None
+    code_postal: str | None = None
+    code_departement: str | None = None
+
+    @property
+    def folded(self) -> str | None:
+        return fold(self.search) if self.search and fold(self.search) else None
+
+
+def _filters(query: CommuneSearch) -> list[Any]:
+    clauses: list[Any] = [Commune.type == CURRENT]
+    if query.folded:
+        clauses.append(Commune.nom_recherche.like(f"%{query.folded}%"))  # type: ignore[attr-defined]
+    if query.code_postal is not None:
+        postcode = query.code_postal.strip()
+        if not (len(postcode) == 5 and postcode.isalnum()):
+            clauses.append(literal(False))
+        else:
+            clauses.append(Commune.codes_postaux_texte.like(f"%{postcode}%"))  # type: ignore[attr-defined]
+    if query.code_departement is not None:
+        clauses.append(Commune.departement_code == query.code_departement)
+    return clauses
+
+
+def _sort_key(query: CommuneSearch) -> list[Any]:
+    """Search results: exact name, then prefix, then substring; bigger communes first."""
+    if query.folded:
+        rank = case(
+            (Commune.nom_recherche == query.folded, 0),
+            (Commune.nom_recherche.like(f"{query.folded}%"), 1),  # type: ignore[attr-defined]
+            else_=2,
+        )
+        return [rank, -func.coalesce(Commune.population, 0), Commune.code]
+    return [Commune.code]
+
+
+async def search_communes(
+    session: AsyncSession, query: CommuneSearch, *, first: int, after: Sequence[Any] | None
+) -> list[tuple[list[Any], Commune]]:
+    """One page of current communes with each row's sort key; fetch `first + 1` to see more."""
+    keys = _sort_key(query)
+    stmt = select(Commune, *keys).where(*_filters(query)).order_by(*keys).limit(first)
+    if after is not None:
+        if len(after) != len(keys):
+            raise ValueError("cursor does not belong to this search")
+        stmt = stmt.where(tuple_(*keys) > tuple_(*[literal(v) for v in after]))
+    rows = (await session.exec(stmt)).all()
+    return [(list(row[1:]), row[0]) for row in rows]
+
+
+async def count_communes(session: AsyncSession, query: CommuneSearch) -> int:
+    stmt = select(func.count()).select_from(Commune).where(*_filters(query))
+    return int((await session.exec(stmt)).one())
