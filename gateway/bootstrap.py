@@ -26,7 +26,9 @@ async def check_reachable(engine: AsyncEngine) -> None:
             await conn.execute(text("SELECT 1"))
     except (OperationalError, DBAPIError, OSError, TimeoutError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise DatabaseUnreachable(f"DATABASE_URL: cannot reach the database at {where} ({reason})") from exc
+        raise DatabaseUnreachable(
+            f"DATABASE_URL: cannot reach the database at {where} ({reason})"
+        ) from exc
 
 
 async def load_territories(engine: AsyncEngine, path: Path) -> dict[str, int]:

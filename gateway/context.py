@@ -30,7 +30,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self._cache = cache
         self._ide_html = ide_html
 
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
         return Context.build(self._db, self._cache, request=request, response=response)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:

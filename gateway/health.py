@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
@@ -34,7 +35,9 @@ async def readiness(engine: AsyncEngine, cache: Cache) -> tuple[bool, dict[str, 
     return ready, checks
 
 
-def readyz_endpoint(engine: AsyncEngine, cache: Cache):  # type: ignore[no-untyped-def]
+def readyz_endpoint(
+    engine: AsyncEngine, cache: Cache
+) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def readyz(_request: Request) -> JSONResponse:
         ready, checks = await readiness(engine, cache)
         return JSONResponse(

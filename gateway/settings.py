@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import URL
 
@@ -58,11 +59,13 @@ class Settings:
         except DatabaseURLError as exc:
             raise SettingsError(str(exc)) from exc
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int | None = None) -> int:
+def _int(
+    env: Mapping[str, str], name: str, default: int, *, low: int, high: int | None = None
+) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default

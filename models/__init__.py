@@ -1,8 +1,8 @@
 """SQLModel tables of the gateway's store: declarations only, no I/O."""
 
+from models.merge import FieldProvenance, GoldenMember, GoldenRecord, RecordLink
 from models.meta import Meta
 from models.records import IngestRun, ProducerRecord, ProducerRecordVersion, QuarantinedRow
-from models.merge import FieldProvenance, GoldenMember, GoldenRecord, RecordLink
 from models.sources import Source
 from models.territories import Commune, CommuneAlias, Departement, Epci, Region
 

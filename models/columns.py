@@ -23,6 +23,5 @@ def json_field(*, nullable: bool = False, default: Any = None) -> Any:
 def timestamp(*, nullable: bool = False, index: bool = False) -> Any:
     """A timezone-aware timestamp column."""
     return Field(
-        default=None if nullable else None,
         sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index),
     )

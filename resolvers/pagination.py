@@ -28,7 +28,9 @@ def decode_cursor(cursor: str | None) -> list[Any] | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, orjson.JSONDecodeError) as exc:
-        raise BadUserInput(f"`after` is not a cursor of this API: {cursor!r}", argument="after") from exc
+        raise BadUserInput(
+            f"`after` is not a cursor of this API: {cursor!r}", argument="after"
+        ) from exc
     if not isinstance(key, list) or not key:
         raise BadUserInput(f"`after` is not a cursor of this API: {cursor!r}", argument="after")
     return key

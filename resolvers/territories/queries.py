@@ -11,6 +11,12 @@ from resolvers.pagination import Connection, build_connection, decode_cursor, pa
 from resolvers.territories.types import Commune, Departement, Epci, Info, Region
 from store import territories as store
 
+_CODE_INSEE = strawberry.argument(description="INSEE code.")
+_CODE_SIREN = strawberry.argument(description="SIREN of the EPCI (9 digits).")
+_CODE_COMMUNE = strawberry.argument(
+    description="INSEE code of a commune, or a former, delegated, associated or "
+    "arrondissement code."
+)
 _INCLURE_COM = strawberry.argument(
     description="Also list the overseas collectivities (zone `com`), kept at this level."
 )
@@ -27,7 +33,7 @@ class TerritoryQueries:
         return [Region(row=r) for r in rows]
 
     @strawberry.field(description="One région by INSEE code; null when the code is unknown.")
-    async def region(self, info: Info, code: str) -> Region | None:
+    async def region(self, info: Info, code: Annotated[str, _CODE_INSEE]) -> Region | None:
         row = await info.context.loaders.region_by_code.load(code.strip())
         return Region(row=row) if row else None
 
@@ -42,12 +48,14 @@ class TerritoryQueries:
         return [Departement(row=r) for r in rows]
 
     @strawberry.field(description="One département by INSEE code; null when the code is unknown.")
-    async def departement(self, info: Info, code: str) -> Departement | None:
+    async def departement(
+        self, info: Info, code: Annotated[str, _CODE_INSEE]
+    ) -> Departement | None:
         row = await info.context.loaders.departement_by_code.load(code.strip().upper())
         return Departement(row=row) if row else None
 
     @strawberry.field(description="One EPCI by SIREN; null when the code is unknown.")
-    async def epci(self, info: Info, code: str) -> Epci | None:
+    async def epci(self, info: Info, code: Annotated[str, _CODE_SIREN]) -> Epci | None:
         row = await info.context.loaders.epci_by_code.load(code.strip())
         return Epci(row=row) if row else None
 
@@ -56,10 +64,8 @@ class TerritoryQueries:
         "delegated or associated commune, or a municipal arrondissement resolves to the current "
         "commune. Null when the code is unknown."
     )
-    async def commune(self, info: Info, code: str) -> Commune | None:
-        current = await info.context.loaders.current_commune_code_by_code.load(
-            code.strip().upper()
-        )
+    async def commune(self, info: Info, code: Annotated[str, _CODE_COMMUNE]) -> Commune | None:
+        current = await info.context.loaders.current_commune_code_by_code.load(code.strip().upper())
         if current is None:
             return None
         row = await info.context.loaders.commune_by_code.load(current)

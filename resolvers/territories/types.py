@@ -19,12 +19,14 @@ Info = strawberry.Info[Context, None]
 class Zone(Enum):
     METRO = strawberry.enum_value("metro", description="Metropolitan France.")
     DROM = strawberry.enum_value(
-        "drom", description="An overseas département and région (Guadeloupe, Martinique, "
-        "Guyane, La Réunion, Mayotte)."
+        "drom",
+        description="An overseas département and région (Guadeloupe, Martinique, "
+        "Guyane, La Réunion, Mayotte).",
     )
     COM = strawberry.enum_value(
-        "com", description="An overseas collectivity (Saint-Pierre-et-Miquelon, "
-        "Saint-Barthélemy, Saint-Martin, Wallis-et-Futuna, French Polynesia, New Caledonia, TAAF)."
+        "com",
+        description="An overseas collectivity (Saint-Pierre-et-Miquelon, "
+        "Saint-Barthélemy, Saint-Martin, Wallis-et-Futuna, French Polynesia, New Caledonia, TAAF).",
     )
 
 

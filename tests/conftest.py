@@ -1,0 +1,135 @@
+"""Shared fixtures: one migrated, territory-loaded store per backend (SQLite always; PostgreSQL
+and Redis when TEST_DATABASE_URL / TEST_REDIS_URL are set), an app and an HTTP client on it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
+
+import models  # noqa: F401  (registers the tables)
+from gateway.app import create_app
+from gateway.bootstrap import prepare
+from gateway.settings import Settings
+from store.engine import create_engine, is_sqlite, normalize_url
+from store.territory_file import DEFAULT_PATH
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+
+
+@pytest.fixture(scope="session")
+def sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("store") / "gateway.db"
+
+
+def database_url(backend: str, sqlite_path: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{sqlite_path}"
+    assert TEST_DATABASE_URL
+    return TEST_DATABASE_URL
+
+
+async def reset(engine: AsyncEngine) -> None:
+    """Drop every table of ours (and Alembic's), so the suite starts from an empty store."""
+    async with engine.begin() as conn:
+        await conn.run_sync(SQLModel.metadata.drop_all)
+        await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def store_url(request: pytest.FixtureRequest, sqlite_path: Path) -> AsyncIterator[str]:
+    """A database URL whose store is migrated and holds the bundled territories."""
+    url = database_url(request.param, sqlite_path)
+    engine = create_engine(normalize_url(url))
+    if not is_sqlite(engine):
+        await reset(engine)
+    await prepare(engine, DEFAULT_PATH)
+    await engine.dispose()
+    yield url
+
+
+@pytest.fixture(scope="session")
+async def store_engine(store_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(normalize_url(store_url))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(store_url: str) -> Settings:
+    return Settings(database_url=store_url, redis_url=TEST_REDIS_URL)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    application = create_app(settings)
+    yield application
+    await application.state.cache.close()
+    await application.state.engine.dispose()
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
+        yield c
+
+
+@dataclass
+class GraphQLClient:
+    http: httpx.AsyncClient
+
+    async def __call__(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = await self(query, variables)
+        assert "errors" not in body, body["errors"]
+        result: dict[str, Any] = body["data"]
+        return result
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(client)
+
+
+@dataclass
+class StatementCounter:
+    statements: list[str]
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+
+@pytest.fixture
+def sql_statements(app: Any) -> Iterator[StatementCounter]:
+    """Every SQL statement the app's engine runs while the test is active."""
+    counter = StatementCounter([])
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("PRAGMA", "BEGIN", "ROLLBACK", "COMMIT")):
+            counter.statements.append(statement)
+
+    sync_engine = app.state.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", record)
+    yield counter
+    event.remove(sync_engine, "before_cursor_execute", record)

@@ -1,0 +1,58 @@
+"""The cache: in-process always, Redis when TEST_REDIS_URL is set, and Redis down is a miss."""
+
+import asyncio
+import os
+import time
+
+import pytest
+
+from store.cache import Cache, InProcessCache, RedisCache
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+def caches() -> list[str]:
+    return ["in-process"] + (["redis"] if REDIS_URL else [])
+
+
+@pytest.fixture(params=caches())
+async def cache(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    c: Cache = InProcessCache() if request.param == "in-process" else RedisCache(REDIS_URL or "")
+    yield c
+    await c.close()
+
+
+async def test_set_get_delete(cache: Cache) -> None:
+    key = f"test:{time.monotonic_ns()}"
+    assert await cache.get(key) is None
+    await cache.set(key, b"value", ttl_seconds=60)
+    assert await cache.get(key) == b"value"
+    await cache.delete(key)
+    assert await cache.get(key) is None
+    assert await cache.ping()
+
+
+async def test_entries_expire(cache: Cache) -> None:
+    key = f"test:{time.monotonic_ns()}"
+    await cache.set(key, b"v", ttl_seconds=1)
+    await asyncio.sleep(1.2)
+    assert await cache.get(key) is None
+
+
+async def test_in_process_cache_is_bounded() -> None:
+    cache = InProcessCache(max_entries=3)
+    for i in range(5):
+        await cache.set(str(i), b"x", ttl_seconds=60)
+    assert [await cache.get(str(i)) for i in range(5)] == [None, None, b"x", b"x", b"x"]
+
+
+async def test_redis_down_is_a_fast_miss_and_trips_the_breaker() -> None:
+    cache = RedisCache("redis://127.0.0.1:1/0", timeout=0.2, cooldown=30)
+    started = time.monotonic()
+    assert await cache.get("k") is None
+    await cache.set("k", b"v", ttl_seconds=5)
+    assert not cache.available  # breaker open: later calls do not even try
+    assert await cache.get("k") is None
+    assert time.monotonic() - started < 2
+    assert not await cache.ping()
+    await cache.close()
