@@ -1,0 +1,1 @@
+"""Producer files -> referential: read, map, normalise, validate, store; knows nothing of GraphQL."""
