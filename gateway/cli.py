@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from gateway import cli_ingest
 from gateway.bootstrap import DatabaseUnreachable, load_territories, prepare
 from gateway.settings import Settings, SettingsError
 from store.engine import create_engine
@@ -56,7 +57,7 @@ def cmd_territories_load(settings: Settings, args: argparse.Namespace) -> None:
     print("territories loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
-def cmd_export_schema(_settings: Settings | None, _args: argparse.Namespace) -> None:
+def cmd_export_schema(_settings: Settings, _args: argparse.Namespace) -> None:
     from gateway.schema import sdl
 
     sys.stdout.write(sdl())
@@ -120,6 +121,8 @@ def parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export-schema", help="print the GraphQL SDL on stdout")
     export.set_defaults(func=cmd_export_schema, needs_settings=False)
+
+    cli_ingest.register(sub)
     return p
 
 
@@ -127,9 +130,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        settings = Settings.from_env() if getattr(args, "needs_settings", True) else None
+        settings = Settings.from_env() if getattr(args, "needs_settings", True) else Settings()
         args.func(settings, args)
-    except (SettingsError, DatabaseUnreachable, TerritoryFileError, CommandError) as exc:
+    except (
+        SettingsError,
+        DatabaseUnreachable,
+        TerritoryFileError,
+        CommandError,
+        cli_ingest.CommandFailed,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     except KeyboardInterrupt:

@@ -41,6 +41,7 @@ _PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>data·inclusion gateway — GraphiQL</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{css}">
 <style>html, body, #graphiql {{ height: 100%; margin: 0; }}</style>
 </head>

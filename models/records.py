@@ -18,6 +18,8 @@ class IngestRun(SQLModel, table=True):
     source_slug: str = Field(foreign_key="source.slug", index=True, max_length=64)
     status: str = Field(max_length=16)  # running | succeeded | failed | refused
     partial: bool = False
+    # sha256 over the mapping and the files: an identical re-ingest is recognised at once
+    fingerprint: str | None = Field(default=None, max_length=64, index=True)
     files: list[Any] = json_field(default=[])  # [{path, sha256, format, rows}]
     counts: dict[str, Any] = json_field(default={})  # seen/new/changed/unchanged/gone/rejected
     error: str | None = None

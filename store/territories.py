@@ -296,3 +296,23 @@ async def search_communes(
 async def count_communes(session: AsyncSession, query: CommuneSearch) -> int:
     stmt = select(func.count()).select_from(Commune).where(*_filters(query))
     return int((await session.exec(stmt)).one())
+
+
+async def code_tables(conn: AsyncConnection) -> tuple[frozenset[str], dict[str, str]]:
+    """Every current commune code, and every other commune-like code -> its current commune.
+
+    Held in memory by an ingest run (about 42 000 short strings) to normalise INSEE codes.
+    """
+    commune = table_of(Commune)
+    alias = table_of(CommuneAlias)
+    current = frozenset(
+        (await conn.execute(core_select(commune.c.code).where(commune.c.type == CURRENT))).scalars()
+    )
+    best: dict[str, tuple[int, str]] = {}
+    for code, kind, target in await conn.execute(
+        core_select(alias.c.code, alias.c.kind, alias.c.commune_code)
+    ):
+        rank = _ALIAS_PRIORITY.get(kind, 9)
+        if code not in current and (code not in best or (rank, target) < best[code]):
+            best[code] = (rank, target)
+    return current, {code: target for code, (_rank, target) in best.items()}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 13:50:58.763395
+Create Date: 2026-11-27 14:07:27.516163
 """
 
 from collections.abc import Sequence
@@ -116,6 +116,7 @@ def upgrade() -> None:
         sa.Column("source_slug", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("partial", sa.Boolean(), nullable=False),
+        sa.Column("fingerprint", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column(
             "files",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -136,6 +137,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("ingest_run", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ingest_run_fingerprint"), ["fingerprint"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_ingest_run_source_slug"), ["source_slug"], unique=False
         )
@@ -476,6 +480,7 @@ def downgrade() -> None:
     with op.batch_alter_table("ingest_run", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ingest_run_started_at"))
         batch_op.drop_index(batch_op.f("ix_ingest_run_source_slug"))
+        batch_op.drop_index(batch_op.f("ix_ingest_run_fingerprint"))
 
     op.drop_table("ingest_run")
     with op.batch_alter_table("departement", schema=None) as batch_op:

@@ -1,0 +1,245 @@
+"""Apply a producer's mapping to raw records: paths, transforms, value maps, defaults."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ingestion.issues import Issue
+from ingestion.mapping import FieldRule, KindMapping, Producer
+from ingestion.readers import Record
+from ingestion.transforms import TRANSFORMS, TransformError
+
+KIND_SINGULAR = {"structures": "structure", "services": "service"}
+
+
+@dataclass
+class MappedRecord:
+    kind: str  # structures | services
+    file: str
+    number: int
+    producer_id: str | None
+    structure_producer_id: str | None
+    data: dict[str, Any]
+    raw: dict[str, Any]
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> bool:
+        return any(i.severity == "error" for i in self.issues)
+
+
+@dataclass
+class MappingStats:
+    """What the mapping met across a run: unmapped producer values, paths never present."""
+
+    unmapped: Counter[tuple[str, str]] = field(default_factory=Counter)  # (map, value) -> count
+    paths_seen: set[str] = field(default_factory=set)
+
+
+_MISSING = object()
+
+
+def get_path(record: dict[str, Any], path: str, parent: dict[str, Any] | None) -> Any:
+    """Dotted access; `parent.x` reads the record an exploded child came from; lists fan out."""
+    if path.startswith("parent."):
+        if parent is None:
+            return _MISSING
+        return get_path(parent, path[len("parent.") :], None)
+    current: Any = record
+    for part in path.split("."):
+        if isinstance(current, list):
+            values = [
+                get_path(item, part, None) if isinstance(item, dict) else _MISSING
+                for item in current
+            ]
+            current = [v for v in values if v is not _MISSING and v is not None]
+            continue
+        if not isinstance(current, dict) or part not in current:
+            return _MISSING
+        current = current[part]
+    return current
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def apply_rule(
+    rule: FieldRule,
+    record: dict[str, Any],
+    parent: dict[str, Any] | None,
+    producer: Producer,
+    stats: MappingStats,
+    issues: list[Issue],
+    list_field: bool,
+) -> Any:
+    if rule.const is not None:
+        return rule.const
+    values = []
+    for path in rule.paths:
+        value = get_path(record, path, parent)
+        if value is not _MISSING:
+            stats.paths_seen.add(path)
+            values.append(value)
+    value: Any = values[0] if len(rule.paths) == 1 and values else (values or None)
+    try:
+        for name, params in rule.transforms:
+            value = TRANSFORMS[name](value, params)
+    except TransformError as exc:
+        issues.append(Issue("error", rule.target, str(exc), _preview(value)))
+        return None
+    if rule.value_map and not _empty(value):
+        value = _apply_value_map(rule, value, producer, stats, issues, list_field)
+    if _empty(value):
+        value = rule.default
+    if list_field and value is not None and not isinstance(value, list):
+        value = [value]
+    return value
+
+
+def _apply_value_map(
+    rule: FieldRule,
+    value: Any,
+    producer: Producer,
+    stats: MappingStats,
+    issues: list[Issue],
+    list_field: bool,
+) -> Any:
+    assert rule.value_map is not None
+    vmap = producer.value_maps[rule.value_map]
+    out: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        if _empty(item):
+            continue
+        targets = vmap.lookup(item)
+        if targets is None:
+            stats.unmapped[(vmap.name, str(item))] += 1
+            if vmap.unmapped == "keep":
+                out.append(str(item))
+            elif vmap.unmapped == "reject":
+                issues.append(
+                    Issue("error", rule.target, f"value not in value map {vmap.name!r}", item)
+                )
+            else:
+                issues.append(
+                    Issue("warning", rule.target, f"unmapped value dropped ({vmap.name})", item)
+                )
+            continue
+        out += [t for t in targets if t not in out]
+    if list_field:
+        return out
+    return out[0] if out else None
+
+
+def _preview(value: Any, limit: int = 200) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text)} characters)"
+
+
+def _id(
+    rule: FieldRule,
+    record: dict[str, Any],
+    parent: dict[str, Any] | None,
+    stats: MappingStats | None = None,
+) -> str | None:
+    value = get_path(record, rule.paths[0], parent) if rule.paths else rule.const
+    if stats is not None and rule.paths and value is not _MISSING:
+        stats.paths_seen.add(rule.paths[0])
+    for name, params in rule.transforms:
+        try:
+            value = TRANSFORMS[name](value, params)
+        except TransformError:
+            return None
+    if value is _MISSING or _empty(value) or isinstance(value, dict | list):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() or None
+
+
+def map_one(
+    producer: Producer,
+    mapping: KindMapping,
+    record: dict[str, Any],
+    *,
+    file: str,
+    number: int,
+    parent: dict[str, Any] | None,
+    stats: MappingStats,
+) -> MappedRecord:
+    issues: list[Issue] = []
+    producer_id = _id(mapping.id, record, parent, stats)
+    if producer_id is None:
+        issues.append(Issue("error", "id", f"no producer id at {mapping.id.paths[0]!r}"))
+    structure_id = None
+    if mapping.structure_id is not None:
+        structure_id = _id(mapping.structure_id, record, parent, stats)
+        if structure_id is None:
+            issues.append(
+                Issue(
+                    "error",
+                    "structure_id",
+                    f"no structure id at {mapping.structure_id.paths[0]!r}",
+                )
+            )
+    data: dict[str, Any] = {}
+    for rule in mapping.fields:
+        value = apply_rule(
+            rule, record, parent, producer, stats, issues, rule.target in mapping.list_fields
+        )
+        if value is not None:
+            data[rule.target] = value
+    mapped = MappedRecord(
+        kind=mapping.kind,
+        file=file,
+        number=number,
+        producer_id=producer_id,
+        structure_producer_id=structure_id,
+        data=data,
+        raw=record if parent is None else {"parent_id": _id(mapping.id, parent, None), **record},
+        issues=issues,
+    )
+    if producer.hook is not None and not mapped.rejected:
+        changed = producer.hook(mapped.data, record, KIND_SINGULAR[mapping.kind])
+        if changed is None:
+            mapped.issues.append(Issue("error", None, "skipped by the producer's hook"))
+        else:
+            mapped.data = changed
+    return mapped
+
+
+def iter_mapped(
+    producer: Producer, mapping: KindMapping, records: Iterator[Record], stats: MappingStats
+) -> Iterator[MappedRecord]:
+    for record in records:
+        if mapping.explode is None:
+            yield map_one(
+                producer,
+                mapping,
+                record.data,
+                file=record.file,
+                number=record.number,
+                parent=None,
+                stats=stats,
+            )
+            continue
+        children = get_path(record.data, mapping.explode, None)
+        if children is _MISSING or children is None:
+            continue
+        stats.paths_seen.add(mapping.explode)
+        for child in children if isinstance(children, list) else [children]:
+            if isinstance(child, dict):
+                yield map_one(
+                    producer,
+                    mapping,
+                    child,
+                    file=record.file,
+                    number=record.number,
+                    parent=record.data,
+                    stats=stats,
+                )

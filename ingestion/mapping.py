@@ -1,0 +1,355 @@
+"""Declarative producer files (TOML): the source's registry entry and how its records map.
+
+One file per producer, `ingestion/producers/<slug>.toml`; the format is documented in
+`ingestion/producers/README.md`. Loading checks everything that can be checked without data:
+target fields exist in the schema, transforms exist, value-map targets are enumeration values
+(with "did you mean" suggestions).
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import hashlib
+import importlib
+import tomllib
+import types
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin
+
+from data_inclusion.schema import v1
+
+from ingestion.transforms import TRANSFORMS
+from store.text import fold
+
+PRODUCERS_DIR = Path(__file__).with_name("producers")
+
+KINDS = ("structures", "services")
+MODELS: dict[str, type[Any]] = {"structures": v1.Structure, "services": v1.Service}
+ENUMS: dict[str, type[Any]] = {
+    "Thematique": v1.Thematique,
+    "Public": v1.Public,
+    "Frais": v1.Frais,
+    "TypeService": v1.TypeService,
+    "ModeAccueil": v1.ModeAccueil,
+    "ModeMobilisation": v1.ModeMobilisation,
+    "PersonneMobilisatrice": v1.PersonneMobilisatrice,
+    "ReseauPorteur": v1.ReseauPorteur,
+}
+# fields set by the pipeline itself, never by a mapping's `fields`
+RESERVED = {"source", "id", "structure_id"}
+UNMAPPED_POLICIES = ("report", "reject", "keep")
+READER_KEYS = ("format", "encoding", "delimiter", "records_path", "sheet", "header_row")
+
+
+class MappingError(ValueError):
+    """A producer file that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    slug: str
+    nom: str
+    description: str | None = None
+    licence: str | None = None
+    homepage: str | None = None
+    date_maj_fiable: bool = True
+    agregateur: bool = False
+    restreinte: bool = False
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """How one schema field is computed from a record."""
+
+    target: str
+    paths: tuple[str, ...] = ()
+    transforms: tuple[tuple[str, dict[str, Any]], ...] = ()
+    value_map: str | None = None
+    default: Any = None
+    const: Any = None
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class ValueMap:
+    """Producer vocabulary -> enumeration values (many-to-many), matched accent/case-blind."""
+
+    name: str
+    enum: str
+    values: dict[str, tuple[str, ...]]  # folded producer value -> schema values
+    unmapped: str = "report"
+    labels: dict[str, str] = field(default_factory=dict)  # folded -> as written in the file
+
+    def lookup(self, value: Any) -> tuple[str, ...] | None:
+        return self.values.get(fold(str(value)))
+
+
+@dataclass(frozen=True)
+class KindMapping:
+    kind: str  # structures | services
+    files: tuple[str, ...]
+    reader: dict[str, Any]
+    id: FieldRule
+    structure_id: FieldRule | None
+    explode: str | None
+    fields: tuple[FieldRule, ...]
+    list_fields: frozenset[str]
+
+    def matches(self, path: Path) -> bool:
+        return any(fnmatch.fnmatch(path.name, pattern) for pattern in self.files)
+
+    def reader_options(self, defaults: dict[str, Any]) -> Any:
+        """The `ReaderOptions` for this kind's files: the producer's defaults, then its own."""
+        from ingestion.readers import ReaderOptions
+
+        return ReaderOptions(**{**defaults, **self.reader})
+
+
+@dataclass(frozen=True)
+class Producer:
+    source: SourceInfo
+    reader: dict[str, Any]
+    kinds: dict[str, KindMapping]
+    value_maps: dict[str, ValueMap]
+    hook: Callable[[dict[str, Any], dict[str, Any], str], dict[str, Any] | None] | None
+    path: Path
+    sha256: str
+
+
+def known_slugs(directory: Path = PRODUCERS_DIR) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.toml"))
+
+
+def load(slug: str, directory: Path = PRODUCERS_DIR) -> Producer:
+    path = directory / f"{slug}.toml"
+    if not path.is_file():
+        known = known_slugs(directory)
+        hint = difflib.get_close_matches(slug, known, n=1)
+        suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise MappingError(
+            f"unknown source {slug!r}{suggestion}; known sources: {', '.join(known) or 'none'}"
+        )
+    return load_file(path)
+
+
+def load_file(path: Path) -> Producer:
+    raw = path.read_bytes()
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise MappingError(f"{path}: not valid TOML: {exc}") from exc
+    where = str(path)
+    source = _source(doc.get("source"), where)
+    if path.stem != source.slug:
+        raise MappingError(f"{where}: [source] slug {source.slug!r} must match the file name")
+    reader = _reader(doc.get("reader", {}), f"{where} [reader]")
+    value_maps = {
+        name: _value_map(name, spec, f"{where} [value_maps.{name}]")
+        for name, spec in doc.get("value_maps", {}).items()
+    }
+    kinds = {
+        kind: _kind(kind, doc[kind], value_maps, f"{where} [{kind}]")
+        for kind in KINDS
+        if kind in doc
+    }
+    if not kinds:
+        raise MappingError(f"{where}: needs a [structures] and/or a [services] table")
+    if "services" in kinds and kinds["services"].structure_id is None:
+        raise MappingError(f"{where} [services]: `structure_id` is required")
+    unknown = set(doc) - {"source", "reader", "value_maps", "hook", *KINDS}
+    if unknown:
+        raise MappingError(f"{where}: unknown table(s) {sorted(unknown)}")
+    return Producer(
+        source=source,
+        reader=reader,
+        kinds=kinds,
+        value_maps=value_maps,
+        hook=_hook(doc.get("hook"), where),
+        path=path,
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def _source(spec: Any, where: str) -> SourceInfo:
+    if not isinstance(spec, dict) or "slug" not in spec or "nom" not in spec:
+        raise MappingError(f"{where}: a [source] table with at least `slug` and `nom` is required")
+    allowed = set(SourceInfo.__dataclass_fields__)
+    if unknown := set(spec) - allowed:
+        raise MappingError(f"{where} [source]: unknown key(s) {sorted(unknown)}")
+    return SourceInfo(**spec)
+
+
+def _reader(spec: Any, where: str) -> dict[str, Any]:
+    if not isinstance(spec, dict):
+        raise MappingError(f"{where}: must be a table")
+    if unknown := set(spec) - set(READER_KEYS):
+        raise MappingError(f"{where}: unknown key(s) {sorted(unknown)}; known: {READER_KEYS}")
+    return dict(spec)
+
+
+def _suggest(value: str, choices: list[str]) -> str:
+    hint = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""
+
+
+def _value_map(name: str, spec: Any, where: str) -> ValueMap:
+    if not isinstance(spec, dict) or "enum" not in spec or "values" not in spec:
+        raise MappingError(f"{where}: needs `enum` and a `values` table")
+    enum_name = spec["enum"]
+    if enum_name not in ENUMS:
+        raise MappingError(
+            f"{where}: unknown enum {enum_name!r}{_suggest(enum_name, list(ENUMS))}; "
+            f"known: {', '.join(ENUMS)}"
+        )
+    unmapped = spec.get("unmapped", "report")
+    if unmapped not in UNMAPPED_POLICIES:
+        raise MappingError(f"{where}: `unmapped` must be one of {UNMAPPED_POLICIES}")
+    allowed = [m.value for m in ENUMS[enum_name]]
+    values: dict[str, tuple[str, ...]] = {}
+    labels: dict[str, str] = {}
+    errors = []
+    for producer_value, targets in spec["values"].items():
+        target_list = [targets] if isinstance(targets, str) else list(targets)
+        for target in target_list:
+            if target not in allowed:
+                errors.append(
+                    f"{producer_value!r} -> {target!r} is not a {enum_name} value"
+                    f"{_suggest(target, allowed)}"
+                )
+        values[fold(producer_value)] = tuple(target_list)
+        labels[fold(producer_value)] = producer_value
+    if errors:
+        raise MappingError(f"{where}: " + "; ".join(errors))
+    return ValueMap(name, enum_name, values, unmapped, labels)
+
+
+def _is_list_field(model: type[Any], name: str) -> bool:
+    annotation = model.model_fields[name].annotation
+    for arg in (annotation, *get_args(annotation)):
+        origin = get_origin(arg)
+        if origin in (list, set, frozenset):
+            return True
+        if origin in (Union, types.UnionType):
+            if any(get_origin(a) in (list, set) for a in get_args(arg)):
+                return True
+    return False
+
+
+def _rule(target: str, spec: Any, value_maps: dict[str, ValueMap], where: str) -> FieldRule:
+    if isinstance(spec, str):
+        return FieldRule(target=target, paths=(spec,))
+    if isinstance(spec, list):
+        return FieldRule(target=target, paths=tuple(spec))
+    if not isinstance(spec, dict):
+        raise MappingError(f"{where}.{target}: expected a column name or a table")
+    allowed = {"from", "transform", "map", "default", "const", "optional", *_PARAM_KEYS}
+    if unknown := set(spec) - allowed:
+        raise MappingError(f"{where}.{target}: unknown key(s) {sorted(unknown)}")
+    paths = spec.get("from", ())
+    paths = (paths,) if isinstance(paths, str) else tuple(paths)
+    if not paths and "const" not in spec and "default" not in spec:
+        raise MappingError(f"{where}.{target}: needs `from`, `const` or `default`")
+    names = spec.get("transform", ())
+    names = [names] if isinstance(names, str) else list(names)
+    params = {k: spec[k] for k in _PARAM_KEYS if k in spec}
+    for name in names:
+        if name not in TRANSFORMS:
+            raise MappingError(
+                f"{where}.{target}: unknown transform {name!r}{_suggest(name, list(TRANSFORMS))}"
+            )
+    value_map = spec.get("map")
+    if value_map is not None and value_map not in value_maps:
+        raise MappingError(
+            f"{where}.{target}: unknown value map {value_map!r}"
+            f"{_suggest(value_map, list(value_maps))}"
+        )
+    return FieldRule(
+        target=target,
+        paths=paths,
+        transforms=tuple((name, params) for name in names),
+        value_map=value_map,
+        default=spec.get("default"),
+        const=spec.get("const"),
+        optional=bool(spec.get("optional", False)),
+    )
+
+
+# transform parameters a field table may carry next to `transform`
+_PARAM_KEYS = ("sep", "format", "unit", "order", "take", "text", "pattern", "with")
+
+
+def _kind(kind: str, spec: Any, value_maps: dict[str, ValueMap], where: str) -> KindMapping:
+    if not isinstance(spec, dict):
+        raise MappingError(f"{where}: must be a table")
+    model = MODELS[kind]
+    allowed = {"files", "id", "structure_id", "explode", "fields", *READER_KEYS}
+    if unknown := set(spec) - allowed:
+        raise MappingError(f"{where}: unknown key(s) {sorted(unknown)}")
+    files = spec.get("files", ["*"])
+    files = (files,) if isinstance(files, str) else tuple(files)
+    if "id" not in spec:
+        raise MappingError(f"{where}: `id` (the field holding the producer's id) is required")
+    id_rule = _rule("id", spec["id"], value_maps, where)
+    structure_rule = (
+        _rule("structure_id", spec["structure_id"], value_maps, where)
+        if "structure_id" in spec
+        else None
+    )
+    fields_spec = spec.get("fields", {})
+    schema_fields = [f for f in model.model_fields if f not in RESERVED]
+    rules = []
+    for target, field_spec in fields_spec.items():
+        if target not in schema_fields:
+            raise MappingError(
+                f"{where}.fields: {target!r} is not a field of {model.__name__}"
+                f"{_suggest(target, schema_fields)}"
+            )
+        rule = _rule(target, field_spec, value_maps, f"{where}.fields")
+        if rule.value_map:
+            enum_name = value_maps[rule.value_map].enum
+            expected = _enum_of(model, target)
+            if expected and expected != enum_name:
+                raise MappingError(
+                    f"{where}.fields.{target}: value map {rule.value_map!r} gives {enum_name} "
+                    f"values but {target} takes {expected}"
+                )
+        rules.append(rule)
+    list_fields = frozenset(f for f in schema_fields if _is_list_field(model, f))
+    return KindMapping(
+        kind=kind,
+        files=files,
+        reader={k: spec[k] for k in READER_KEYS if k in spec},
+        id=id_rule,
+        structure_id=structure_rule,
+        explode=spec.get("explode"),
+        fields=tuple(rules),
+        list_fields=list_fields,
+    )
+
+
+def _enum_of(model: type[Any], name: str) -> str | None:
+    annotation = model.model_fields[name].annotation
+    stack = [annotation]
+    while stack:
+        current = stack.pop()
+        for enum_name, enum in ENUMS.items():
+            if current is enum:
+                return enum_name
+        stack.extend(get_args(current))
+    return None
+
+
+def _hook(spec: Any, where: str) -> Any:
+    if spec is None:
+        return None
+    if not isinstance(spec, str) or ":" not in spec:
+        raise MappingError(f"{where}: `hook` must be 'package.module:function'")
+    module_name, function = spec.split(":", 1)
+    try:
+        module = importlib.import_module(module_name)
+        return getattr(module, function)
+    except (ImportError, AttributeError) as exc:
+        raise MappingError(f"{where}: hook {spec!r} cannot be imported: {exc}") from exc

@@ -1,0 +1,279 @@
+"""Producer-record I/O for ingestion: sources, runs, records, versions, quarantine, locks."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from models import IngestRun, Meta, ProducerRecord, ProducerRecordVersion, QuarantinedRow, Source
+from store.engine import is_sqlite
+from store.territories import table_of
+
+DATA_VERSION_KEY = "data_version"
+
+runs = table_of(IngestRun)
+records = table_of(ProducerRecord)
+versions = table_of(ProducerRecordVersion)
+quarantine = table_of(QuarantinedRow)
+sources = table_of(Source)
+meta = table_of(Meta)
+
+
+class SourceLocked(RuntimeError):
+    """Another ingest of the same source holds the lock."""
+
+
+@dataclass
+class RecordState:
+    """What a run needs to know of a stored record to classify a new row."""
+
+    id: int
+    content_hash: str
+    field_hashes: dict[str, str]
+    field_since_run: dict[str, int]
+    version: int
+    status: str
+
+
+# --- sources and runs ----------------------------------------------------------------------
+
+
+async def upsert_source(conn: AsyncConnection, values: dict[str, Any], now: datetime) -> None:
+    existing = (
+        await conn.execute(select(sources.c.slug).where(sources.c.slug == values["slug"]))
+    ).scalar_one_or_none()
+    if existing is None:
+        await conn.execute(insert(sources).values(**values, created_at=now, updated_at=now))
+    else:
+        await conn.execute(
+            update(sources).where(sources.c.slug == values["slug"]).values(**values, updated_at=now)
+        )
+
+
+async def lock_source(conn: AsyncConnection, slug: str, *, wait: bool) -> None:
+    """Serialise ingests of one source for the rest of the transaction.
+
+    PostgreSQL: a transaction-scoped advisory lock, released on commit, rollback or a killed
+    process. SQLite: the database's single writer lock (taken by the run's first write) already
+    serialises every ingest; a second writer waits up to the busy timeout.
+    """
+    if is_sqlite(conn.engine):
+        return
+    key = int.from_bytes(hashlib.sha256(f"ingest:{slug}".encode()).digest()[:8], "big", signed=True)
+    if wait:
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        return
+    got = (await conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})).scalar()
+    if not got:
+        raise SourceLocked(f"another ingest of {slug!r} is running")
+
+
+async def last_succeeded_run(conn: AsyncConnection, slug: str) -> dict[str, Any] | None:
+    row = (
+        (
+            await conn.execute(
+                select(runs.c.id, runs.c.fingerprint, runs.c.counts, runs.c.finished_at)
+                .where(runs.c.source_slug == slug, runs.c.status.in_(("succeeded", "unchanged")))
+                .order_by(runs.c.id.desc())
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+async def create_run(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    result = await conn.execute(insert(runs).values(**values).returning(runs.c.id))
+    return int(result.scalar_one())
+
+
+async def finish_run(conn: AsyncConnection, run_id: int, **values: Any) -> None:
+    await conn.execute(update(runs).where(runs.c.id == run_id).values(**values))
+
+
+async def bump_data_version(conn: AsyncConnection) -> int:
+    current = (
+        await conn.execute(select(meta.c.value).where(meta.c.key == DATA_VERSION_KEY))
+    ).scalar_one_or_none()
+    new = int(current or 0) + 1
+    if current is None:
+        await conn.execute(insert(meta).values(key=DATA_VERSION_KEY, value=str(new)))
+    else:
+        await conn.execute(
+            update(meta).where(meta.c.key == DATA_VERSION_KEY).values(value=str(new))
+        )
+    return new
+
+
+async def data_version(conn: AsyncConnection) -> int:
+    value = (
+        await conn.execute(select(meta.c.value).where(meta.c.key == DATA_VERSION_KEY))
+    ).scalar_one_or_none()
+    return int(value or 0)
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+async def load_states(conn: AsyncConnection, slug: str, kind: str) -> dict[str, RecordState]:
+    result = await conn.execute(
+        select(
+            records.c.producer_id,
+            records.c.id,
+            records.c.content_hash,
+            records.c.field_hashes,
+            records.c.field_since_run,
+            records.c.version,
+            records.c.status,
+        ).where(records.c.source_slug == slug, records.c.kind == kind)
+    )
+    return {
+        row.producer_id: RecordState(
+            id=row.id,
+            content_hash=row.content_hash,
+            field_hashes=row.field_hashes or {},
+            field_since_run=row.field_since_run or {},
+            version=row.version,
+            status=row.status,
+        )
+        for row in result
+    }
+
+
+async def insert_new(
+    conn: AsyncConnection, rows: Sequence[dict[str, Any]], version_rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert new records and their first versions (`version_rows[i]` belongs to `rows[i]`)."""
+    if not rows:
+        return
+    result = await conn.execute(
+        insert(records).returning(records.c.id, sort_by_parameter_order=True), list(rows)
+    )
+    ids = [r[0] for r in result]
+    await conn.execute(
+        insert(versions),
+        [{**v, "record_id": record_id} for v, record_id in zip(version_rows, ids, strict=True)],
+    )
+
+
+async def apply_changes(
+    conn: AsyncConnection,
+    changes: Sequence[dict[str, Any]],
+    version_rows: Sequence[dict[str, Any]],
+    closed_at: datetime,
+) -> None:
+    """Update changed records, close their current version, append the new one."""
+    if not changes:
+        return
+    await conn.execute(
+        update(versions)
+        .where(
+            versions.c.record_id == bindparam("b_record_id"),
+            versions.c.version == bindparam("b_version"),
+        )
+        .values(valid_to=closed_at),
+        [{"b_record_id": c["b_id"], "b_version": c["version"] - 1} for c in changes],
+    )
+    await conn.execute(
+        update(records)
+        .where(records.c.id == bindparam("b_id"))
+        .values(
+            data=bindparam("data"),
+            content_hash=bindparam("content_hash"),
+            field_hashes=bindparam("field_hashes"),
+            field_since_run=bindparam("field_since_run"),
+            date_maj=bindparam("date_maj"),
+            status=bindparam("status"),
+            version=bindparam("version"),
+            structure_producer_id=bindparam("structure_producer_id"),
+            last_seen_run_id=bindparam("last_seen_run_id"),
+        ),
+        list(changes),
+    )
+    await conn.execute(insert(versions), list(version_rows))
+
+
+async def mark_gone(
+    conn: AsyncConnection, record_ids: Sequence[int], run_id: int, at: datetime
+) -> None:
+    ids = list(record_ids)
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        await conn.execute(update(records).where(records.c.id.in_(chunk)).values(status="gone"))
+        await conn.execute(
+            update(versions)
+            .where(versions.c.record_id.in_(chunk), versions.c.valid_to.is_(None))
+            .values(valid_to=at)
+        )
+
+
+async def insert_quarantine(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await conn.execute(insert(quarantine), list(rows))
+
+
+# --- reading back (reports, CLI, API) -------------------------------------------------------
+
+
+async def runs_of(conn: AsyncConnection, slug: str | None, limit: int = 20) -> list[dict[str, Any]]:
+    stmt = select(runs).order_by(runs.c.id.desc()).limit(limit)
+    if slug:
+        stmt = stmt.where(runs.c.source_slug == slug)
+    return [dict(r) for r in (await conn.execute(stmt)).mappings()]
+
+
+async def quarantined(
+    conn: AsyncConnection,
+    *,
+    slug: str | None = None,
+    run_id: int | None = None,
+    severity: str | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    stmt = select(quarantine).order_by(quarantine.c.id).limit(limit)
+    if slug:
+        stmt = stmt.where(quarantine.c.source_slug == slug)
+    if run_id is not None:
+        stmt = stmt.where(quarantine.c.run_id == run_id)
+    if severity:
+        stmt = stmt.where(quarantine.c.severity == severity)
+    return [dict(r) for r in (await conn.execute(stmt)).mappings()]
+
+
+async def record_versions(
+    conn: AsyncConnection, slug: str, kind: str, producer_id: str
+) -> list[dict[str, Any]]:
+    stmt = (
+        select(versions)
+        .join(records, records.c.id == versions.c.record_id)
+        .where(
+            records.c.source_slug == slug,
+            records.c.kind == kind,
+            records.c.producer_id == producer_id,
+        )
+        .order_by(versions.c.version)
+    )
+    return [dict(r) for r in (await conn.execute(stmt)).mappings()]
+
+
+async def count_records(conn: AsyncConnection, slug: str, kind: str, status: str = "active") -> int:
+    stmt = (
+        select(func.count())
+        .select_from(records)
+        .where(records.c.source_slug == slug, records.c.kind == kind, records.c.status == status)
+    )
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+def as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
