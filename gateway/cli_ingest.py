@@ -102,14 +102,14 @@ def _sheet(value: str | None) -> str | int | None:
 # --- mapping check -----------------------------------------------------------------------
 
 
-def cmd_mapping_check(_settings: Settings, args: argparse.Namespace) -> None:
+def cmd_mapping_check(settings: Settings, args: argparse.Namespace) -> None:
     from ingestion import check
     from ingestion.mapping import MappingError
     from ingestion.readers import ReadError
     from ingestion.run import IngestError
 
     try:
-        report = check.check(args.source, [Path(f) for f in args.files])
+        report = check.check(args.source, [Path(f) for f in args.files], settings.producers_dir)
     except (MappingError, ReadError, IngestError) as exc:
         raise CommandFailed(str(exc)) from exc
     if args.json:
@@ -136,7 +136,12 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> None:
 
     async def work(engine: AsyncEngine) -> Any:
         return await ingest(
-            engine, args.source, [Path(f) for f in args.files], options, progress=progress
+            engine,
+            args.source,
+            [Path(f) for f in args.files],
+            options,
+            progress=progress,
+            producers_dir=settings.producers_dir,
         )
 
     try:
@@ -225,7 +230,7 @@ def cmd_demo_load(settings: Settings, args: argparse.Namespace) -> None:
                 if await record_store.last_succeeded_run(conn, folder.name):
                     continue
             files = sorted(p for p in folder.iterdir() if p.is_file())
-            report = await ingest(engine, folder.name, files)
+            report = await ingest(engine, folder.name, files, producers_dir=settings.producers_dir)
             done.append(
                 f"{folder.name}: {report.counts['new']} new, {report.counts['rejected']} rejected"
             )
@@ -334,7 +339,7 @@ def register(sub: Any) -> None:
     check.add_argument("source")
     check.add_argument("files", nargs="*")
     check.add_argument("--json", action="store_true")
-    check.set_defaults(func=cmd_mapping_check, needs_settings=False)
+    check.set_defaults(func=cmd_mapping_check)
 
     ingest = sub.add_parser("ingest", help="read, map, validate and store a producer's files")
     ingest.add_argument("source")

@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL
 from store.engine import DatabaseURLError, normalize_url
 from store.territory_file import DEFAULT_PATH as DEFAULT_TERRITORIES
 
+DEFAULT_PRODUCERS = Path(__file__).resolve().parent.parent / "ingestion" / "producers"
 DEFAULT_DATABASE_URL = "sqlite:///./var/gateway.db"
 
 
@@ -33,6 +34,7 @@ class Settings:
     db_pool_size: int = 10  # GATEWAY_DB_POOL_SIZE
     graphiql_assets: Path = Path("var/graphiql")  # GATEWAY_GRAPHIQL_ASSETS
     territories_file: Path = DEFAULT_TERRITORIES  # GATEWAY_TERRITORIES_FILE
+    producers_dir: Path = DEFAULT_PRODUCERS  # GATEWAY_PRODUCERS_DIR (registry + mappings)
     log_level: str = "info"  # GATEWAY_LOG_LEVEL
 
     @classmethod
@@ -48,6 +50,7 @@ class Settings:
             db_pool_size=_int(env, "GATEWAY_DB_POOL_SIZE", 10, low=1, high=500),
             graphiql_assets=Path(env.get("GATEWAY_GRAPHIQL_ASSETS") or "var/graphiql"),
             territories_file=Path(env.get("GATEWAY_TERRITORIES_FILE") or DEFAULT_TERRITORIES),
+            producers_dir=Path(env.get("GATEWAY_PRODUCERS_DIR") or DEFAULT_PRODUCERS),
             log_level=(env.get("GATEWAY_LOG_LEVEL") or "info").lower(),
         )
         settings.database()  # fail now, naming the setting, rather than at the first request
