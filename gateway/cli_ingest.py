@@ -66,7 +66,7 @@ def _run(settings: Settings, work: Any) -> Any:
 def cmd_assess(settings: Settings, args: argparse.Namespace) -> None:
     from ingestion import assess
     from ingestion.normalize import Territories
-    from ingestion.readers import ReadError, ReaderOptions
+    from ingestion.readers import ReaderOptions, ReadError
     from store import territories as territory_store
 
     options = ReaderOptions(
@@ -208,7 +208,8 @@ def cmd_demo_data(_settings: Settings, args: argparse.Namespace) -> None:
         return
     for slug, p in summary["producers"].items():
         print(
-            f"{slug:24} {p['structures']:>7} structures {p['services']:>7} services  ({p['invalid']} invalid)"
+            f"{slug:24} {p['structures']:>7} structures {p['services']:>7} services"
+            f"  ({p['invalid']} invalid)"
         )
     print(f"ground truth: {Path(args.out) / 'ground-truth.json'}")
 

@@ -1,1 +1,1 @@
-"""Producer files -> referential: read, map, normalise, validate, store; knows nothing of GraphQL."""
+"""Producer files -> referential: read, map, normalise, validate, store (no GraphQL here)."""

@@ -121,8 +121,8 @@ def profile(path: Path, options: ReaderOptions, territories: Territories | None)
     return report
 
 
-def _id_candidates(columns: dict[str, Column], rows: int) -> list[dict[str, Any]]:
-    out = []
+def _id_candidates(columns: dict[str, Column], rows: int) -> list[dict[str, str | bool]]:
+    out: list[dict[str, str | bool]] = []
     for c in columns.values():
         if rows == 0 or c.overflow or c.filled < rows or len(c.distinct) < rows:
             continue
@@ -141,7 +141,7 @@ def _id_candidates(columns: dict[str, Column], rows: int) -> list[dict[str, Any]
         if any(w in c.name.lower() for w in ("nom", "name", "libell", "adresse", "address")):
             stable, note = "doubtful", "a name or address changes over time"
         out.append({"column": c.name, "unique": True, "stable": stable, "note": note})
-    preferred = [o for o in out if "id" in o["column"].lower() or "code" in o["column"].lower()]
+    preferred = [o for o in out if any(w in str(o["column"]).lower() for w in ("id", "code"))]
     return preferred + [o for o in out if o not in preferred]
 
 
@@ -271,7 +271,8 @@ def render(report: dict[str, Any]) -> str:
     for c in report["columns"]:
         distinct = "many" if c["distinct"] is None else c["distinct"]
         lines.append(
-            f"  {c['name'][:40]:40} {c['fill_rate']:>6.0%} {distinct!s:>8}  {' | '.join(c['samples'])[:70]}"
+            f"  {c['name'][:40]:40} {c['fill_rate']:>6.0%} {distinct!s:>8}  "
+            + " | ".join(c["samples"])[:70]
         )
     lines.append("")
     lines.append("Phase 0 questions")
@@ -304,13 +305,15 @@ def render(report: dict[str, Any]) -> str:
     if report["siret"]:
         for s in report["siret"]:
             lines.append(
-                f"  SIRET               {s['column']}: {s['filled']} filled, {s['luhn_valid']} of {s['distinct']} distinct pass Luhn"
+                f"  SIRET               {s['column']}: {s['filled']} filled, "
+                f"{s['luhn_valid']} of {s['distinct']} distinct pass Luhn"
             )
     else:
         lines.append("  SIRET               none collected")
     for i in report["insee"]:
         lines.append(
-            f"  INSEE codes         {i['column']}: {i['current']} current, {i['former_or_delegated']} former/delegated (resolved), {i['unknown']} unknown"
+            f"  INSEE codes         {i['column']}: {i['current']} current, "
+            f"{i['former_or_delegated']} former/delegated (resolved), {i['unknown']} unknown"
         )
     for label, entries in report["contact"].items():
         for e in entries:

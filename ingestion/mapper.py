@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from ingestion.issues import Issue
 from ingestion.mapping import FieldRule, KindMapping, Producer
@@ -80,10 +83,10 @@ def apply_rule(
         return rule.const
     values = []
     for path in rule.paths:
-        value = get_path(record, path, parent)
-        if value is not _MISSING:
+        found = get_path(record, path, parent)
+        if found is not _MISSING:
             stats.paths_seen.add(path)
-            values.append(value)
+            values.append(found)
     value: Any = values[0] if len(rule.paths) == 1 and values else (values or None)
     try:
         for name, params in rule.transforms:
@@ -213,33 +216,77 @@ def map_one(
     return mapped
 
 
-def iter_mapped(
-    producer: Producer, mapping: KindMapping, records: Iterator[Record], stats: MappingStats
-) -> Iterator[MappedRecord]:
+@dataclass
+class RawItem:
+    """One record to map: a reader record, or one exploded child with its parent."""
+
+    file: str
+    number: int
+    data: dict[str, Any]
+    parent: dict[str, Any] | None
+    formulas: dict[str, str]
+    parent_digest: bytes = b""
+
+    def digest(self, salt: bytes) -> str:
+        """Identifies the raw row (and the mapping, via `salt`): unchanged -> same digest."""
+        body = orjson.dumps(
+            self.data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str
+        )
+        return hashlib.sha256(salt + self.parent_digest + body).hexdigest()
+
+
+def iter_items(
+    mapping: KindMapping, records: Iterator[Record], stats: MappingStats
+) -> Iterator[RawItem]:
     for record in records:
+        formulas = getattr(record, "formulas", {})
         if mapping.explode is None:
-            yield map_one(
-                producer,
-                mapping,
-                record.data,
-                file=record.file,
-                number=record.number,
-                parent=None,
-                stats=stats,
-            )
+            yield RawItem(record.file, record.number, record.data, None, formulas)
             continue
         children = get_path(record.data, mapping.explode, None)
         if children is _MISSING or children is None:
             continue
         stats.paths_seen.add(mapping.explode)
+        parent_digest = hashlib.sha256(
+            orjson.dumps(
+                record.data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str
+            )
+        ).digest()
         for child in children if isinstance(children, list) else [children]:
             if isinstance(child, dict):
-                yield map_one(
-                    producer,
-                    mapping,
-                    child,
-                    file=record.file,
-                    number=record.number,
-                    parent=record.data,
-                    stats=stats,
-                )
+                yield RawItem(record.file, record.number, child, record.data, {}, parent_digest)
+
+
+def item_ids(
+    mapping: KindMapping, item: RawItem, stats: MappingStats
+) -> tuple[str | None, str | None]:
+    """The producer id (and a service's structure id) alone, without mapping the rest."""
+    pid = _id(mapping.id, item.data, item.parent, stats)
+    sid = _id(mapping.structure_id, item.data, item.parent, stats) if mapping.structure_id else None
+    return pid, sid
+
+
+def map_item(
+    producer: Producer, mapping: KindMapping, item: RawItem, stats: MappingStats
+) -> MappedRecord:
+    mapped = map_one(
+        producer,
+        mapping,
+        item.data,
+        file=item.file,
+        number=item.number,
+        parent=item.parent,
+        stats=stats,
+    )
+    for column, text in item.formulas.items():
+        mapped.issues.append(
+            Issue("warning", column, "formula-looking cell: never evaluated", text)
+        )
+    return mapped
+
+
+def iter_mapped(
+    producer: Producer, mapping: KindMapping, records: Iterator[Record], stats: MappingStats
+) -> Iterator[MappedRecord]:
+    for item in iter_items(mapping, records, stats):
+        yield map_item(producer, mapping, item, stats)

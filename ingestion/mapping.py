@@ -232,9 +232,10 @@ def _is_list_field(model: type[Any], name: str) -> bool:
         origin = get_origin(arg)
         if origin in (list, set, frozenset):
             return True
-        if origin in (Union, types.UnionType):
-            if any(get_origin(a) in (list, set) for a in get_args(arg)):
-                return True
+        if origin in (Union, types.UnionType) and any(
+            get_origin(a) in (list, set) for a in get_args(arg)
+        ):
+            return True
     return False
 
 

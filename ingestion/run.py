@@ -17,7 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ingestion import mapping as mapping_module
 from ingestion.issues import Issue
-from ingestion.mapper import KIND_SINGULAR, MappedRecord, MappingStats, iter_mapped
+from ingestion.mapper import (
+    KIND_SINGULAR,
+    MappedRecord,
+    MappingStats,
+    RawItem,
+    item_ids,
+    iter_items,
+    map_item,
+)
 from ingestion.mapping import KindMapping, MappingError, Producer
 from ingestion.normalize import Territories, normalize
 from ingestion.readers import ReadError, iter_records
@@ -97,7 +105,7 @@ def _sha256(path: Path) -> str:
     targets = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for target in targets:
         with target.open("rb") as fh:
-            for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+            while chunk := fh.read(1 << 20):
                 digest.update(chunk)
     return digest.hexdigest()
 
@@ -142,12 +150,15 @@ class _Batch:
     def __init__(self) -> None:
         self.new: list[dict[str, Any]] = []
         self.new_versions: list[dict[str, Any]] = []
-        self.changes: list[dict[str, Any]] = []
-        self.change_versions: list[dict[str, Any]] = []
+        # (state, row, validated, field hashes): field states are fetched at flush time
+        self.pending: list[
+            tuple[store.RecordState, dict[str, Any], dict[str, Any], dict[str, str]]
+        ] = []
+        self.raw_updates: list[tuple[int, str]] = []
         self.quarantine: list[dict[str, Any]] = []
 
     def size(self) -> int:
-        return len(self.new) + len(self.changes) + len(self.quarantine)
+        return len(self.new) + len(self.pending) + len(self.quarantine) + len(self.raw_updates)
 
 
 async def ingest(
@@ -328,6 +339,7 @@ class _Runner:
         self.seen: dict[str, dict[str, str]] = {}  # kind -> producer id -> "file:row" (valid ones)
         self.kinds_read: set[str] = set()
         self.read_count = 0
+        self.fully_mapped = 0
 
     async def read_file(self, kind_mapping: KindMapping, path: Path) -> None:
         kind = kind_mapping.kind
@@ -341,21 +353,18 @@ class _Runner:
         self.kinds_read.add(kind)
         options = kind_mapping.reader_options(self.producer.reader)
         self.stats.paths_seen.clear()
-        had_records = False
-        for mapped in iter_mapped(
-            self.producer, kind_mapping, iter_records(path, options), self.stats
-        ):
-            had_records = True
-            await self.handle(mapped)
-        if had_records:
+        self.fully_mapped = 0
+        salt = f"{self.producer.sha256}:{kind}:".encode()
+        for item in iter_items(kind_mapping, iter_records(path, options), self.stats):
+            await self.handle(kind_mapping, item, salt)
+        if self.fully_mapped:
+            # rows skipped as untouched were checked by the run that stored them
             self._check_paths(kind_mapping, path)
 
     def _check_paths(self, kind_mapping: KindMapping, path: Path) -> None:
-        rules = [
-            kind_mapping.id,
-            *([kind_mapping.structure_id] if kind_mapping.structure_id else []),
-            *kind_mapping.fields,
-        ]
+        rules = [kind_mapping.id, *kind_mapping.fields]
+        if kind_mapping.structure_id:
+            rules.append(kind_mapping.structure_id)
         missing = sorted(
             {
                 p
@@ -372,14 +381,33 @@ class _Runner:
                 "if it may be absent)"
             )
 
-    async def handle(self, mapped: MappedRecord) -> None:
-        kind = mapped.kind
-        counts = self.report.by_kind.setdefault(kind, Counter())
-        self.report.counts["seen"] += 1
-        counts["seen"] += 1
+    def _count(self, kind: str, outcome: str) -> None:
+        self.report.counts[outcome] += 1
+        self.report.by_kind.setdefault(kind, Counter())[outcome] += 1
+
+    async def handle(self, kind_mapping: KindMapping, item: RawItem, salt: bytes) -> None:
+        kind = kind_mapping.kind
+        self._count(kind, "seen")
         self.read_count += 1
         if self.progress and self.read_count % 500 == 0:
             self.progress(self.slug, self.read_count)
+        raw_hash = item.digest(salt)
+        pid, structure_pid = item_ids(kind_mapping, item, self.stats)
+        state = self.states[kind].get(pid) if pid is not None else None
+        if (
+            state is not None
+            and state.raw_hash == raw_hash
+            and state.status == "active"
+            and pid not in self.seen[kind]
+            and (kind != "services" or self._structure_known(structure_pid))
+        ):
+            # the very same row as when it was stored, under the same mapping
+            assert pid is not None
+            self.seen[kind][pid] = f"{Path(item.file).name}:{item.number}"
+            self._count(kind, "unchanged")
+            return
+        self.fully_mapped += 1
+        mapped = map_item(self.producer, kind_mapping, item, self.stats)
         issues = list(mapped.issues)
         validated = None
         if not mapped.rejected:
@@ -393,7 +421,6 @@ class _Runner:
                 payload["structure_id"] = f"{self.slug}--{mapped.structure_producer_id}"
             validated, more = validate(kind, payload)
             issues += more
-        pid = mapped.producer_id
         if validated is not None and pid is not None:
             first = self.seen[kind].get(pid)
             if first is not None:
@@ -407,21 +434,17 @@ class _Runner:
                         "error",
                         "structure_id",
                         f"structure {mapped.structure_producer_id!r} is not among the valid "
-                        "structures of this run"
-                        + ("" if not self.report.partial else " or the store"),
+                        "structures of this run" + (" or the store" if self.report.partial else ""),
                         mapped.structure_producer_id,
                     )
                 )
                 validated = None
         self._quarantine(mapped, issues)
         if validated is None or pid is None:
-            self.report.counts["rejected"] += 1
-            counts["rejected"] += 1
+            self._count(kind, "rejected")
         else:
             self.seen[kind][pid] = f"{Path(mapped.file).name}:{mapped.number}"
-            outcome = self._classify(mapped, pid, validated)
-            self.report.counts[outcome] += 1
-            counts[outcome] += 1
+            self._count(kind, self._classify(mapped, pid, validated, raw_hash))
         if self.batch.size() >= BATCH:
             await self.flush()
 
@@ -459,14 +482,21 @@ class _Runner:
                 }
             )
 
-    def _classify(self, mapped: MappedRecord, pid: str, validated: dict[str, Any]) -> str:
+    def _classify(
+        self, mapped: MappedRecord, pid: str, validated: dict[str, Any], raw_hash: str
+    ) -> str:
         content_hash = _hash(validated)
-        field_hashes = {k: _hash(v)[:16] for k, v in validated.items()}
         state = self.states[mapped.kind].get(pid)
+        if state is not None and state.content_hash == content_hash and state.status == "active":
+            if state.raw_hash != raw_hash:
+                self.batch.raw_updates.append((state.id, raw_hash))
+            return "unchanged"
+        field_hashes = {k: _hash(v)[:16] for k, v in validated.items()}
         run_id = self.report.run_id
         row = {
             "data": validated,
             "content_hash": content_hash,
+            "raw_hash": raw_hash,
             "field_hashes": field_hashes,
             "date_maj": store.as_date(validated.get("date_maj")),
             "structure_producer_id": mapped.structure_producer_id,
@@ -497,38 +527,49 @@ class _Runner:
                 }
             )
             return "new"
-        if state.content_hash == content_hash and state.status == "active":
-            return "unchanged"
-        changed = sorted(
-            k
-            for k in set(field_hashes) | set(state.field_hashes)
-            if field_hashes.get(k) != state.field_hashes.get(k)
-        )
-        since = {
-            k: (run_id if k in changed else state.field_since_run.get(k, run_id))
-            for k in field_hashes
-        }
-        version = state.version + 1
-        self.batch.changes.append(
-            {**row, "b_id": state.id, "field_since_run": since, "version": version}
-        )
-        self.batch.change_versions.append(
-            {
-                "record_id": state.id,
-                "version": version,
-                "run_id": run_id,
-                "data": validated,
-                "content_hash": content_hash,
-                "changed_fields": changed or ["status"],
-                "valid_from": self.now,
-            }
-        )
+        self.batch.pending.append((state, row, validated, field_hashes))
         return "changed"
+
+    async def _resolve_changes(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        pending = self.batch.pending
+        if not pending:
+            return [], []
+        previous = await store.field_states(self.conn, [state.id for state, *_ in pending])
+        run_id = self.report.run_id
+        changes, version_rows = [], []
+        for state, row, validated, field_hashes in pending:
+            old_hashes, old_since = previous.get(state.id, ({}, {}))
+            changed = sorted(
+                k
+                for k in set(field_hashes) | set(old_hashes)
+                if field_hashes.get(k) != old_hashes.get(k)
+            )
+            since = {
+                k: (run_id if k in changed else old_since.get(k, run_id)) for k in field_hashes
+            }
+            version = state.version + 1
+            changes.append({**row, "b_id": state.id, "field_since_run": since, "version": version})
+            version_rows.append(
+                {
+                    "record_id": state.id,
+                    "version": version,
+                    "run_id": run_id,
+                    "data": validated,
+                    "content_hash": row["content_hash"],
+                    "changed_fields": changed or ["status"],
+                    "valid_from": self.now,
+                }
+            )
+            # a record met twice in one run is rejected as a duplicate before it gets here
+            state.version = version
+        return changes, version_rows
 
     async def flush(self) -> None:
         b = self.batch
+        changes, change_versions = await self._resolve_changes()
         await store.insert_new(self.conn, b.new, b.new_versions)
-        await store.apply_changes(self.conn, b.changes, b.change_versions, self.now)
+        await store.apply_changes(self.conn, changes, change_versions, self.now)
+        await store.update_raw_hashes(self.conn, b.raw_updates)
         await store.insert_quarantine(self.conn, b.quarantine)
         self.batch = _Batch()
 

@@ -41,6 +41,8 @@ class ProducerRecord(SQLModel, table=True):
     structure_producer_id: str | None = Field(default=None, max_length=255)  # services only
     data: dict[str, Any] = json_field(default={})  # schema fields, validated
     content_hash: str = Field(max_length=64)
+    # hash of the raw producer row and the mapping: an untouched row skips mapping altogether
+    raw_hash: str | None = Field(default=None, max_length=64)
     field_hashes: dict[str, Any] = json_field(default={})
     # field -> id of the first run that saw the current value ("value since")
     field_since_run: dict[str, Any] = json_field(default={})

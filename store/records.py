@@ -29,14 +29,14 @@ class SourceLocked(RuntimeError):
     """Another ingest of the same source holds the lock."""
 
 
-@dataclass
+@dataclass(slots=True)
 class RecordState:
-    """What a run needs to know of a stored record to classify a new row."""
+    """What a run needs to know of a stored record to classify a new row (kept small: a run
+    holds one per record of the source)."""
 
     id: int
     content_hash: str
-    field_hashes: dict[str, str]
-    field_since_run: dict[str, int]
+    raw_hash: str | None
     version: int
     status: str
 
@@ -129,8 +129,7 @@ async def load_states(conn: AsyncConnection, slug: str, kind: str) -> dict[str, 
             records.c.producer_id,
             records.c.id,
             records.c.content_hash,
-            records.c.field_hashes,
-            records.c.field_since_run,
+            records.c.raw_hash,
             records.c.version,
             records.c.status,
         ).where(records.c.source_slug == slug, records.c.kind == kind)
@@ -139,13 +138,40 @@ async def load_states(conn: AsyncConnection, slug: str, kind: str) -> dict[str, 
         row.producer_id: RecordState(
             id=row.id,
             content_hash=row.content_hash,
-            field_hashes=row.field_hashes or {},
-            field_since_run=row.field_since_run or {},
+            raw_hash=row.raw_hash,
             version=row.version,
             status=row.status,
         )
         for row in result
     }
+
+
+async def field_states(
+    conn: AsyncConnection, record_ids: Sequence[int]
+) -> dict[int, tuple[dict[str, str], dict[str, int]]]:
+    """Per-field hashes and "value since" runs of the records about to change."""
+    out: dict[int, tuple[dict[str, str], dict[str, int]]] = {}
+    ids = list(record_ids)
+    for start in range(0, len(ids), 1000):
+        result = await conn.execute(
+            select(records.c.id, records.c.field_hashes, records.c.field_since_run).where(
+                records.c.id.in_(ids[start : start + 1000])
+            )
+        )
+        for row in result:
+            out[row.id] = (row.field_hashes or {}, row.field_since_run or {})
+    return out
+
+
+async def update_raw_hashes(conn: AsyncConnection, pairs: Sequence[tuple[int, str]]) -> None:
+    """Rows whose raw text changed but whose mapped content did not: remember the new raw."""
+    if pairs:
+        await conn.execute(
+            update(records)
+            .where(records.c.id == bindparam("b_id"))
+            .values(raw_hash=bindparam("h")),
+            [{"b_id": record_id, "h": raw} for record_id, raw in pairs],
+        )
 
 
 async def insert_new(
@@ -154,10 +180,19 @@ async def insert_new(
     """Insert new records and their first versions (`version_rows[i]` belongs to `rows[i]`)."""
     if not rows:
         return
-    result = await conn.execute(
-        insert(records).returning(records.c.id, sort_by_parameter_order=True), list(rows)
-    )
-    ids = [r[0] for r in result]
+    if is_sqlite(conn.engine):
+        # the run holds SQLite's single writer lock: ids can be handed out here, which avoids
+        # RETURNING with guaranteed order, ten times slower on SQLite
+        last = (await conn.execute(select(func.max(records.c.id)))).scalar_one_or_none() or 0
+        ids = list(range(last + 1, last + 1 + len(rows)))
+        await conn.execute(
+            insert(records), [{**r, "id": i} for r, i in zip(rows, ids, strict=True)]
+        )
+    else:
+        result = await conn.execute(
+            insert(records).returning(records.c.id, sort_by_parameter_order=True), list(rows)
+        )
+        ids = [r[0] for r in result]
     await conn.execute(
         insert(versions),
         [{**v, "record_id": record_id} for v, record_id in zip(version_rows, ids, strict=True)],
@@ -188,6 +223,7 @@ async def apply_changes(
         .values(
             data=bindparam("data"),
             content_hash=bindparam("content_hash"),
+            raw_hash=bindparam("raw_hash"),
             field_hashes=bindparam("field_hashes"),
             field_since_run=bindparam("field_since_run"),
             date_maj=bindparam("date_maj"),

@@ -203,7 +203,7 @@ async def test_a_failing_file_leaves_the_previous_state(
     _edit(files / "structures.csv", "12 rue de Paris", "99 rue de Paris")
     (files / "services-broken.csv").write_bytes(b"ID;Structure;Nom\nv9;s1;a;b;c;d\n")
     versions = await _count(store_engine, ProducerRecordVersion)
-    with pytest.raises(IngestError, match="services-broken.csv, line 2"):
+    with pytest.raises(IngestError, match=r"services-broken\.csv, line 2"):
         await run("structures.csv", "services-broken.csv")
     assert await _count(store_engine, ProducerRecordVersion) == versions
     async with store_engine.connect() as conn:

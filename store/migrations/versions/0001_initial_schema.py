@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 14:07:27.516163
+Create Date: 2026-11-27 14:12:44.169949
 """
 
 from collections.abc import Sequence
@@ -211,6 +211,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("content_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("raw_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column(
             "field_hashes",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
