@@ -11,11 +11,15 @@ from typing import Any
 import orjson
 
 from ingestion.issues import Issue
-from ingestion.mapping import FieldRule, KindMapping, Producer
+from ingestion.mapping import MODELS, FieldRule, KindMapping, Producer
 from ingestion.readers import Record
 from ingestion.transforms import TRANSFORMS, TransformError
 
 KIND_SINGULAR = {"structures": "structure", "services": "service"}
+REQUIRED: dict[str, frozenset[str]] = {
+    kind: frozenset(name for name, f in model.model_fields.items() if f.is_required())
+    for kind, model in MODELS.items()
+}
 
 
 @dataclass
@@ -78,6 +82,7 @@ def apply_rule(
     stats: MappingStats,
     issues: list[Issue],
     list_field: bool,
+    required: frozenset[str] = frozenset(),
 ) -> Any:
     if rule.const is not None:
         return rule.const
@@ -92,7 +97,11 @@ def apply_rule(
         for name, params in rule.transforms:
             value = TRANSFORMS[name](value, params)
     except TransformError as exc:
-        issues.append(Issue("error", rule.target, str(exc), _preview(value)))
+        # a required field cannot do without its value; an optional one is dropped
+        if rule.target in required:
+            issues.append(Issue("error", rule.target, str(exc), _preview(value)))
+        else:
+            issues.append(Issue("warning", rule.target, f"{exc}; value dropped", _preview(value)))
         return None
     if rule.value_map and not _empty(value):
         value = _apply_value_map(rule, value, producer, stats, issues, list_field)
@@ -193,7 +202,14 @@ def map_one(
     data: dict[str, Any] = {}
     for rule in mapping.fields:
         value = apply_rule(
-            rule, record, parent, producer, stats, issues, rule.target in mapping.list_fields
+            rule,
+            record,
+            parent,
+            producer,
+            stats,
+            issues,
+            rule.target in mapping.list_fields,
+            REQUIRED[mapping.kind],
         )
         if value is not None:
             data[rule.target] = value
