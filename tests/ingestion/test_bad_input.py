@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ingestion.run import IngestError
 from models import ProducerRecord, ProducerRecordVersion
 from store import records as record_store
-from tests.ingestion.test_run import Run, producer, run  # noqa: F401  (fixtures)
+from tests.ingestion.conftest import Run
 
 HEADER = "ID;Nom;SIRET;Adresse;CP;Ville;INSEE;Téléphone;Courriel;Mis à jour;Coordonnées\n"
 
@@ -91,7 +91,7 @@ async def test_mixed_encodings_are_read_with_a_warning(
 async def test_a_10_mb_field_is_rejected_with_a_short_preview(
     run: Run, store_engine: AsyncEngine, producer: Any
 ) -> None:
-    slug, _producers, files = producer
+    files = producer[2]
     huge = "A" * (10 * 1024 * 1024)
     (files / "structures-huge.csv").write_text(
         HEADER + f"s1;{huge};;;35000;Rennes;35238;;;01/02/2026;\n"
