@@ -191,7 +191,7 @@ def _reader(spec: Any, where: str) -> dict[str, Any]:
 
 
 def _suggest(value: str, choices: list[str]) -> str:
-    hint = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
+    hint = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
     return f" (did you mean {hint[0]!r}?)" if hint else ""
 
 
