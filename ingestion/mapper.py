@@ -14,6 +14,7 @@ from ingestion.issues import Issue
 from ingestion.mapping import MODELS, FieldRule, KindMapping, Producer
 from ingestion.readers import Record
 from ingestion.transforms import TRANSFORMS, TransformError
+from store.text import fold
 
 KIND_SINGULAR = {"structures": "structure", "services": "service"}
 REQUIRED: dict[str, frozenset[str]] = {
@@ -49,12 +50,19 @@ class MappingStats:
 _MISSING = object()
 
 
+def slug(text: str) -> str:
+    """'Aide aux démarches' -> 'aide-aux-demarches'."""
+    return fold(text).replace(" ", "-")
+
+
 def get_path(record: dict[str, Any], path: str, parent: dict[str, Any] | None) -> Any:
     """Dotted access; `parent.x` reads the record an exploded child came from; lists fan out."""
     if path.startswith("parent."):
         if parent is None:
             return _MISSING
         return get_path(parent, path[len("parent.") :], None)
+    if path in record:  # a column whose own name has dots ("Tél.")
+        return record[path]
     current: Any = record
     for part in path.split("."):
         if isinstance(current, list):
@@ -159,9 +167,21 @@ def _id(
     parent: dict[str, Any] | None,
     stats: MappingStats | None = None,
 ) -> str | None:
-    value = get_path(record, rule.paths[0], parent) if rule.paths else rule.const
-    if stats is not None and rule.paths and value is not _MISSING:
-        stats.paths_seen.add(rule.paths[0])
+    if not rule.paths:
+        value = rule.const
+    elif len(rule.paths) == 1:
+        value = get_path(record, rule.paths[0], parent)
+        if stats is not None and value is not _MISSING:
+            stats.paths_seen.add(rule.paths[0])
+    else:  # several parts: joined with "-" unless the transforms say otherwise
+        parts = [get_path(record, p, parent) for p in rule.paths]
+        if stats is not None:
+            stats.paths_seen.update(
+                p for p, v in zip(rule.paths, parts, strict=True) if v is not _MISSING
+            )
+        if any(v is _MISSING or _empty(v) for v in parts):
+            return None
+        value = parts if rule.transforms else "-".join(str(v) for v in parts)
     for name, params in rule.transforms:
         try:
             value = TRANSFORMS[name](value, params)
@@ -263,6 +283,9 @@ def iter_items(
         if children is _MISSING or children is None:
             continue
         stats.paths_seen.add(mapping.explode)
+        if mapping.explode_split is not None:
+            parts = [p.strip() for p in str(children).split(mapping.explode_split) if p.strip()]
+            children = [{"value": p, "key": slug(p)} for p in parts]
         parent_digest = hashlib.sha256(
             orjson.dumps(
                 record.data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str

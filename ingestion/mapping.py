@@ -95,6 +95,9 @@ class KindMapping:
     id: FieldRule
     structure_id: FieldRule | None
     explode: str | None
+    # explode a delimited text instead of a list of objects: each part becomes a child
+    # {"value": part, "key": slug of part}
+    explode_split: str | None
     fields: tuple[FieldRule, ...]
     list_fields: frozenset[str]
 
@@ -319,13 +322,22 @@ def _kind(kind: str, spec: Any, value_maps: dict[str, ValueMap], where: str) -> 
                 )
         rules.append(rule)
     list_fields = frozenset(f for f in schema_fields if _is_list_field(model, f))
+    explode = spec.get("explode")
+    explode_split = None
+    if isinstance(explode, dict):
+        if set(explode) - {"from", "split"} or "from" not in explode:
+            raise MappingError(f"{where}.explode: expected a path or {{ from = ..., split = ... }}")
+        explode_path, explode_split = explode["from"], explode.get("split", ";")
+    else:
+        explode_path = explode
     return KindMapping(
         kind=kind,
         files=files,
         reader={k: spec[k] for k in READER_KEYS if k in spec},
         id=id_rule,
         structure_id=structure_rule,
-        explode=spec.get("explode"),
+        explode=explode_path,
+        explode_split=explode_split,
         fields=tuple(rules),
         list_fields=list_fields,
     )

@@ -27,9 +27,9 @@ from ingestion.mapper import (
     map_item,
 )
 from ingestion.mapping import KindMapping, MappingError, Producer
-from ingestion.normalize import Territories, normalize
+from ingestion.normalize import Territories
+from ingestion.prepare import prepare
 from ingestion.readers import ReadError, iter_records
-from ingestion.validate import validate
 from store import records as store
 from store import territories as territory_store
 
@@ -408,24 +408,17 @@ class _Runner:
             return
         self.fully_mapped += 1
         mapped = map_item(self.producer, kind_mapping, item, self.stats)
-        issues = list(mapped.issues)
-        validated = None
-        if not mapped.rejected:
-            issues += normalize(mapped.data, self.territories)
-            payload = {
-                **mapped.data,
-                "source": self.slug,
-                "id": f"{self.slug}--{mapped.producer_id}",
-            }
-            if kind == "services":
-                payload["structure_id"] = f"{self.slug}--{mapped.structure_producer_id}"
-            validated, more = validate(kind, payload)
-            issues += more
+        validated, issues = prepare(mapped, self.slug, self.territories)
         if validated is not None and pid is not None:
             first = self.seen[kind].get(pid)
             if first is not None:
                 issues.append(
-                    Issue("error", "id", f"duplicate producer id {pid!r} (first at {first})", pid)
+                    Issue(
+                        "error",
+                        "id",
+                        "duplicate producer id in this run",
+                        f"{pid} (first at {first})",
+                    )
                 )
                 validated = None
             elif kind == "services" and not self._structure_known(mapped.structure_producer_id):
@@ -433,8 +426,8 @@ class _Runner:
                     Issue(
                         "error",
                         "structure_id",
-                        f"structure {mapped.structure_producer_id!r} is not among the valid "
-                        "structures of this run" + (" or the store" if self.report.partial else ""),
+                        "the service's structure is not among the valid structures of this run"
+                        + (" or the store" if self.report.partial else ""),
                         mapped.structure_producer_id,
                     )
                 )

@@ -220,7 +220,14 @@ def replace(value: Any, params: Params) -> Any:
     return _each(value, lambda v: pattern.sub(by, str(v)) if v is not None else None)
 
 
+def slug(value: Any, _params: Params) -> Any:
+    from store.text import fold
+
+    return _each(value, lambda v: fold(str(v)).replace(" ", "-") or None if v is not None else None)
+
+
 TRANSFORMS: dict[str, Transform] = {
+    "slug": slug,
     "strip_html": strip_html,
     "split": split,
     "join": join,

@@ -84,7 +84,7 @@ async def test_rejections_name_file_row_field_and_value(
     assert ("structures.csv", 5, "nom", "XY") in found
     assert ("structures.csv", 6, "date_maj", "2031-05-10") in found  # in the future
     assert ("services.csv", 4, "structure_id", "s4") in found  # its structure was rejected
-    assert ("services.csv", 6, "id", "v1") in found  # duplicate producer id
+    assert ("services.csv", 6, "id", "v1 (first at services.csv:2)") in found  # duplicate
     assert all(r["raw"] for r in rows)  # the rejected row is kept whole
 
 
