@@ -1,0 +1,104 @@
+"""cd35: Ille-et-Vilaine's social directory as an ArcGIS FeatureServer query response."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ingestion.demo.base import Progress, Published, Writer
+from ingestion.demo.hours import french_long
+from ingestion.demo.kinds import CD35
+from ingestion.demo.variations import (
+    FUTURE,
+    bad_email,
+    epoch_ms,
+    phone,
+    short_postcode,
+    view,
+)
+from ingestion.demo.world import Structure
+
+FILE = "annuaire.json"
+_S = "esriFieldTypeString"
+FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("OBJECTID", "esriFieldTypeOID", "OBJECTID"),
+    ("ORG_NOM", _S, "Nom de l'organisme"),
+    ("ORG_SIGLE", _S, "Sigle"),
+    ("ORG_ADRES", _S, "Adresse"),
+    ("ORG_CP", _S, "Code postal"),
+    ("ORG_VILLE", _S, "Commune"),
+    ("ORG_INSEE", _S, "Code INSEE"),
+    ("ORG_TEL", _S, "Téléphone"),
+    ("ORG_MAIL", _S, "Courriel"),
+    ("ORG_WEB", _S, "Site internet"),
+    ("ORG_DESC", _S, "Description"),
+    ("ORG_HORAIRE", _S, "Horaires"),
+    ("THEMATIQUE", _S, "Thématique"),
+    ("DATE_MAJ", "esriFieldTypeDate", "Date de mise à jour"),
+)
+
+
+class Cd35Writer(Writer):
+    slug = CD35
+
+    def __init__(self, out: Path, spool: Path, seed: int, progress: Progress | None) -> None:
+        super().__init__(out, spool, seed, progress)
+        self._f = (self.dir / FILE).open("wb")
+        head = {
+            "objectIdFieldName": "OBJECTID",
+            "geometryType": "esriGeometryPoint",
+            "spatialReference": {"wkid": 4326},
+            "fields": [{"name": n, "type": t, "alias": a} for n, t, a in FIELDS],
+        }
+        self._f.write(orjson.dumps(head)[:-1] + b',"features":[')
+        self._next_id = 0
+
+    def publish(self, s: Structure, rng: random.Random) -> Published:
+        v = view(rng, s, CD35)
+        self._next_id += 1
+        oid = self._next_id
+        loc = v.location
+        adresse = v.adresse
+        if adresse and v.complement:
+            adresse = f"{adresse}, {v.complement}"
+        attrs: dict[str, Any] = {
+            "OBJECTID": oid,
+            "ORG_NOM": v.nom,
+            "ORG_SIGLE": s.kind.sigle or None,
+            "ORG_ADRES": adresse,
+            "ORG_CP": loc.code_postal,
+            "ORG_VILLE": loc.commune.nom.upper() if rng.random() < 0.5 else loc.commune.nom,
+            "ORG_INSEE": v.code_insee,
+            "ORG_TEL": phone(v.phone, "spaced") if v.phone else None,
+            "ORG_MAIL": v.email,
+            "ORG_WEB": v.website,
+            "ORG_DESC": v.description,
+            "ORG_HORAIRE": french_long(v.hours) if v.hours else None,
+            "THEMATIQUE": s.kind.cd35,
+            "DATE_MAJ": epoch_ms(v.updated),
+        }
+        problem = self.defect(
+            rng, ("nom-manquant", "courriel-invalide", "date-future", "code-postal-4-chiffres")
+        )
+        if problem == "nom-manquant":
+            attrs["ORG_NOM"] = None
+        elif problem == "courriel-invalide":
+            attrs["ORG_MAIL"] = bad_email(rng, v.email)
+        elif problem == "date-future":
+            attrs["DATE_MAJ"] = epoch_ms(FUTURE)
+        elif problem == "code-postal-4-chiffres":
+            attrs["ORG_CP"] = short_postcode(loc.code_postal)
+        if problem:
+            self.flag(oid, problem)
+        feature = {"attributes": attrs, "geometry": {"x": loc.lon, "y": loc.lat}}
+        self._f.write((b"\n" if self.structures == 0 else b",\n") + orjson.dumps(feature))
+        self.counted(structures=1)
+        return Published(structure=self.pid(oid), siret=None)
+
+    def finish(self) -> list[str]:
+        self._f.write(b"\n]}\n")
+        self._f.close()
+        return [f"{self.slug}/{FILE}"]
