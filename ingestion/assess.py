@@ -70,8 +70,29 @@ def _looks(names: list[str], *words: str) -> list[str]:
     return [n for n in names if any(w in n.lower() for w in words)]
 
 
+def guess_records_path(path: Path) -> str | None:
+    """For a JSON object, the first top-level key holding an array of objects ("features")."""
+    import ijson
+
+    key = None
+    with path.open("rb") as fh:
+        for prefix, event, value in ijson.parse(fh):
+            if prefix == "" and event == "map_key":
+                key = value
+            elif key is not None and prefix == f"{key}.item" and event == "start_map":
+                return str(key)
+            elif prefix == "" and event in ("start_array", "end_map"):
+                return None
+    return None
+
+
 def profile(path: Path, options: ReaderOptions, territories: Territories | None) -> dict[str, Any]:
     info: FileInfo = detect(path, options)
+    if info.format in ("json", "json-pages") and options.records_path is None:
+        first = path if path.is_file() else next(iter(sorted(path.glob("*.json"))), None)
+        guessed = guess_records_path(first) if first else None
+        if guessed:
+            options = ReaderOptions(**{**options.__dict__, "records_path": guessed})
     options = ReaderOptions(
         **{**options.__dict__, "format": info.format, "encoding": info.encoding,
            "delimiter": info.delimiter}
@@ -89,6 +110,7 @@ def profile(path: Path, options: ReaderOptions, territories: Territories | None)
         "encoding": info.encoding,
         "delimiter": info.delimiter,
         "sheet": info.sheet,
+        "records_path": options.records_path,
         "size_bytes": info.size,
         "warnings": list(info.warnings),
         "rows": rows,
@@ -262,7 +284,8 @@ def render(report: dict[str, Any]) -> str:
         f"Format    {report['format']}"
         + (f", encoding {report['encoding']}" if report["encoding"] else "")
         + (f", delimiter {report['delimiter']!r}" if report["delimiter"] else "")
-        + (f", sheet {report['sheet']!r}" if report["sheet"] else ""),
+        + (f", sheet {report['sheet']!r}" if report["sheet"] else "")
+        + (f", records at {report['records_path']!r}" if report["records_path"] else ""),
         f"Records   {report['rows']}",
     ]
     lines += [f"Warning   {w}" for w in report["warnings"]]

@@ -212,3 +212,35 @@ async def test_runs_are_recorded(run: Run, store_engine: AsyncEngine, producer: 
     assert runs[0]["id"] == report.run_id
     assert runs[0]["counts"]["new"] == 5
     assert await _count(store_engine, IngestRun, IngestRun.source_slug == producer[0]) == 1
+
+
+async def test_two_ingests_of_one_source_never_run_at_once(
+    run: Run, store_engine: AsyncEngine, producer: Any
+) -> None:
+    """A second ingest of the same source waits for the first, or stops with a clear message."""
+    import asyncio
+    import hashlib
+
+    from sqlalchemy import text
+
+    from store.engine import is_sqlite
+
+    slug = producer[0]
+    async with store_engine.connect() as holder:
+        if is_sqlite(store_engine):
+            await holder.exec_driver_sql("BEGIN IMMEDIATE")  # SQLite's single writer lock
+            with pytest.raises(IngestError, match="another ingest is writing to this SQLite store"):
+                await run()
+            await holder.rollback()
+            return
+        digest = hashlib.sha256(f"ingest:{slug}".encode()).digest()[:8]
+        key = int.from_bytes(digest, "big", signed=True)
+        await holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        with pytest.raises(IngestError, match=f"another ingest of '{slug}' is running"):
+            await run(wait=False)
+        waiting = asyncio.create_task(run())
+        await asyncio.sleep(0.5)
+        assert not waiting.done()  # blocked on the lock
+        await holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        report = await asyncio.wait_for(waiting, timeout=30)
+    assert report.status == "succeeded"
