@@ -11,6 +11,7 @@ COPY gateway ./gateway
 COPY resolvers ./resolvers
 COPY models ./models
 COPY store ./store
+COPY ingestion ./ingestion
 COPY scripts ./scripts
 RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir --upgrade pip \

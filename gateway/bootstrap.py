@@ -39,7 +39,24 @@ async def load_territories(engine: AsyncEngine, path: Path) -> dict[str, int]:
     return counts
 
 
-async def prepare(engine: AsyncEngine, territories_path: Path) -> list[str]:
+async def sync_sources(engine: AsyncEngine, producers_dir: Path | None = None) -> int:
+    """Write every producer's registry entry to the `source` table (new ones and changes)."""
+    from datetime import UTC, datetime
+
+    from ingestion import mapping
+    from store import records as record_store
+
+    directory = producers_dir or mapping.PRODUCERS_DIR
+    entries = [mapping.load(slug, directory).source for slug in mapping.known_slugs(directory)]
+    async with engine.begin() as conn:
+        for entry in entries:
+            await record_store.upsert_source(conn, dict(entry.__dict__), datetime.now(UTC))
+    return len(entries)
+
+
+async def prepare(
+    engine: AsyncEngine, territories_path: Path, producers_dir: Path | None = None
+) -> list[str]:
     """Migrate to head and load the territories when the store has none (or an older file).
 
     Returns what was done, for the command line to print.
@@ -54,4 +71,5 @@ async def prepare(engine: AsyncEngine, territories_path: Path) -> list[str]:
     if await territory_store.loaded_sha256(engine) != data.sha256:
         counts = await territory_store.load(engine, data)
         done.append("territories loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    await sync_sources(engine, producers_dir)
     return done

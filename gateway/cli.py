@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from gateway import cli_ingest
+from gateway import cli_ingest, cli_merge
 from gateway.bootstrap import DatabaseUnreachable, load_territories, prepare
 from gateway.settings import Settings, SettingsError
 from store.engine import create_engine
@@ -36,7 +36,9 @@ def _with_engine(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
 
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> None:
-    done = _with_engine(settings, lambda engine: prepare(engine, settings.territories_file))
+    done = _with_engine(
+        settings, lambda engine: prepare(engine, settings.territories_file, settings.producers_dir)
+    )
     for line in done or ["store already up to date"]:
         print(line)
 
@@ -67,7 +69,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
-    for line in _with_engine(settings, lambda engine: prepare(engine, settings.territories_file)):
+    for line in _with_engine(
+        settings, lambda engine: prepare(engine, settings.territories_file, settings.producers_dir)
+    ):
         print(line, file=sys.stderr)
     # workers rebuild their settings from the environment: hand the overrides down that way
     os.environ.update(
@@ -123,6 +127,7 @@ def parser() -> argparse.ArgumentParser:
     export.set_defaults(func=cmd_export_schema, needs_settings=False)
 
     cli_ingest.register(sub)
+    cli_merge.register(sub)
     return p
 
 

@@ -52,7 +52,7 @@ def _run(settings: Settings, work: Any) -> Any:
     async def main() -> Any:
         engine = create_engine(settings.database(), statement_timeout_ms=None, pool_size=2)
         try:
-            await prepare(engine, settings.territories_file)
+            await prepare(engine, settings.territories_file, settings.producers_dir)
             return await work(engine)
         finally:
             await engine.dispose()

@@ -4,14 +4,16 @@ import strawberry
 from strawberry.printer import print_schema
 
 from resolvers.referential.queries import ReferentialQueries
+from resolvers.sources.queries import SourceQueries
+from resolvers.structures.queries import StructureQueries
 from resolvers.territories.queries import TerritoryQueries
 
 
 @strawberry.type(
-    description="Entry points of the referential of the offre d'insertion: territories and the "
-    "schema's enumerations."
+    description="Entry points of the referential of the offre d'insertion: merged structures "
+    "with their provenance, producers, territories and the schema's enumerations."
 )
-class Query(TerritoryQueries, ReferentialQueries):
+class Query(StructureQueries, SourceQueries, TerritoryQueries, ReferentialQueries):
     pass
 
 

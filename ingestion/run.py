@@ -48,6 +48,7 @@ class IngestOptions:
     force: bool = False
     gone_threshold: float = 0.20
     wait: bool = True
+    merge: bool = True  # link duplicates and rebuild the touched golden records in the same run
 
 
 @dataclass
@@ -65,6 +66,7 @@ class IngestReport:
     data_version: int | None = None
     duration_s: float = 0.0
     message: str | None = None
+    merge: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -91,6 +93,7 @@ class IngestReport:
                 for (vm, v), n in self.unmapped.most_common(50)
             ],
             "data_version": self.data_version,
+            "merge": self.merge,
             "duration_s": round(self.duration_s, 3),
             "message": self.message,
         }
@@ -253,6 +256,13 @@ async def ingest(
             report.data_version = (
                 await store.bump_data_version(conn) if changed else await store.data_version(conn)
             )
+            if changed and options.merge:
+                from ingestion.linking import merge_run
+
+                merged = await merge_run(
+                    conn, runner.changed_ids, now=now, data_version=report.data_version
+                )
+                report.merge = merged.as_json()
             report.status = "succeeded"
             report.unmapped = runner.stats.unmapped
             report.duration_s = time.monotonic() - started
@@ -340,6 +350,7 @@ class _Runner:
         self.kinds_read: set[str] = set()
         self.read_count = 0
         self.fully_mapped = 0
+        self.changed_ids: dict[str, set[int]] = {"structure": set(), "service": set()}
 
     async def read_file(self, kind_mapping: KindMapping, path: Path) -> None:
         kind = kind_mapping.kind
@@ -520,7 +531,7 @@ class _Runner:
                 }
             )
             return "new"
-        self.batch.pending.append((state, row, validated, field_hashes))
+        self.batch.pending.append((state, {**row, "kind": mapped.kind}, validated, field_hashes))
         return "changed"
 
     async def _resolve_changes(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -531,6 +542,7 @@ class _Runner:
         run_id = self.report.run_id
         changes, version_rows = [], []
         for state, row, validated, field_hashes in pending:
+            kind = row["kind"]
             old_hashes, old_since = previous.get(state.id, ({}, {}))
             changed = sorted(
                 k
@@ -541,7 +553,9 @@ class _Runner:
                 k: (run_id if k in changed else old_since.get(k, run_id)) for k in field_hashes
             }
             version = state.version + 1
+            row = {k: v for k, v in row.items() if k != "kind"}
             changes.append({**row, "b_id": state.id, "field_since_run": since, "version": version})
+            self.changed_ids[KIND_SINGULAR[kind]].add(state.id)
             version_rows.append(
                 {
                     "record_id": state.id,
@@ -560,7 +574,9 @@ class _Runner:
     async def flush(self) -> None:
         b = self.batch
         changes, change_versions = await self._resolve_changes()
-        await store.insert_new(self.conn, b.new, b.new_versions)
+        new_ids = await store.insert_new(self.conn, b.new, b.new_versions)
+        for row, record_id in zip(b.new, new_ids, strict=True):
+            self.changed_ids[row["kind"]].add(record_id)
         await store.apply_changes(self.conn, changes, change_versions, self.now)
         await store.update_raw_hashes(self.conn, b.raw_updates)
         await store.insert_quarantine(self.conn, b.quarantine)
@@ -583,8 +599,8 @@ class _Runner:
                     "truncated export? Nothing was changed; use --force if it is intended, or "
                     "--partial for a delta file"
                 )
-            await store.mark_gone(
-                self.conn, [states[pid].id for pid in gone], self.report.run_id or 0, self.now
-            )
+            gone_ids = [states[pid].id for pid in gone]
+            await store.mark_gone(self.conn, gone_ids, self.report.run_id or 0, self.now)
+            self.changed_ids[KIND_SINGULAR[kind]].update(gone_ids)
             self.report.counts["gone"] += len(gone)
             self.report.by_kind.setdefault(kind, Counter())["gone"] += len(gone)

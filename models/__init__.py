@@ -1,6 +1,6 @@
 """SQLModel tables of the gateway's store: declarations only, no I/O."""
 
-from models.merge import FieldProvenance, GoldenMember, GoldenRecord, RecordLink
+from models.merge import FieldProvenance, GoldenMember, GoldenRecord, RecordBlock, RecordLink
 from models.meta import Meta
 from models.records import IngestRun, ProducerRecord, ProducerRecordVersion, QuarantinedRow
 from models.sources import Source
@@ -19,6 +19,7 @@ __all__ = [
     "ProducerRecord",
     "ProducerRecordVersion",
     "QuarantinedRow",
+    "RecordBlock",
     "RecordLink",
     "Region",
     "Source",

@@ -29,6 +29,16 @@ class RecordLink(SQLModel, table=True):
     revoked_by: str | None = None
 
 
+class RecordBlock(SQLModel, table=True):
+    """A blocking key of a producer record: records sharing a key are compared for duplicates."""
+
+    __tablename__ = "record_block"
+
+    record_id: int = Field(foreign_key="producer_record.id", primary_key=True)
+    key: str = Field(primary_key=True, max_length=200, index=True)
+    kind: str = Field(max_length=16)
+
+
 class GoldenRecord(SQLModel, table=True):
     """The merged record served by default, computed per visibility class."""
 
@@ -43,6 +53,10 @@ class GoldenRecord(SQLModel, table=True):
     data: dict[str, Any] = json_field(default={})
     score_qualite: float | None = None
     date_maj: date | None = None
+    content_hash: str | None = Field(default=None, max_length=64)
+    data_version: int | None = Field(
+        default=None, index=True
+    )  # the data version that last changed it
     rule_set_version: str | None = Field(default=None, max_length=32)
     created_at: datetime | None = timestamp(nullable=True)
     updated_at: datetime | None = timestamp(nullable=True, index=True)
@@ -56,6 +70,8 @@ class GoldenMember(SQLModel, table=True):
 
     golden_id: int = Field(foreign_key="golden_record.id", primary_key=True)
     record_id: int = Field(foreign_key="producer_record.id", primary_key=True, index=True)
+    # the member's own public id: a lookup by any member's id finds the merged record
+    member_public_id: str = Field(max_length=320, index=True)
 
 
 class FieldProvenance(SQLModel, table=True):
@@ -67,7 +83,9 @@ class FieldProvenance(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     golden_id: int = Field(foreign_key="golden_record.id", index=True)
     field: str = Field(max_length=64)
+    record_id: int | None = Field(default=None, foreign_key="producer_record.id")
     record_version_id: int | None = Field(default=None, foreign_key="producer_record_version.id")
+    public_id: str | None = Field(default=None, max_length=320)
     source_slug: str | None = Field(default=None, max_length=64)
     strategy: str = Field(max_length=32)
     rule_set_version: str = Field(max_length=32)
@@ -77,4 +95,7 @@ class FieldProvenance(SQLModel, table=True):
     last_confirmed_at: datetime | None = timestamp(nullable=True)
     agreeing_sources: list[Any] = json_field(default=[])
     conflicting_sources: list[Any] = json_field(default=[])
+    rejected_sources: list[Any] = json_field(
+        default=[]
+    )  # [[source, reason]]: refused by validators
     elements: list[Any] | None = json_field(nullable=True)  # list fields: per-element sources

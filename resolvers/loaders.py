@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from resolvers import golden_loaders as golden
 from resolvers.territories import loaders as territory
 
 
@@ -21,6 +22,10 @@ class Loaders:
     communes_by_departement_code: territory.CommunesByDepartementCodeLoader
     communes_by_epci_code: territory.CommunesByEpciCodeLoader
     arrondissements_by_commune_code: territory.ArrondissementsByCommuneCodeLoader
+    golden_by_id: golden.GoldenByIdLoader
+    provenance_by_golden_id: golden.ProvenanceByGoldenIdLoader
+    member_records_by_golden_id: golden.MemberRecordsByGoldenIdLoader
+    source_by_slug: golden.SourceBySlugLoader
 
     @classmethod
     def build(cls, db: Callable[[], AsyncSession]) -> Loaders:
@@ -34,4 +39,8 @@ class Loaders:
             communes_by_departement_code=territory.CommunesByDepartementCodeLoader(db),
             communes_by_epci_code=territory.CommunesByEpciCodeLoader(db),
             arrondissements_by_commune_code=territory.ArrondissementsByCommuneCodeLoader(db),
+            golden_by_id=golden.GoldenByIdLoader(db),
+            provenance_by_golden_id=golden.ProvenanceByGoldenIdLoader(db),
+            member_records_by_golden_id=golden.MemberRecordsByGoldenIdLoader(db),
+            source_by_slug=golden.SourceBySlugLoader(db),
         )

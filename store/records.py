@@ -176,10 +176,10 @@ async def update_raw_hashes(conn: AsyncConnection, pairs: Sequence[tuple[int, st
 
 async def insert_new(
     conn: AsyncConnection, rows: Sequence[dict[str, Any]], version_rows: Sequence[dict[str, Any]]
-) -> None:
+) -> list[int]:
     """Insert new records and their first versions (`version_rows[i]` belongs to `rows[i]`)."""
     if not rows:
-        return
+        return []
     if is_sqlite(conn.engine):
         # the run holds SQLite's single writer lock: ids can be handed out here, which avoids
         # RETURNING with guaranteed order, ten times slower on SQLite
@@ -197,6 +197,7 @@ async def insert_new(
         insert(versions),
         [{**v, "record_id": record_id} for v, record_id in zip(version_rows, ids, strict=True)],
     )
+    return ids
 
 
 async def apply_changes(

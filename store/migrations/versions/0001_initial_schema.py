@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 14:12:44.169949
+Create Date: 2026-11-27 15:00:07.175757
 """
 
 from collections.abc import Sequence
@@ -43,6 +43,8 @@ def upgrade() -> None:
         ),
         sa.Column("score_qualite", sa.Float(), nullable=True),
         sa.Column("date_maj", sa.Date(), nullable=True),
+        sa.Column("content_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("data_version", sa.Integer(), nullable=True),
         sa.Column("rule_set_version", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
@@ -51,6 +53,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("kind", "visibility", "public_id"),
     )
     with op.batch_alter_table("golden_record", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_golden_record_data_version"), ["data_version"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_golden_record_public_id"), ["public_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_golden_record_structure_public_id"),
@@ -304,6 +309,7 @@ def upgrade() -> None:
         "golden_member",
         sa.Column("golden_id", sa.Integer(), nullable=False),
         sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("member_public_id", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
         sa.ForeignKeyConstraint(
             ["golden_id"],
             ["golden_record.id"],
@@ -315,6 +321,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("golden_id", "record_id"),
     )
     with op.batch_alter_table("golden_member", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_golden_member_member_public_id"), ["member_public_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_golden_member_record_id"), ["record_id"], unique=False)
 
     op.create_table(
@@ -356,6 +365,20 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "record_block",
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["producer_record.id"],
+        ),
+        sa.PrimaryKeyConstraint("record_id", "key"),
+    )
+    with op.batch_alter_table("record_block", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_record_block_key"), ["key"], unique=False)
+
+    op.create_table(
         "record_link",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -393,7 +416,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("golden_id", sa.Integer(), nullable=False),
         sa.Column("field", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=True),
         sa.Column("record_version_id", sa.Integer(), nullable=True),
+        sa.Column("public_id", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
         sa.Column("source_slug", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("strategy", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("rule_set_version", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -412,6 +437,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column(
+            "rejected_sources",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
             "elements",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
@@ -419,6 +449,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["golden_id"],
             ["golden_record.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["producer_record.id"],
         ),
         sa.ForeignKeyConstraint(
             ["record_version_id"],
@@ -443,6 +477,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_record_link_record_a_id"))
 
     op.drop_table("record_link")
+    with op.batch_alter_table("record_block", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_record_block_key"))
+
+    op.drop_table("record_block")
     with op.batch_alter_table("producer_record_version", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_producer_record_version_run_id"))
         batch_op.drop_index(batch_op.f("ix_producer_record_version_record_id"))
@@ -450,6 +488,7 @@ def downgrade() -> None:
     op.drop_table("producer_record_version")
     with op.batch_alter_table("golden_member", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_golden_member_record_id"))
+        batch_op.drop_index(batch_op.f("ix_golden_member_member_public_id"))
 
     op.drop_table("golden_member")
     with op.batch_alter_table("commune_alias", schema=None) as batch_op:
@@ -496,6 +535,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_golden_record_updated_at"))
         batch_op.drop_index(batch_op.f("ix_golden_record_structure_public_id"))
         batch_op.drop_index(batch_op.f("ix_golden_record_public_id"))
+        batch_op.drop_index(batch_op.f("ix_golden_record_data_version"))
 
     op.drop_table("golden_record")
     op.drop_table("epci")

@@ -1,0 +1,784 @@
+"""Duplicate detection of producer records: blocking keys, pair scores, clusters (pure functions).
+
+Structures are compared in two steps (docs/architecture.md §5):
+
+1. a deterministic rule: a valid equal SIRET, the same commune and a similar name link two
+   records outright (`method="siret"`, score 1.0). The same SIRET in another commune proves
+   nothing (networks show their head office's SIRET for every site): it adds nothing to the score;
+2. a score (`method="score"`): a small hand-tuned logistic model, `WEIGHTS` in log-odds points
+   over the pair's evidence, computed only for pairs sharing a blocking key.
+
+Two names of different kinds ("Mairie de X" / "CCAS de X") are never linked, nor two records of
+one producer with different SIRETs and different names. Services are compared only within one
+structure cluster. Everything works on `Member` values and returns plain values; the only I/O is
+reading the abbreviation table (`rules/abbreviations.toml`) once at import.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ingestion.members import Member
+from ingestion.normalize import siret_ok
+from store.text import fold
+
+RULE_VERSION = "dedup-2026.11-1"
+# Chosen on the demo data (ingestion.dedup_eval): pairwise precision 1.000 for structures and
+# >= 0.99 for services from 0.6 upwards at scale 10; 0.8 keeps a margin (see the report).
+AUTO_LINK = 0.8
+REVIEW_FLOOR = 0.5  # candidates in [REVIEW_FLOOR, AUTO_LINK) go to human review
+
+# -- structure model: log-odds points, hand-tuned from a logistic fit on the demo data -----------
+WEIGHTS: dict[str, float] = {
+    "bias": -7.5,
+    "name": 7.0,  # times (name similarity - NAME_PIVOT): -3.5 .. +3.5
+    "name_exact": 4.5,  # normalised names equal
+    "name_place": 3.0,  # similar names (>= 0.8) containing the commune of one record
+    "siret_equal": 3.0,  # same SIRET and commune, names too far apart for the rule
+    "siren_equal": 1.0,  # same SIREN: the same organisation, maybe another site
+    "siret_different": -1.0,  # both known, different SIREN
+    "phone_equal": 2.5,
+    "phone_different": -1.0,  # landline / mobile: mildly against
+    "email_equal": 1.5,  # network sites share one address: not decisive
+    "email_domain": 0.0,  # same non-webmail domain, another address: a mairie and its CCAS too
+    "email_different": -1.5,
+    "distance_100": 5.0,  # < 100 m
+    "distance_500": -1.0,
+    "distance_2000": -2.0,
+    "distance_5000": -2.0,
+    "distance_far": -2.5,  # >= 5 km (stale addresses of a moved structure exist)
+    "commune_same": 2.5,
+    "commune_different": -2.5,
+    "department_different": -4.5,  # on top of commune_different
+    "address_equal": 3.0,  # same street line in the same (or an unknown) commune
+    "address_similar": 0.0,  # another number in the same street, a near spelling
+    "address_different": -1.0,
+    "web_domain": 1.0,
+    "web_different": -1.5,
+}
+NAME_PIVOT = 0.5
+SIRET_NAME_BAR = 0.7  # the deterministic rule's "similar name" ("ccas" / "ccas rennes": 0.75)
+SAME_SOURCE_NAME_BAR = 0.9  # one producer, two SIRETs: only near-identical names may link
+MAX_BLOCK = 40  # blocks with more records are skipped: other, narrower keys cover their pairs
+
+# -- service model ---------------------------------------------------------------------------------
+SERVICE_WEIGHTS: dict[str, float] = {
+    "bias": -1.0,
+    "name": 6.0,  # times (name similarity - NAME_PIVOT)
+    "name_exact": 0.5,
+    "thematiques_equal": 2.5,
+    "thematiques_overlap": 1.5,  # share one, not all
+    "thematiques_category": -2.0,  # share only a category ("remobilisation--…")
+    "thematiques_disjoint": -2.0,
+    "thematiques_unique": 3.0,  # the only services of their two records sharing a thematique
+    "description_same": 8.0,  # first sentences (nearly) the same: >= 90 % of the shorter's words
+    "description_close": 0.5,  # >= 60 %
+    "description_different": -1.0,  # < 30 %
+}
+
+WEBMAIL: frozenset[str] = frozenset(
+    {
+        "gmail.com", "googlemail.com", "orange.fr", "wanadoo.fr", "free.fr", "hotmail.com",
+        "hotmail.fr", "laposte.net", "yahoo.fr", "yahoo.com", "outlook.fr", "outlook.com",
+        "live.fr", "live.com", "msn.com", "sfr.fr", "neuf.fr", "aol.com", "icloud.com", "gmx.fr",
+        "club-internet.fr", "bbox.fr", "numericable.fr", "protonmail.com", "proton.me",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Two records that may describe the same thing, with the evidence of the score."""
+
+    a: str  # public ids, a < b
+    b: str
+    score: float  # 0..1
+    method: str  # "siret" (deterministic rule) | "score"
+    evidence: dict[str, Any]
+
+
+# -- names -----------------------------------------------------------------------------------------
+_TABLE = tomllib.loads(
+    (Path(__file__).with_name("rules") / "abbreviations.toml").read_text(encoding="utf-8")
+)
+_PHRASES: dict[str, str] = dict(_TABLE["phrases"])
+_PHRASE_RE = re.compile(
+    r"\b(" + "|".join(re.escape(p) for p in sorted(_PHRASES, key=len, reverse=True)) + r")\b"
+)
+_STOPWORDS = frozenset(_TABLE["words"]["stopwords"])
+_DROP = _STOPWORDS | frozenset(w for k in ("legal_forms", "generic") for w in _TABLE["words"][k])
+_TYPES: dict[str, str] = dict(_TABLE["types"])
+_INITIALS = re.compile(r"\b[a-z](?: [a-z]){2,}\b")  # "c c a s" (from "C.C.A.S.") -> "ccas"
+
+
+@lru_cache(maxsize=65536)
+def normalize_name(nom: str) -> str:
+    """Folded name, abbreviations contracted, legal forms, articles and generic words dropped.
+
+    "Centre communal d'action sociale de Saint-Malo" and "CCAS de St-Malo" both give
+    "ccas saint malo"; "Agence France Travail de Rennes" and "Pôle emploi Rennes" "ft rennes".
+    """
+    text = _INITIALS.sub(lambda m: m.group(0).replace(" ", ""), fold(nom))
+    text = _PHRASE_RE.sub(lambda m: _PHRASES[m.group(1)], text)
+    return " ".join(t for t in text.split() if t not in _DROP)
+
+
+def name_types(normalized: str) -> frozenset[str]:
+    """Kinds of structure a normalised name says it is ("ccas", "mairie", "mission-locale"…)."""
+    return frozenset(_TYPES[t] for t in normalized.split() if t in _TYPES)
+
+
+@lru_cache(maxsize=262144)
+def _close_tokens(x: str, y: str) -> bool:
+    """Near-equal tokens: Jaro-Winkler >= 0.94 (needs lengths within 70 % of each other)."""
+    lx, ly = len(x), len(y)
+    return min(lx, ly) >= 0.7 * max(lx, ly) and jaro_winkler(x, y) >= 0.94
+
+
+def jaro_winkler(s1: str, s2: str) -> float:
+    """Jaro-Winkler similarity of two strings (1.0 = equal)."""
+    if s1 == s2:
+        return 1.0
+    l1, l2 = len(s1), len(s2)
+    if not l1 or not l2:
+        return 0.0
+    window = max(max(l1, l2) // 2 - 1, 0)
+    used = [False] * l2
+    matched1: list[str] = []
+    for i, c in enumerate(s1):
+        for j in range(max(0, i - window), min(i + window + 1, l2)):
+            if not used[j] and s2[j] == c:
+                used[j] = True
+                matched1.append(c)
+                break
+    m = len(matched1)
+    if not m:
+        return 0.0
+    matched2 = [s2[j] for j in range(l2) if used[j]]
+    transpositions = sum(x != y for x, y in zip(matched1, matched2, strict=True)) / 2
+    jaro = (m / l1 + m / l2 + (m - transpositions) / m) / 3
+    prefix = 0
+    for x, y in zip(s1[:4], s2[:4], strict=False):
+        if x != y:
+            break
+        prefix += 1
+    return jaro + prefix * 0.1 * (1 - jaro)
+
+
+def name_similarity(a: str, b: str) -> float:
+    """Similarity of two normalised names (token sets), in [0, 1].
+
+    Half the share of the shorter name's tokens found in the other ("escale" in "chrs escale"),
+    half the longer one's; tokens of 5+ letters at Jaro-Winkler >= 0.94 (a typo, a plural)
+    count 0.8. Word order does not matter.
+    """
+    if a == b:
+        return 1.0 if a else 0.0
+    ta, tb = set(a.split()), set(b.split())
+    if not ta or not tb:
+        return 0.0
+    if a.replace(" ", "") == b.replace(" ", ""):
+        return 0.95  # "cyber base" / "cyberbase"
+    common = ta & tb
+    matched = float(len(common))
+    rest_b = sorted(tb - common)
+    for x in sorted(ta - common):
+        if len(x) < 5:
+            continue
+        for y in rest_b:
+            if len(y) >= 5 and _close_tokens(x, y):
+                matched += 0.8
+                rest_b.remove(y)
+                break
+    short, long_ = sorted((len(ta), len(tb)))
+    return 0.5 * matched / short + 0.5 * matched / long_
+
+
+# -- addresses, contacts, places -------------------------------------------------------------------
+_STREET_WORDS = {
+    "av": "avenue", "ave": "avenue", "bd": "boulevard", "bld": "boulevard", "boul": "boulevard",
+    "pl": "place", "r": "rue", "imp": "impasse", "ch": "chemin", "che": "chemin", "all": "allee",
+    "sq": "square", "rte": "route", "fg": "faubourg", "st": "saint", "ste": "sainte",
+    "gal": "general", "mal": "marechal",
+}  # fmt: skip
+_ADDRESS_CUT = re.compile(r"\s+-\s+|,")  # "12 rue X - Bâtiment B", "12 rue X, BP 12"
+_NOT_DIGIT = re.compile(r"\D")
+
+
+def normalize_address(adresse: str) -> str:
+    """Street line only (complement cut off), folded, street types expanded, articles dropped."""
+    street = _ADDRESS_CUT.split(adresse, maxsplit=1)[0]
+    return " ".join(_STREET_WORDS.get(t, t) for t in fold(street).split() if t not in _STOPWORDS)
+
+
+def normalize_phone(raw: str) -> str | None:
+    """E.164 as ingestion writes it; French national numbers left as given are converted too."""
+    text = raw.strip().replace("(0)", "")
+    digits = _NOT_DIGIT.sub("", text)
+    if text.startswith("+"):
+        number = "+" + digits
+    elif digits.startswith("00"):
+        number = "+" + digits[2:]
+    elif len(digits) == 10 and digits[0] == "0":
+        number = "+33" + digits[1:]
+    else:
+        return None  # "3949" and other short numbers: not a line of one structure
+    return number if 11 <= len(number) <= 16 else None
+
+
+def _domain(url_or_email: str) -> str:
+    text = url_or_email.strip().lower()
+    if "@" in text:
+        return text.rsplit("@", 1)[1]
+    host = re.sub(r"^[a-z]+://", "", text).split("/", 1)[0].split(":", 1)[0]
+    return host.removeprefix("www.")
+
+
+def _commune_code(code: str) -> str:
+    """Paris, Lyon and Marseille arrondissements are their commune here."""
+    if code.startswith("751") and code != "75056":
+        return "75056"
+    if code.startswith("6938"):
+        return "69123"
+    if "13201" <= code <= "13216":
+        return "13055"
+    return code
+
+
+def _department(code: str | None) -> str | None:
+    """Department of an INSEE code or a postcode ("2A"/"2B" and Corsican postcodes: "20")."""
+    if not code or len(code) != 5:
+        return None
+    if code.startswith("97"):
+        return code[:3]
+    return "20" if code[:2] in ("2A", "2B") else code[:2]
+
+
+# -- per-record features ---------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What scoring needs of one structure record, computed once."""
+
+    public_id: str
+    source: str
+    name: str  # normalize_name(nom)
+    tokens: frozenset[str]
+    types: frozenset[str]
+    siret: str | None  # valid SIRETs only
+    phone: str | None  # E.164
+    email: str | None
+    email_domain: str | None  # None for webmail domains
+    web_domain: str | None
+    lat: float | None
+    lon: float | None
+    insee: str | None
+    code_postal: str | None
+    commune: str | None  # commune name as name tokens, with its department: "saint-malo|35"
+    department: str | None  # of the INSEE code, else of the postcode
+    departments: frozenset[str]  # of both (a postcode may belong to a neighbouring department)
+    place: frozenset[str]  # the commune's name as name tokens ("saint", "malo")
+    address: str | None  # normalize_address(adresse)
+
+
+def _text(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def features(m: Member) -> Features:
+    """The comparable features of a structure member."""
+    d = m.data
+    name = normalize_name(_text(d, "nom") or "")
+    siret = _text(d, "siret")
+    phone = _text(d, "telephone")
+    email = _text(d, "courriel")
+    email = email.lower() if email and "@" in email else None
+    email_domain = _domain(email) if email else None
+    if email_domain in WEBMAIL or (email_domain and "." not in email_domain):
+        email_domain = None
+    web = _text(d, "site_web")
+    lat, lon = d.get("latitude"), d.get("longitude")
+    if not (isinstance(lat, int | float) and isinstance(lon, int | float)):
+        lat = lon = None
+    insee = _text(d, "code_insee")
+    insee = _commune_code(insee) if insee else None
+    cp = _text(d, "code_postal")
+    cp = cp if cp and len(cp) == 5 else None
+    departments = frozenset(d for d in (_department(insee), _department(cp)) if d)
+    department = _department(insee) or _department(cp)
+    commune = _text(d, "commune")
+    place = normalize_name(commune) if commune else ""
+    adresse = _text(d, "adresse")
+    return Features(
+        public_id=m.public_id,
+        source=m.source,
+        name=name,
+        tokens=frozenset(name.split()),
+        types=name_types(name),
+        siret=siret if siret and siret_ok(siret) else None,
+        phone=normalize_phone(phone) if phone else None,
+        email=email,
+        email_domain=email_domain,
+        web_domain=_domain(web) if web else None,
+        lat=None if lat is None else float(lat),
+        lon=None if lon is None else float(lon),
+        insee=insee,
+        code_postal=cp,
+        commune=f"{place.replace(' ', '-')}|{department}" if place and department else None,
+        department=department,
+        departments=departments,
+        place=frozenset(place.split()),
+        address=normalize_address(adresse) or None if adresse else None,
+    )
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(h)))
+
+
+# -- blocking --------------------------------------------------------------------------------------
+_GEO_CELL = 0.002  # degrees: ~220 m north-south, ~150 m east-west in metropolitan France
+
+
+def _keys(f: Features) -> set[str]:
+    keys: set[str] = set()
+    if f.siret:
+        keys.add(f"siren:{f.siret[:9]}")
+    if f.phone:
+        keys.add(f"tel:{f.phone}")
+    if f.email:
+        keys.add(f"mail:{f.email}")
+    if f.email_domain:
+        keys.add(f"dom:{f.email_domain}")
+    if f.name and f.department:
+        keys.add(f"nom:{f.department}:{f.name.replace(' ', '-')}")  # moved in the department
+    # postcode and commune both: producers differ on either (CEDEX codes, delegated communes)
+    places = [f"cp:{f.code_postal}"] if f.code_postal else []
+    if f.commune:
+        places.append(f"com:{f.commune}")
+    keys.update(f"{place}:{token}" for place in places for token in f.tokens)
+    if f.address and f.code_postal:
+        keys.add(f"addr:{f.code_postal}:{f.address.replace(' ', '-')}")
+    if f.lat is not None and f.lon is not None:
+        # one grid: two records a few metres apart on either side of a cell border are still
+        # found by their other keys (name tokens, address, contacts)
+        keys.add(f"geo:{math.floor(f.lat / _GEO_CELL)}:{math.floor(f.lon / _GEO_CELL)}")
+    return keys
+
+
+def blocking_keys(m: Member) -> set[str]:
+    """Plain-string keys ("siren:263501603", "tel:+33299286311"…); pairs sharing one are compared.
+
+    SIREN, phone, e-mail, e-mail domain (not webmail), exact normalised name in the department,
+    postcode + each name token, commune + each name token, postcode + street line, and a
+    ~200 m geo cell.
+    """
+    return _keys(features(m))
+
+
+def candidate_pairs(
+    keys: Sequence[Iterable[str]], max_block: int = MAX_BLOCK
+) -> set[tuple[int, int]]:
+    """Index pairs (i < j) sharing a key, ignoring keys held by more than `max_block` records."""
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, ks in enumerate(keys):
+        for k in ks:
+            blocks[k].append(i)
+    size = len(keys)
+    codes: set[int] = set()  # i * size + j: cheaper to hash than tuples
+    for members in blocks.values():
+        n = len(members)
+        if n < 2 or n > max_block:
+            continue
+        for x in range(n - 1):
+            base = members[x] * size
+            codes.update(base + j for j in members[x + 1 :])
+    return {divmod(code, size) for code in codes}
+
+
+# -- structure scores ------------------------------------------------------------------------------
+def _same_commune(a: Features, b: Features) -> bool | None:
+    """Same INSEE code when both have one, else same name in a common department; None: unknown."""
+    if a.insee and b.insee:
+        return a.insee == b.insee
+    if a.place and b.place:
+        return a.place == b.place and bool(a.departments & b.departments)
+    return None
+
+
+def _structure_name_similarity(a: Features, b: Features) -> float:
+    """Name similarity, not counting the commune both names mention.
+
+    "Secours populaire de Lécousse" and "Alpha Formation Lécousse" share only their place;
+    "Restos du cœur Rennes" and "Restos du cœur Vitré" keep their different places.
+    """
+    if a.name == b.name:
+        return 1.0 if a.name else 0.0
+    place = a.tokens & b.tokens & (a.place | b.place)
+    if place and a.tokens - place and b.tokens - place:
+        return name_similarity(
+            " ".join(t for t in a.name.split() if t not in place),
+            " ".join(t for t in b.name.split() if t not in place),
+        )
+    return name_similarity(a.name, b.name)
+
+
+def _sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+def _evidence(a: Features, b: Features, name: float, commune: bool | None) -> dict[str, Any]:
+    """What the two records share or contradict, as a person would read it."""
+    ev: dict[str, Any] = {"name": round(name, 3)}
+    shared = a.tokens & b.tokens
+    if name >= 0.8 and ((a.place and a.place <= shared) or (b.place and b.place <= shared)):
+        ev["place_in_names"] = True
+    if a.siret and b.siret:
+        if a.siret == b.siret:
+            ev["siret"] = "equal" if commune else "equal-other-commune"
+        elif a.siret[:9] == b.siret[:9]:
+            ev["siret"] = "same-siren"
+        else:
+            ev["siret"] = "different"
+    if a.phone and b.phone:
+        ev["phone"] = "equal" if a.phone == b.phone else "different"
+    if a.email and b.email:
+        if a.email == b.email:
+            ev["email"] = "equal"
+        elif a.email_domain and a.email_domain == b.email_domain:
+            ev["email"] = "same-domain"
+        else:
+            ev["email"] = "different"
+    if a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None:
+        ev["distance_m"] = round(haversine_m(a.lat, a.lon, b.lat, b.lon))
+    if commune is not None:
+        ev["commune"] = "same" if commune else "different"
+    if commune is False and a.departments and b.departments:
+        if not a.departments & b.departments:
+            ev["department"] = "different"
+    if a.address and b.address and commune is not False:  # "1 place de la Mairie" is everywhere
+        same = a.address == b.address
+        ev["address"] = "equal" if same else round(name_similarity(a.address, b.address), 3)
+    if a.web_domain and b.web_domain:
+        ev["site_web"] = "same-domain" if a.web_domain == b.web_domain else "different"
+    if a.source == b.source:
+        ev["source"] = "same"
+    return ev
+
+
+_DISTANCE_BINS = (
+    (100, "distance_100"),
+    (500, "distance_500"),
+    (2000, "distance_2000"),
+    (5000, "distance_5000"),
+)
+_TERM_OF = {
+    ("siret", "equal"): "siret_equal",
+    ("siret", "same-siren"): "siren_equal",
+    ("siret", "different"): "siret_different",
+    ("phone", "equal"): "phone_equal",
+    ("phone", "different"): "phone_different",
+    ("email", "equal"): "email_equal",
+    ("email", "same-domain"): "email_domain",
+    ("email", "different"): "email_different",
+    ("commune", "same"): "commune_same",
+    ("commune", "different"): "commune_different",
+    ("department", "different"): "department_different",
+    ("address", "equal"): "address_equal",
+    ("site_web", "same-domain"): "web_domain",
+    ("site_web", "different"): "web_different",
+}
+
+
+def terms(ev: Mapping[str, Any]) -> dict[str, float]:
+    """The structure model's inputs (WEIGHTS keys -> value), read from a pair's evidence."""
+    out: dict[str, float] = {"bias": 1.0, "name": ev["name"] - NAME_PIVOT}
+    if ev["name"] >= 0.999:
+        out["name_exact"] = 1.0
+    if ev.get("place_in_names"):
+        out["name_place"] = 1.0
+    for key, value in ev.items():
+        if isinstance(value, str) and (term := _TERM_OF.get((key, value))):
+            out[term] = 1.0
+    if isinstance(ev.get("address"), float):
+        out["address_similar" if ev["address"] >= 0.8 else "address_different"] = 1.0
+    if (dist := ev.get("distance_m")) is not None:
+        out[next((t for limit, t in _DISTANCE_BINS if dist < limit), "distance_far")] = 1.0
+    return out
+
+
+def _score(a: Features, b: Features) -> Candidate | None:
+    if a.public_id > b.public_id:
+        a, b = b, a
+    if a.types and b.types and not (a.types & b.types):
+        return None  # "Mairie de X" / "CCAS de X": different kinds of structure
+    name = _structure_name_similarity(a, b)
+    commune = _same_commune(a, b)
+    if a.siret and a.siret == b.siret and commune and name >= SIRET_NAME_BAR - 1e-9:
+        evidence = {"siret": "equal", "commune": "same", "name": round(name, 3)}
+        return Candidate(a.public_id, b.public_id, 1.0, "siret", evidence)
+    same_source = a.source == b.source and a.siret and b.siret and a.siret != b.siret
+    if same_source and name < SAME_SOURCE_NAME_BAR:
+        return None  # one producer, two SIRETs, two names: two structures
+    ev = _evidence(a, b, name, commune)
+    score = _sigmoid(sum(WEIGHTS[k] * v for k, v in terms(ev).items()))
+    if score < REVIEW_FLOOR:
+        return None
+    return Candidate(a.public_id, b.public_id, round(score, 4), "score", ev)
+
+
+def score_pair(a: Member, b: Member) -> Candidate | None:
+    """Compare two structure records; None when they are clearly different (below REVIEW_FLOOR)."""
+    return _score(features(a), features(b))
+
+
+def structure_candidates(members: Sequence[Member]) -> list[Candidate]:
+    """Every pair scoring REVIEW_FLOOR or more among pairs sharing a blocking key, sorted by ids."""
+    feats = [features(m) for m in members]
+    out = [
+        c
+        for i, j in candidate_pairs([_keys(f) for f in feats])
+        if (c := _score(feats[i], feats[j])) is not None
+    ]
+    out.sort(key=lambda c: (c.a, c.b))
+    return out
+
+
+# -- services --------------------------------------------------------------------------------------
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFeatures:
+    """What service scoring needs of one service record."""
+
+    public_id: str
+    source: str
+    structure: str  # its producer structure's public id
+    name: str  # normalised, singular words
+    thematiques: frozenset[str]
+    categories: frozenset[str]  # "famille" of "famille--soutien-aidants"
+    description: frozenset[str]  # words of the first sentence
+
+
+def _singular(word: str) -> str:
+    """ "aides" -> "aide", "financieres" -> "financiere" (producers differ in number)."""
+    return word[:-1] if len(word) > 3 and word[-1] in "sx" and word[-2] not in "su" else word
+
+
+def service_features(m: Member) -> ServiceFeatures:
+    """The comparable features of a service member."""
+    d = m.data
+    them = frozenset(t for t in d.get("thematiques") or () if isinstance(t, str))
+    text = _text(d, "description") or ""
+    first = _SENTENCE_END.split(text, maxsplit=1)[0]
+    return ServiceFeatures(
+        public_id=m.public_id,
+        source=m.source,
+        structure=m.structure_public_id or _text(d, "structure_id") or "",
+        name=" ".join(_singular(t) for t in normalize_name(_text(d, "nom") or "").split()),
+        thematiques=them,
+        categories=frozenset(t.split("--", 1)[0] for t in them),
+        description=frozenset(_singular(w) for w in fold(first).split() if w not in _DROP),
+    )
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / min(len(a), len(b))
+
+
+def _service_evidence(a: ServiceFeatures, b: ServiceFeatures, unique: bool) -> dict[str, Any]:
+    ev: dict[str, Any] = {"name": round(name_similarity(a.name, b.name), 3)}
+    if a.thematiques and b.thematiques:
+        if a.thematiques == b.thematiques:
+            ev["thematiques"] = "equal"
+        elif a.thematiques & b.thematiques:
+            ev["thematiques"] = "overlap"
+        elif a.categories & b.categories:
+            ev["thematiques"] = "category"
+        else:
+            ev["thematiques"] = "disjoint"
+    if unique:
+        ev["thematiques_unique"] = True
+    if a.description and b.description:
+        ev["description"] = round(_overlap(a.description, b.description), 3)
+        if (words := min(len(a.description), len(b.description))) < 3:
+            ev["description_words"] = words  # too short to say "the same text"
+    if a.source == b.source:
+        ev["source"] = "same"
+    return ev
+
+
+def service_terms(ev: Mapping[str, Any]) -> dict[str, float]:
+    """The service model's inputs (SERVICE_WEIGHTS keys -> value), read from a pair's evidence."""
+    out: dict[str, float] = {"bias": 1.0, "name": ev["name"] - NAME_PIVOT}
+    if ev["name"] >= 0.999:
+        out["name_exact"] = 1.0
+    if "thematiques" in ev:
+        out["thematiques_" + ev["thematiques"]] = 1.0
+    if ev.get("thematiques_unique"):
+        out["thematiques_unique"] = 1.0
+    if (desc := ev.get("description")) is not None:
+        if desc >= 0.9 and ev.get("description_words", 3) >= 3:
+            out["description_same"] = 1.0
+        elif desc >= 0.6:
+            out["description_close"] = 1.0
+        elif desc < 0.3:
+            out["description_different"] = 1.0
+    return out
+
+
+def _service_score(a: ServiceFeatures, b: ServiceFeatures, unique: bool) -> Candidate | None:
+    if a.public_id > b.public_id:
+        a, b = b, a
+    ev = _service_evidence(a, b, unique)
+    score = _sigmoid(sum(SERVICE_WEIGHTS[k] * v for k, v in service_terms(ev).items()))
+    if score < REVIEW_FLOOR:
+        return None
+    return Candidate(a.public_id, b.public_id, round(score, 4), "score", ev)
+
+
+def _repeated(a: ServiceFeatures, b: ServiceFeatures) -> bool:
+    """Same name and the same (or no) description: one record listing a service twice."""
+    if a.name != b.name or bool(a.description) != bool(b.description):
+        return False
+    return not a.description or _overlap(a.description, b.description) >= 0.9
+
+
+def _cluster_service_candidates(group: Sequence[ServiceFeatures]) -> list[Candidate]:
+    # (service, other structure record) -> how many of that record's services share a thematique
+    sharing: dict[tuple[str, str], int] = defaultdict(int)
+    for i, a in enumerate(group):
+        for b in group[i + 1 :]:
+            if a.structure != b.structure and a.thematiques & b.thematiques:
+                sharing[a.public_id, b.structure] += 1
+                sharing[b.public_id, a.structure] += 1
+    scored: list[Candidate] = []
+    for i, a in enumerate(group):
+        for b in group[i + 1 :]:
+            if a.structure == b.structure and not _repeated(a, b):
+                continue  # one record lists distinct services
+            unique = (
+                a.structure != b.structure
+                and sharing[a.public_id, b.structure] == 1
+                and sharing[b.public_id, a.structure] == 1
+                and bool(a.thematiques & b.thematiques)
+            )
+            if (c := _service_score(a, b, unique)) is not None:
+                scored.append(c)
+    # a producer describes a service once: between two structure records, each service keeps
+    # its best match only (strongest first)
+    structure_of = {f.public_id: f.structure for f in group}
+    taken: set[tuple[str, str]] = set()
+    kept: list[Candidate] = []
+    for c in sorted(scored, key=lambda c: (-c.score, c.a, c.b)):
+        sa, sb = structure_of[c.a], structure_of[c.b]
+        if (c.a, sb) in taken or (c.b, sa) in taken:
+            continue
+        taken.update(((c.a, sb), (c.b, sa)))
+        kept.append(c)
+    return kept
+
+
+def _without_boilerplate(feats: list[ServiceFeatures]) -> list[ServiceFeatures]:
+    """Drop from descriptions the words most of the record's services repeat (its own name:
+    "Domiciliation — CCAS de Limonest", "Aide alimentaire — CCAS de Limonest")."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    sizes: Counter[str] = Counter()
+    for f in feats:
+        if f.description:
+            counts[f.structure].update(f.description)
+            sizes[f.structure] += 1
+    common = {
+        s: frozenset(w for w, n in c.items() if n > sizes[s] / 2)
+        for s, c in counts.items()
+        if sizes[s] >= 2
+    }
+    return [
+        replace(f, description=f.description - common[f.structure]) if f.structure in common else f
+        for f in feats
+    ]
+
+
+def service_candidates(
+    services: Sequence[Member], structure_cluster_of: Mapping[str, str]
+) -> list[Candidate]:
+    """Candidate pairs of services of one structure cluster, sorted by ids.
+
+    `structure_cluster_of` maps a structure public id to its cluster id (a structure missing
+    from it is its own cluster). Services are compared on name, thematiques and the first
+    sentence of their description; between two structure records each service keeps only its
+    best-scoring match.
+    """
+    by_cluster: dict[str, list[ServiceFeatures]] = defaultdict(list)
+    for f in _without_boilerplate([service_features(m) for m in services]):
+        by_cluster[structure_cluster_of.get(f.structure, f.structure)].append(f)
+    out: list[Candidate] = []
+    for key in sorted(by_cluster):
+        group = sorted(by_cluster[key], key=lambda f: f.public_id)
+        out.extend(_cluster_service_candidates(group))
+    out.sort(key=lambda c: (c.a, c.b))
+    return out
+
+
+# -- clusters --------------------------------------------------------------------------------------
+Link = tuple[str, str] | tuple[str, str, float]
+
+
+def clusters(
+    ids: Iterable[str],
+    links: Iterable[Link],
+    cannot_link: Iterable[tuple[str, str]] = (),
+) -> list[list[str]]:
+    """Connected components of `links` over `ids` (and the links' ends), each sorted, list sorted.
+
+    Links may be `(a, b)` or `(a, b, score)` (a missing score counts as 1.0). They are applied
+    strongest first, ties by ids, and a link is refused when its two components hold the two
+    ends of a cannot-link pair (a manual split): the weakest link of any path between them is
+    the one dropped, and the result does not depend on the order of the input.
+    """
+    parent: dict[str, str] = {i: i for i in ids}
+    ordered: list[tuple[float, str, str]] = []
+    for link in links:
+        a, b = sorted((link[0], link[1]))
+        ordered.append((float(link[2]) if len(link) > 2 else 1.0, a, b))
+        parent.setdefault(a, a)
+        parent.setdefault(b, b)
+    ordered.sort(key=lambda t: (-t[0], t[1], t[2]))
+
+    def find(x: str) -> str:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    members: dict[str, set[str]] = {i: {i} for i in parent}
+    apart: dict[str, set[str]] = defaultdict(set)  # root -> ids its component must not join
+    for a, b in cannot_link:
+        if a in parent and b in parent and a != b:
+            apart[a].add(b)
+            apart[b].add(a)
+    for _, a, b in ordered:
+        ra, rb = find(a), find(b)
+        if ra == rb or apart[ra] & members[rb]:
+            continue
+        if len(members[ra]) < len(members[rb]):
+            ra, rb = rb, ra
+        parent[rb] = ra
+        members[ra] |= members.pop(rb)
+        apart[ra] |= apart.pop(rb, set())
+    return sorted(sorted(group) for group in members.values())

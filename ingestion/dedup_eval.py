@@ -1,0 +1,257 @@
+"""Measure duplicate detection against the demo's ground truth: pairwise and cluster scores."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+from ingestion import dedup, mapping
+from ingestion.members import Member
+from ingestion.normalize import Territories
+from ingestion.preview import preview
+from store import territory_file
+
+Clusters = Iterable[Iterable[str]]
+
+
+@dataclass(frozen=True)
+class Truth:
+    """The demo ground truth (ingestion/demo/README.md, `ground-truth.json`)."""
+
+    structures: list[list[str]]
+    services: list[list[str]]
+    not_duplicates: list[tuple[str, str, str]] = field(default_factory=list)
+    invalid: list[tuple[str, str]] = field(default_factory=list)
+
+
+def load_truth(path: Path) -> Truth:
+    """Read a `ground-truth.json`."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    return Truth(
+        structures=[list(c) for c in doc.get("structures", [])],
+        services=[list(c) for c in doc.get("services", [])],
+        not_duplicates=[(a, b, reason) for a, b, reason in doc.get("not_duplicates", [])],
+        invalid=[(i, reason) for i, reason in doc.get("invalid", [])],
+    )
+
+
+# -- metrics ---------------------------------------------------------------------------------------
+def _pairs(clusters: Clusters, universe: set[str]) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for cluster in clusters:
+        ids = sorted({i for i in cluster if i in universe})
+        out.update(combinations(ids, 2))
+    return out
+
+
+def _ratio(num: int | float, den: int | float) -> float:
+    return num / den if den else 1.0
+
+
+def pairwise(predicted_clusters: Clusters, truth_clusters: Clusters, universe: set[str]) -> dict:
+    """Pairwise precision, recall and F1 over ids in `universe` (records present in the store)."""
+    predicted = _pairs(predicted_clusters, universe)
+    true = _pairs(truth_clusters, universe)
+    tp = len(predicted & true)
+    precision = _ratio(tp, len(predicted))
+    recall = _ratio(tp, len(true))
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "true_positives": tp,
+        "predicted_pairs": len(predicted),
+        "true_pairs": len(true),
+    }
+
+
+def _assignment(clusters: Clusters, universe: set[str]) -> dict[str, frozenset[str]]:
+    """id -> its cluster (restricted to the universe); ids in no cluster are singletons."""
+    out: dict[str, frozenset[str]] = {}
+    for cluster in clusters:
+        ids = frozenset(i for i in cluster if i in universe)
+        for i in ids:
+            out[i] = ids
+    for i in universe:
+        out.setdefault(i, frozenset((i,)))
+    return out
+
+
+def cluster_scores(
+    predicted_clusters: Clusters, truth_clusters: Clusters, universe: set[str]
+) -> dict:
+    """Exact-cluster match rate (over true clusters of 2+ present records) and B-cubed scores."""
+    predicted = _assignment(predicted_clusters, universe)
+    true = _assignment(truth_clusters, universe)
+    true_groups = {c for c in true.values() if len(c) >= 2}
+    predicted_groups = set(predicted.values())
+    exact = sum(1 for c in true_groups if c in predicted_groups)
+    precision = recall = 0.0
+    for i in universe:
+        overlap = len(predicted[i] & true[i])
+        precision += overlap / len(predicted[i])
+        recall += overlap / len(true[i])
+    n = len(universe)
+    bp, br = _ratio(precision, n), _ratio(recall, n)
+    return {
+        "exact_match_rate": _ratio(exact, len(true_groups)),
+        "true_clusters": len(true_groups),
+        "exact_matches": exact,
+        "bcubed_precision": bp,
+        "bcubed_recall": br,
+        "bcubed_f1": 2 * bp * br / (bp + br) if bp + br else 0.0,
+    }
+
+
+def blocking_recall(members: Sequence[Member], truth_clusters: Clusters) -> float:
+    """Share of true pairs (among `members`) sharing at least one blocking key."""
+    keys = {m.public_id: dedup.blocking_keys(m) for m in members}
+    true = _pairs(truth_clusters, set(keys))
+    hit = sum(1 for a, b in true if keys[a] & keys[b])
+    return _ratio(hit, len(true))
+
+
+def _review(candidates: Sequence[dedup.Candidate], truth_pairs: set[tuple[str, str]]) -> dict:
+    band = [c for c in candidates if c.score < dedup.AUTO_LINK]
+    return {
+        "candidates": len(candidates),
+        "auto_links": len(candidates) - len(band),
+        "review_band": len(band),
+        "review_band_true": sum(1 for c in band if (c.a, c.b) in truth_pairs),
+        "by_method": dict(Counter(c.method for c in candidates if c.score >= dedup.AUTO_LINK)),
+    }
+
+
+def _measure(
+    candidates: Sequence[dedup.Candidate], universe: set[str], truth_clusters: list[list[str]]
+) -> tuple[list[list[str]], dict[str, Any]]:
+    links = [(c.a, c.b, c.score) for c in candidates if c.score >= dedup.AUTO_LINK]
+    predicted = dedup.clusters(universe, links)
+    scores = pairwise(predicted, truth_clusters, universe)
+    scores.update(cluster_scores(predicted, truth_clusters, universe))
+    scores.update(_review(candidates, _pairs(truth_clusters, universe)))
+    return predicted, scores
+
+
+def evaluate(structures: Sequence[Member], services: Sequence[Member], truth: Truth) -> dict:
+    """Precision / recall / F1 of structures (pairwise, at AUTO_LINK), cluster scores of both."""
+    universe = {m.public_id for m in structures}
+    predicted, s_scores = _measure(
+        dedup.structure_candidates(structures), universe, truth.structures
+    )
+    s_scores["blocking_recall"] = blocking_recall(structures, truth.structures)
+    cluster_of = {i: min(c) for c in predicted for i in c}
+    service_universe = {m.public_id for m in services}
+    _, v_scores = _measure(
+        dedup.service_candidates(services, cluster_of), service_universe, truth.services
+    )
+    return {
+        "precision": s_scores["precision"],
+        "recall": s_scores["recall"],
+        "f1": s_scores["f1"],
+        "structures": s_scores,
+        "services": v_scores,
+        "threshold": dedup.AUTO_LINK,
+        "rule_version": dedup.RULE_VERSION,
+    }
+
+
+# -- members from a store --------------------------------------------------------------------------
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def members_from_sqlite(path: Path | str) -> tuple[list[Member], list[Member]]:
+    """(structures, services): the active producer records of a SQLite store, as Members."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        runs = {rid: _when(at) for rid, at in conn.execute("SELECT id, started_at FROM ingest_run")}
+        current = dict(
+            conn.execute(
+                "SELECT record_id, max(id) FROM producer_record_version GROUP BY record_id"
+            ).fetchall()
+        )
+        rows = conn.execute(
+            "SELECT id, source_slug, kind, public_id, structure_producer_id, data,"
+            " field_since_run, first_seen_run_id, last_seen_run_id"
+            " FROM producer_record WHERE status = 'active' ORDER BY id"
+        ).fetchall()
+    finally:
+        conn.close()
+    out: dict[str, list[Member]] = defaultdict(list)
+    epoch = datetime(1970, 1, 1)
+    for rid, source, kind, public_id, structure_pid, data, since, first, last in rows:
+        field_since = {
+            f: at for f, run in json.loads(since or "{}").items() if (at := runs.get(run))
+        }
+        out[kind].append(
+            Member(
+                record_id=rid,
+                version_id=current.get(rid),
+                source=source,
+                kind=kind,
+                public_id=public_id,
+                data=json.loads(data),
+                first_seen_at=runs.get(first) or epoch,
+                last_confirmed_at=runs.get(last),
+                field_since=field_since,
+                structure_public_id=f"{source}--{structure_pid}" if structure_pid else None,
+            )
+        )
+    return out["structure"], out["service"]
+
+
+def demo_territories() -> Territories:
+    """The territories of the bundled file, as normalisation needs them (no database)."""
+    data = territory_file.read()
+    current = frozenset(c["code"] for c in data.communes if c["type"] == "commune-actuelle")
+    aliases: dict[str, str] = {}
+    for code, _kind, _nom, target in data.aliases:
+        if code not in current:
+            aliases.setdefault(code, target)
+    return Territories(current, aliases)
+
+
+def members_from_files(
+    folder: Path, territories: Territories | None = None
+) -> tuple[list[Member], list[Member]]:
+    """(structures, services) of a demo output folder mapped without a store (ingestion.preview).
+
+    Rejected rows are left out, and a repeated producer id keeps its first record, as a store
+    would hold them.
+    """
+    territories = territories or demo_territories()
+    out: dict[str, list[Member]] = defaultdict(list)
+    seen: set[tuple[str, str]] = set()
+    at = datetime(2026, 11, 1)
+    for slug in mapping.known_slugs():
+        files = sorted(p for p in (folder / slug).glob("*") if p.is_file())
+        if not files:
+            continue
+        for row in preview(mapping.load(slug), files, territories):
+            record = row["record"]
+            if not record or (row["kind"], record["id"]) in seen:
+                continue
+            seen.add((row["kind"], record["id"]))
+            structure = record.get("structure_id")
+            out[row["kind"]].append(
+                Member(
+                    record_id=len(seen),
+                    version_id=None,
+                    source=slug,
+                    kind=row["kind"],
+                    public_id=record["id"],
+                    data=record,
+                    first_seen_at=at,
+                    structure_public_id=structure if isinstance(structure, str) else None,
+                )
+            )
+    return out["structure"], out["service"]

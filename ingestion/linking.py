@@ -1,0 +1,402 @@
+"""Link duplicates and (re)build golden records for the clusters a run touched, or for all."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ingestion import dedup, merge, quality
+from models.members import Member, SourceFacts
+from store import merge as store
+
+KINDS = ("structure", "service")
+VISIBILITIES = ("public", "restricted")
+
+
+@dataclass
+class MergeReport:
+    links_added: int = 0
+    links_revoked: int = 0
+    clusters: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    review: int = 0
+    duration_s: float = 0.0
+    by_kind: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _hash(value: Any) -> str:
+    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
+
+
+class Merger:
+    """One merge pass inside the caller's transaction."""
+
+    def __init__(
+        self, conn: AsyncConnection, *, now: datetime, data_version: int, rules: Any = None
+    ) -> None:
+        self.conn = conn
+        self.now = now
+        self.data_version = data_version
+        self.rules = rules or merge.load_rules()
+        self.report = MergeReport()
+        self.sources: dict[str, SourceFacts] = {}
+
+    # --- entry points ------------------------------------------------------------------------
+
+    async def run(self, changed: Mapping[str, set[int]] | None) -> MergeReport:
+        """`changed`: kind -> record ids a run created, changed or marked gone; None: everything."""
+        started = time.monotonic()
+        self.sources = await store.source_facts(self.conn)
+        structure_ids = None if changed is None else set(changed.get("structure", set()))
+        service_ids = None if changed is None else set(changed.get("service", set()))
+        structure_clusters = await self._structures(structure_ids)
+        await self._services(service_ids, structure_clusters)
+        self.report.duration_s = round(time.monotonic() - started, 3)
+        return self.report
+
+    # --- structures --------------------------------------------------------------------------
+
+    async def _structures(self, seeds: set[int] | None) -> dict[str, list[Member]]:
+        """Relink and remerge structures; returns the affected clusters by golden cluster key."""
+        kind = "structure"
+        if seeds is not None and not seeds:
+            return {}
+        seed_members = await store.load_members(
+            self.conn, kind, record_ids=None if seeds is None else sorted(seeds)
+        )
+        keys = {m.record_id: dedup.blocking_keys(m) for m in seed_members}
+        await store.replace_blocks(self.conn, kind, keys)
+        if seeds is None:
+            pool = seed_members
+        else:
+            neighbour_ids = await store.records_sharing_keys(
+                self.conn, kind, {k for ks in keys.values() for k in ks}
+            )
+            pool = await store.load_members(
+                self.conn, kind, record_ids=sorted(neighbour_ids | seeds)
+            )
+        candidates = dedup.structure_candidates(pool)
+        seed_ids = {m.record_id for m in seed_members} if seeds is not None else None
+        await self._maintain_links(kind, pool, candidates, seed_ids)
+        scope = await self._scope(kind, seeds, pool)
+        members = await store.load_members(self.conn, kind, record_ids=sorted(scope))
+        return await self._merge_clusters(kind, members, scope)
+
+    async def _maintain_links(
+        self,
+        kind: str,
+        pool: Sequence[Member],
+        candidates: Sequence[Any],
+        seed_ids: set[int] | None,
+    ) -> None:
+        by_public = {m.public_id: m.record_id for m in pool}
+        auto = {
+            (min(by_public[c.a], by_public[c.b]), max(by_public[c.a], by_public[c.b])): c
+            for c in candidates
+            if c.score >= dedup.AUTO_LINK and c.a in by_public and c.b in by_public
+        }
+        self.report.review += sum(
+            1 for c in candidates if dedup.REVIEW_FLOOR <= c.score < dedup.AUTO_LINK
+        )
+        existing = (
+            await store.active_links(self.conn, kind)
+            if seed_ids is None
+            else await store.links_touching(self.conn, kind, seed_ids)
+        )
+        present = set()
+        revoke = []
+        for link in existing:
+            pair = (
+                min(link["record_a_id"], link["record_b_id"]),
+                max(link["record_a_id"], link["record_b_id"]),
+            )
+            present.add(pair)
+            if link["method"] == "manual":
+                continue  # a person's decision stands until a person revokes it
+            if pair not in auto:
+                revoke.append(link["id"])
+        manual = {
+            (min(lk["record_a_id"], lk["record_b_id"]), max(lk["record_a_id"], lk["record_b_id"]))
+            for lk in existing
+            if lk["method"] == "manual"
+        }
+        add = [
+            {
+                "kind": kind,
+                "record_a_id": a,
+                "record_b_id": b,
+                "decision": "same",
+                "method": c.method,
+                "score": round(c.score, 4),
+                "rule_version": dedup.RULE_VERSION,
+                "reason": orjson.dumps(c.evidence, default=str).decode(),
+                "created_at": self.now,
+            }
+            for (a, b), c in sorted(auto.items())
+            if (a, b) not in present and (a, b) not in manual
+        ]
+        if revoke:
+            await store.revoke_links(self.conn, revoke, self.now, "rule " + dedup.RULE_VERSION)
+        await store.add_links(self.conn, add)
+        self.report.links_added += len(add)
+        self.report.links_revoked += len(revoke)
+
+    async def _scope(self, kind: str, seeds: set[int] | None, pool: Sequence[Member]) -> set[int]:
+        """Every record whose golden record may change: the seeds' link components, their old
+        golden records' members, followed through links until nothing new is found."""
+        if seeds is None:
+            return {m.record_id for m in pool}
+        scope = set(seeds)
+        frontier = set(seeds)
+        while frontier:
+            found: set[int] = set()
+            for link in await store.links_touching(self.conn, kind, frontier):
+                found.update((link["record_a_id"], link["record_b_id"]))
+            old = await store.golden_ids_of_members(self.conn, frontier)
+            found.update(await store.members_of_goldens(self.conn, old))
+            frontier = found - scope
+            scope |= found
+        return scope
+
+    async def _merge_clusters(
+        self, kind: str, members: Sequence[Member], scope: set[int]
+    ) -> dict[str, list[Member]]:
+        links = await store.links_touching(self.conn, kind, scope)
+        by_id = {m.record_id: m for m in members}
+        same = [
+            (
+                by_id[lk["record_a_id"]].public_id,
+                by_id[lk["record_b_id"]].public_id,
+                lk["score"] or 1.0,
+            )
+            for lk in links
+            if lk["decision"] == "same"
+            and lk["record_a_id"] in by_id
+            and lk["record_b_id"] in by_id
+        ]
+        different = [
+            (by_id[lk["record_a_id"]].public_id, by_id[lk["record_b_id"]].public_id)
+            for lk in links
+            if lk["decision"] == "different"
+            and lk["record_a_id"] in by_id
+            and lk["record_b_id"] in by_id
+        ]
+        groups = dedup.clusters([m.public_id for m in members], same, different)
+        by_public = {m.public_id: m for m in members}
+        clusters = {group[0]: [by_public[p] for p in group] for group in groups}
+        self.report.clusters += len(clusters)
+        await self._persist(kind, clusters, scope)
+        return clusters
+
+    # --- services ----------------------------------------------------------------------------
+
+    async def _services(
+        self, seeds: set[int] | None, structure_clusters: Mapping[str, list[Member]]
+    ) -> None:
+        kind = "service"
+        if seeds is None:
+            services = await store.load_members(self.conn, kind)
+            structure_of = await store.structure_cluster_keys(self.conn)
+        else:
+            # services of the touched structure clusters, and the clusters of the touched services
+            structure_publics = {m.public_id for ms in structure_clusters.values() for m in ms}
+            service_ids = set(seeds) | await store.services_of_structures(
+                self.conn, structure_publics
+            )
+            if not service_ids:
+                return
+            seed_services = await store.load_members(
+                self.conn, kind, record_ids=sorted(service_ids)
+            )
+            structure_of = await store.structure_cluster_keys(self.conn)
+            keys = {
+                structure_of.get(m.structure_public_id or "", m.structure_public_id or "")
+                for m in seed_services
+            }
+            siblings = await store.services_of_structures(
+                self.conn, {p for p, k in structure_of.items() if k in keys}
+            )
+            old_goldens = await store.golden_ids_of_members(self.conn, service_ids)
+            siblings |= await store.members_of_goldens(self.conn, old_goldens)
+            services = await store.load_members(
+                self.conn, kind, record_ids=sorted(service_ids | siblings)
+            )
+        cluster_of = {
+            m.structure_public_id or "": structure_of.get(
+                m.structure_public_id or "", m.structure_public_id or ""
+            )
+            for m in services
+        }
+        candidates = dedup.service_candidates(services, cluster_of)
+        scope = {m.record_id for m in services}
+        await self._maintain_links(kind, services, candidates, None if seeds is None else scope)
+        await self._merge_clusters(kind, services, scope)
+
+    # --- persistence -------------------------------------------------------------------------
+
+    async def _persist(
+        self, kind: str, clusters: Mapping[str, list[Member]], scope: set[int]
+    ) -> None:
+        counts = self.report.by_kind.setdefault(
+            kind, {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
+        )
+        old_ids = await store.golden_ids_of_members(self.conn, scope)
+        old_rows = await store.golden_rows(self.conn, old_ids)
+        old_by_key = {
+            (r["visibility"], r["public_id"]): r for r in old_rows if r["deleted_at"] is None
+        }
+        produced: dict[tuple[str, str], tuple[Any, list[Member]]] = {}
+        for members in clusters.values():
+            views = merge.merge_views(kind, members, self.sources, self.rules)
+            for visibility, golden in views.items():
+                produced[(visibility, golden.public_id)] = (golden, members)
+        structure_ids = await store.structure_golden_ids(self.conn) if kind == "service" else {}
+        touched: list[int] = []
+        member_rows: list[dict[str, Any]] = []
+        provenance_rows: list[dict[str, Any]] = []
+        for (visibility, public_id), (golden, members) in sorted(produced.items()):
+            data = dict(golden.data)
+            if kind == "service":
+                self._point_at_structure(data, visibility, structure_ids)
+            score = quality.service_score(data, at=self.now) if kind == "service" else None
+            content = _hash({"data": data, "score": score, "members": sorted(golden.member_ids)})
+            values = {
+                "data": data,
+                "structure_public_id": data.get("structure_id"),
+                "score_qualite": score,
+                "date_maj": _date(data.get("date_maj")),
+                "content_hash": content,
+                "rule_set_version": self.rules.version,
+            }
+            old = old_by_key.pop((visibility, public_id), None)
+            if old is None:
+                revived = await store.find_golden(self.conn, kind, visibility, public_id)
+                if revived is not None:
+                    golden_id = revived["id"]
+                    revive = {"deleted_at": None, "updated_at": self.now}
+                    await store.update_golden(
+                        self.conn,
+                        golden_id,
+                        {**values, **revive, "data_version": self.data_version},
+                    )
+                else:
+                    golden_id = await store.insert_golden(
+                        self.conn,
+                        {
+                            **values,
+                            "kind": kind,
+                            "visibility": visibility,
+                            "public_id": public_id,
+                            "created_at": self.now,
+                            "updated_at": self.now,
+                            "data_version": self.data_version,
+                        },
+                    )
+                counts["created"] += 1
+                self.report.created += 1
+            else:
+                golden_id = old["id"]
+                if old["content_hash"] != content:
+                    await store.update_golden(
+                        self.conn,
+                        golden_id,
+                        {**values, "updated_at": self.now, "data_version": self.data_version},
+                    )
+                    counts["updated"] += 1
+                    self.report.updated += 1
+                else:
+                    counts["unchanged"] += 1
+                    self.report.unchanged += 1
+            touched.append(golden_id)
+            visible = set(golden.member_ids)
+            member_rows += [
+                {"golden_id": golden_id, "record_id": m.record_id, "member_public_id": m.public_id}
+                for m in members
+                if m.public_id in visible
+            ]
+            provenance_rows += [
+                self._provenance_row(golden_id, p) for p in golden.provenance.values()
+            ]
+        for old in old_by_key.values():  # clusters that vanished: tombstones, kept for the feed
+            await store.update_golden(
+                self.conn, old["id"], {"deleted_at": self.now, "data_version": self.data_version}
+            )
+            touched.append(old["id"])
+            counts["deleted"] += 1
+            self.report.deleted += 1
+        await store.delete_golden_details(self.conn, touched)
+        await store.insert_golden_details(self.conn, member_rows, provenance_rows)
+        if kind == "service":
+            await store.refresh_structure_scores(self.conn)
+
+    @staticmethod
+    def _point_at_structure(
+        data: dict[str, Any], visibility: str, structure_ids: Mapping[tuple[str, str], str]
+    ) -> None:
+        member_structure = data.get("structure_id")
+        if member_structure:
+            data["structure_id"] = structure_ids.get(
+                (visibility, member_structure), member_structure
+            )
+
+    def _provenance_row(self, golden_id: int, p: Any) -> dict[str, Any]:
+        return {
+            "golden_id": golden_id,
+            "field": p.field,
+            "record_id": p.record_id,
+            "record_version_id": p.version_id,
+            "public_id": p.public_id,
+            "source_slug": p.source,
+            "strategy": p.strategy,
+            "rule_set_version": p.rule_set_version,
+            "source_date_maj": p.source_date_maj,
+            "date_maj_fiable": p.date_maj_fiable,
+            "value_since": p.value_since,
+            "last_confirmed_at": p.last_confirmed_at,
+            "agreeing_sources": list(p.agreeing_sources),
+            "conflicting_sources": list(p.conflicting_sources),
+            "rejected_sources": [list(r) for r in p.rejected_sources],
+            "elements": None
+            if p.elements is None
+            else [[_json(v), list(s)] for v, s in p.elements],
+        }
+
+
+def _json(value: Any) -> Any:
+    return orjson.loads(orjson.dumps(value, default=str))
+
+
+def _date(value: Any) -> Any:
+    from datetime import date
+
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else None
+
+
+async def merge_run(
+    conn: AsyncConnection,
+    changed: Mapping[str, Iterable[int]] | None,
+    *,
+    now: datetime,
+    data_version: int,
+) -> MergeReport:
+    """Link and merge after an ingest (changed ids) or for everything (`changed=None`)."""
+    scoped = None if changed is None else {k: set(v) for k, v in changed.items()}
+    return await Merger(conn, now=now, data_version=data_version).run(scoped)
+
+
+def empty_changes() -> dict[str, set[int]]:
+    return defaultdict(set)

@@ -1,0 +1,119 @@
+"""Field-level provenance in the graph: a typed mirror of a merged record's fields."""
+
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from resolvers.context import Context
+from resolvers.sources.types import Source
+
+Info = strawberry.Info[Context, None]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@strawberry.type(description="A value a validator refused, and why it could not win.")
+class RejectedValue:
+    source: str = strawberry.field(description="Slug of the producer that sent it.")
+    reason: str = strawberry.field(description="Why the validators refused it.")
+
+
+@strawberry.type(description="One element of a merged list field and the producers that gave it.")
+class ProvenanceElement:
+    value: JSON = strawberry.field(description="The element (a thematique, a public…).")
+    sources: list[str] = strawberry.field(description="Slugs of the producers that gave it.")
+
+
+@strawberry.type(description="Where one value of a merged record comes from, and why it won.")
+class FieldProvenance:
+    row: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(description="The producer whose value won.")
+    async def source(self, info: Info) -> Source | None:
+        row = await info.context.loaders.source_by_slug.load(self.row["source_slug"])
+        return Source(row=row) if row else None
+
+    @strawberry.field(description="Id of the producer record the value comes from (`dora--42`).")
+    def source_record_id(self) -> strawberry.ID | None:
+        return strawberry.ID(self.row["public_id"]) if self.row.get("public_id") else None
+
+    @strawberry.field(
+        description="The producer's own update date (`date_maj`) of that record; see "
+        "`sourceDateTrusted`."
+    )
+    def source_updated_at(self) -> date | None:
+        return self.row.get("source_date_maj")
+
+    @strawberry.field(
+        description="False when this producer's dates are export dates, not update dates."
+    )
+    def source_date_trusted(self) -> bool:
+        return bool(self.row.get("date_maj_fiable", True))
+
+    @strawberry.field(description="When the gateway first saw this value from this producer.")
+    def value_since(self) -> datetime | None:
+        return self.row.get("value_since")
+
+    @strawberry.field(description="The last ingest in which this producer still sent it.")
+    def last_confirmed_at(self) -> datetime | None:
+        return self.row.get("last_confirmed_at")
+
+    @strawberry.field(
+        description="The survivorship strategy that chose it: source_priority, most_recent, "
+        "majority, longest, union, block:<rule> (the address block), only_value…"
+    )
+    def strategy(self) -> str:
+        return str(self.row["strategy"])
+
+    @strawberry.field(description="Version of the survivorship rules that chose it.")
+    def rule_set_version(self) -> str:
+        return str(self.row["rule_set_version"])
+
+    @strawberry.field(description="Other producers sending the same value.")
+    def agreeing_sources(self) -> list[str]:
+        return list(self.row.get("agreeing_sources") or [])
+
+    @strawberry.field(description="Producers sending another (valid) value.")
+    def conflicting_sources(self) -> list[str]:
+        return list(self.row.get("conflicting_sources") or [])
+
+    @strawberry.field(description="Values the validators refused (an invalid phone never wins).")
+    def rejected_sources(self) -> list[RejectedValue]:
+        return [
+            RejectedValue(source=s, reason=r) for s, r in self.row.get("rejected_sources") or []
+        ]
+
+    @strawberry.field(
+        description="For list fields merged by union: each element with the producers that gave it."
+    )
+    def elements(self) -> list[ProvenanceElement] | None:
+        items = self.row.get("elements")
+        if items is None:
+            return None
+        return [ProvenanceElement(value=v, sources=list(s)) for v, s in items]
+
+
+def provenance_type(name: str, fields: list[str], what: str) -> type:
+    """A type with one nullable `FieldProvenance` per field of a merged record."""
+    attrs: dict[str, Any] = {"__annotations__": {"rows": strawberry.Private[dict[str, Any]]}}
+
+    def make(field_name: str) -> Any:
+        def resolve(self: Any) -> FieldProvenance | None:
+            row = self.rows.get(field_name)
+            return FieldProvenance(row=row) if row else None
+
+        resolve.__annotations__ = {"return": FieldProvenance | None}
+        return strawberry.field(
+            resolver=resolve,
+            description=f"Where `{_camel(field_name)}` comes from (null when the value is null).",
+        )
+
+    for field_name in fields:
+        attrs[field_name] = make(field_name)
+    cls = type(name, (), attrs)
+    return strawberry.type(cls, description=f"Provenance of every field of a merged {what}.")

@@ -1,0 +1,1 @@
+"""Producers (sources) as consumers see them."""

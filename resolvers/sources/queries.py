@@ -1,0 +1,29 @@
+"""Root fields of the producers."""
+
+from typing import Annotated
+
+import strawberry
+
+from resolvers.context import Context
+from resolvers.sources.types import Source
+from store import golden as store
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class SourceQueries:
+    @strawberry.field(description="Every producer of the registry, by slug.")
+    async def sources(self, info: Info) -> list[Source]:
+        async with info.context.db() as session:
+            rows = await store.all_sources(session)
+        return [Source(row=r) for r in rows]
+
+    @strawberry.field(description="One producer by slug; null when unknown.")
+    async def source(
+        self,
+        info: Info,
+        slug: Annotated[str, strawberry.argument(description="The producer's slug (`dora`).")],
+    ) -> Source | None:
+        row = await info.context.loaders.source_by_slug.load(slug)
+        return Source(row=row) if row else None

@@ -1,0 +1,45 @@
+"""The `Source` type: a producer from the registry."""
+
+from typing import Any
+
+import strawberry
+
+
+@strawberry.type(description="A producer publishing structures and/or services.")
+class Source:
+    row: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(description="Identifier of the producer, used in ids (`dora` in `dora--42`).")
+    def slug(self) -> str:
+        return str(self.row["slug"])
+
+    @strawberry.field(description="Name of the producer.")
+    def nom(self) -> str:
+        return str(self.row["nom"])
+
+    @strawberry.field(description="What the producer publishes.")
+    def description(self) -> str | None:
+        return self.row.get("description")
+
+    @strawberry.field(description="Licence of the producer's data.")
+    def licence(self) -> str | None:
+        return self.row.get("licence")
+
+    @strawberry.field(description="Home page of the producer.")
+    def homepage(self) -> str | None:
+        return self.row.get("homepage")
+
+    @strawberry.field(
+        description="False when the producer's `dateMaj` is an export date rather than the date "
+        "the record was last updated: such dates never win by recency."
+    )
+    def date_maj_fiable(self) -> bool:
+        return bool(self.row.get("date_maj_fiable", True))
+
+    @strawberry.field(description="True for an aggregator relaying other producers.")
+    def agregateur(self) -> bool:
+        return bool(self.row.get("agregateur", False))
+
+    @strawberry.field(description="True when only some consumers may see this producer's values.")
+    def restreinte(self) -> bool:
+        return bool(self.row.get("restreinte", False))

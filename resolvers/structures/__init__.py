@@ -1,0 +1,1 @@
+"""Merged structures, their producer records and field-level provenance."""

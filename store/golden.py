@@ -1,0 +1,148 @@
+"""Reading golden records for the API: pages, lookups by any member id, provenance, members."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select, tuple_
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import FieldProvenance, GoldenMember, GoldenRecord, ProducerRecord, Source
+from store.territories import table_of
+
+goldens = table_of(GoldenRecord)
+
+
+async def _execute(session: AsyncSession, stmt: Any) -> Any:
+    """Core statements run on the session's connection (sqlmodel's session wants ORM ones)."""
+    return await (await session.connection()).execute(stmt)
+
+
+members = table_of(GoldenMember)
+provenance = table_of(FieldProvenance)
+records = table_of(ProducerRecord)
+sources = table_of(Source)
+
+
+async def page(
+    session: AsyncSession,
+    kind: str,
+    visibility: str,
+    *,
+    first: int,
+    after: Sequence[Any] | None,
+) -> list[tuple[list[Any], dict[str, Any]]]:
+    """Live golden records ordered by public id; `first` rows after the cursor key."""
+    stmt = (
+        select(goldens)
+        .where(
+            goldens.c.kind == kind,
+            goldens.c.visibility == visibility,
+            goldens.c.deleted_at.is_(None),
+        )
+        .order_by(goldens.c.public_id)
+        .limit(first)
+    )
+    if after is not None:
+        stmt = stmt.where(tuple_(goldens.c.public_id) > tuple_(after[0]))
+    result = await _execute(session, stmt)
+    return [([row["public_id"]], dict(row)) for row in result.mappings()]
+
+
+async def count(session: AsyncSession, kind: str, visibility: str) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(goldens)
+        .where(
+            goldens.c.kind == kind,
+            goldens.c.visibility == visibility,
+            goldens.c.deleted_at.is_(None),
+        )
+    )
+    return int((await _execute(session, stmt)).scalar_one())
+
+
+async def by_public_ids(
+    session: AsyncSession, kind: str, visibility: str, ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Live golden records by their own id or by the id of any of their members."""
+    wanted = sorted(set(ids))
+    direct = await _execute(
+        session,
+        select(goldens).where(
+            goldens.c.kind == kind,
+            goldens.c.visibility == visibility,
+            goldens.c.deleted_at.is_(None),
+            goldens.c.public_id.in_(wanted),
+        ),
+    )
+    found = {row["public_id"]: dict(row) for row in direct.mappings()}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        via = await _execute(
+            session,
+            select(members.c.member_public_id, goldens)
+            .join(goldens, goldens.c.id == members.c.golden_id)
+            .where(
+                goldens.c.kind == kind,
+                goldens.c.visibility == visibility,
+                goldens.c.deleted_at.is_(None),
+                members.c.member_public_id.in_(missing),
+            ),
+        )
+        for row in via.mappings():
+            data = dict(row)
+            found[data.pop("member_public_id")] = data
+    return found
+
+
+async def provenance_by_golden_ids(
+    session: AsyncSession, golden_ids: Sequence[int]
+) -> dict[int, dict[str, dict[str, Any]]]:
+    result = await _execute(
+        session, select(provenance).where(provenance.c.golden_id.in_(sorted(set(golden_ids))))
+    )
+    out: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for row in result.mappings():
+        out[row["golden_id"]][row["field"]] = dict(row)
+    return out
+
+
+async def member_records_by_golden_ids(
+    session: AsyncSession, golden_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """The producer records behind each golden record, as each producer published them."""
+    result = await _execute(
+        session,
+        select(
+            members.c.golden_id,
+            records.c.public_id,
+            records.c.source_slug,
+            records.c.producer_id,
+            records.c.data,
+            records.c.date_maj,
+            records.c.version,
+        )
+        .join(records, records.c.id == members.c.record_id)
+        .where(members.c.golden_id.in_(sorted(set(golden_ids))))
+        .order_by(records.c.public_id),
+    )
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in result.mappings():
+        data = dict(row)
+        out[data.pop("golden_id")].append(data)
+    return out
+
+
+async def sources_by_slugs(
+    session: AsyncSession, slugs: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    result = await _execute(session, select(sources).where(sources.c.slug.in_(sorted(set(slugs)))))
+    return {row["slug"]: dict(row) for row in result.mappings()}
+
+
+async def all_sources(session: AsyncSession) -> list[dict[str, Any]]:
+    result = await _execute(session, select(sources).order_by(sources.c.slug))
+    return [dict(row) for row in result.mappings()]

@@ -1,0 +1,436 @@
+"""Merge I/O: members, blocking keys, links, golden records and their field provenance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from models import (
+    FieldProvenance,
+    GoldenMember,
+    GoldenRecord,
+    IngestRun,
+    ProducerRecord,
+    ProducerRecordVersion,
+    RecordBlock,
+    RecordLink,
+    Source,
+)
+from models.members import Member, SourceFacts
+from store.territories import table_of
+
+records = table_of(ProducerRecord)
+versions = table_of(ProducerRecordVersion)
+runs = table_of(IngestRun)
+blocks = table_of(RecordBlock)
+links = table_of(RecordLink)
+goldens = table_of(GoldenRecord)
+golden_members = table_of(GoldenMember)
+provenance = table_of(FieldProvenance)
+sources_table = table_of(Source)
+
+CHUNK = 1000
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+async def source_facts(conn: AsyncConnection) -> dict[str, SourceFacts]:
+    result = await conn.execute(
+        select(
+            sources_table.c.slug,
+            sources_table.c.date_maj_fiable,
+            sources_table.c.agregateur,
+            sources_table.c.restreinte,
+        )
+    )
+    return {
+        r.slug: SourceFacts(r.slug, r.date_maj_fiable, r.agregateur, r.restreinte) for r in result
+    }
+
+
+async def _run_times(conn: AsyncConnection) -> dict[int, datetime]:
+    result = await conn.execute(select(runs.c.id, runs.c.started_at, runs.c.finished_at))
+    return {r.id: r.started_at for r in result}
+
+
+async def last_full_runs(conn: AsyncConnection) -> dict[str, datetime]:
+    """Each source's last successful full run: every active record was confirmed by it."""
+    result = await conn.execute(
+        select(runs.c.source_slug, func.max(runs.c.finished_at))
+        .where(runs.c.status.in_(("succeeded", "unchanged")), runs.c.partial.is_(False))
+        .group_by(runs.c.source_slug)
+    )
+    return {slug: at for slug, at in result}
+
+
+async def load_members(
+    conn: AsyncConnection,
+    kind: str,
+    *,
+    record_ids: Sequence[int] | None = None,
+) -> list[Member]:
+    """Active producer records of one kind (all, or the given ids) as merge members."""
+    times = await _run_times(conn)
+    confirmed = await last_full_runs(conn)
+    stmt = (
+        select(
+            records.c.id,
+            records.c.source_slug,
+            records.c.public_id,
+            records.c.data,
+            records.c.first_seen_run_id,
+            records.c.last_seen_run_id,
+            records.c.field_since_run,
+            records.c.structure_producer_id,
+            versions.c.id.label("version_id"),
+        )
+        .join(
+            versions,
+            and_(versions.c.record_id == records.c.id, versions.c.version == records.c.version),
+        )
+        .where(records.c.kind == kind, records.c.status == "active")
+        .order_by(records.c.id)
+    )
+    rows: list[Any] = []
+    if record_ids is None:
+        rows = list(await conn.execute(stmt))
+    else:
+        for chunk in _chunks(sorted(set(record_ids))):
+            rows += list(await conn.execute(stmt.where(records.c.id.in_(chunk))))
+    epoch = datetime.fromtimestamp(0).astimezone()
+    members = []
+    for r in rows:
+        last_seen = times.get(r.last_seen_run_id)
+        full = confirmed.get(r.source_slug)
+        last_confirmed = max((t for t in (last_seen, full) if t is not None), default=None)
+        members.append(
+            Member(
+                record_id=r.id,
+                version_id=r.version_id,
+                source=r.source_slug,
+                kind=kind,
+                public_id=r.public_id,
+                data=r.data,
+                first_seen_at=times.get(r.first_seen_run_id) or epoch,
+                last_confirmed_at=last_confirmed,
+                field_since={
+                    f: times[run] for f, run in (r.field_since_run or {}).items() if run in times
+                },
+                structure_public_id=(
+                    f"{r.source_slug}--{r.structure_producer_id}"
+                    if r.structure_producer_id is not None
+                    else None
+                ),
+            )
+        )
+    return members
+
+
+# --- blocking keys ---------------------------------------------------------------------------
+
+
+async def replace_blocks(
+    conn: AsyncConnection, kind: str, keys_by_record: Mapping[int, set[str]]
+) -> None:
+    ids = list(keys_by_record)
+    for chunk in _chunks(ids):
+        await conn.execute(delete(blocks).where(blocks.c.record_id.in_(chunk)))
+    rows = [
+        {"record_id": rid, "key": key[:200], "kind": kind}
+        for rid, keys in keys_by_record.items()
+        for key in sorted(keys)
+    ]
+    for chunk in _chunks(rows):
+        await conn.execute(insert(blocks), list(chunk))
+
+
+async def records_sharing_keys(
+    conn: AsyncConnection, kind: str, keys: Iterable[str], *, max_block: int = 200
+) -> set[int]:
+    """Records having any of the keys; keys shared by more than `max_block` records are skipped."""
+    found: set[int] = set()
+    key_list = sorted(set(keys))
+    for chunk in _chunks(key_list):
+        sizes = await conn.execute(
+            select(blocks.c.key, func.count())
+            .where(blocks.c.kind == kind, blocks.c.key.in_(chunk))
+            .group_by(blocks.c.key)
+        )
+        usable = [k for k, n in sizes if n <= max_block]
+        if usable:
+            result = await conn.execute(
+                select(blocks.c.record_id).where(blocks.c.kind == kind, blocks.c.key.in_(usable))
+            )
+            found.update(r[0] for r in result)
+    return found
+
+
+# --- links -----------------------------------------------------------------------------------
+
+
+async def active_links(conn: AsyncConnection, kind: str) -> list[dict[str, Any]]:
+    stmt = select(links).where(links.c.kind == kind, links.c.revoked_at.is_(None))
+    return [dict(r) for r in (await conn.execute(stmt)).mappings()]
+
+
+async def links_touching(
+    conn: AsyncConnection, kind: str, record_ids: Iterable[int]
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for chunk in _chunks(sorted(set(record_ids))):
+        stmt = select(links).where(
+            links.c.kind == kind,
+            links.c.revoked_at.is_(None),
+            or_(links.c.record_a_id.in_(chunk), links.c.record_b_id.in_(chunk)),
+        )
+        out += [dict(r) for r in (await conn.execute(stmt)).mappings()]
+    return out
+
+
+async def add_links(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    for chunk in _chunks(list(rows)):
+        await conn.execute(insert(links), list(chunk))
+
+
+async def revoke_links(
+    conn: AsyncConnection, link_ids: Sequence[int], at: datetime, by: str
+) -> None:
+    for chunk in _chunks(list(link_ids)):
+        await conn.execute(
+            update(links).where(links.c.id.in_(chunk)).values(revoked_at=at, revoked_by=by)
+        )
+
+
+async def record_ids_by_public_id(
+    conn: AsyncConnection, public_ids: Iterable[str]
+) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(public_ids))):
+        result = await conn.execute(
+            select(records.c.public_id, records.c.id).where(records.c.public_id.in_(chunk))
+        )
+        out.update({p: i for p, i in result})
+    return out
+
+
+# --- golden records --------------------------------------------------------------------------
+
+
+async def golden_ids_of_members(conn: AsyncConnection, record_ids: Iterable[int]) -> set[int]:
+    found: set[int] = set()
+    for chunk in _chunks(sorted(set(record_ids))):
+        result = await conn.execute(
+            select(golden_members.c.golden_id).where(golden_members.c.record_id.in_(chunk))
+        )
+        found.update(r[0] for r in result)
+    return found
+
+
+async def golden_rows(conn: AsyncConnection, golden_ids: Iterable[int]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for chunk in _chunks(sorted(set(golden_ids))):
+        result = await conn.execute(select(goldens).where(goldens.c.id.in_(chunk)))
+        out += [dict(r) for r in result.mappings()]
+    return out
+
+
+async def delete_golden_details(conn: AsyncConnection, golden_ids: Sequence[int]) -> None:
+    for chunk in _chunks(list(golden_ids)):
+        await conn.execute(delete(provenance).where(provenance.c.golden_id.in_(chunk)))
+        await conn.execute(delete(golden_members).where(golden_members.c.golden_id.in_(chunk)))
+
+
+async def insert_golden(conn: AsyncConnection, row: dict[str, Any]) -> int:
+    result = await conn.execute(insert(goldens).values(**row).returning(goldens.c.id))
+    return int(result.scalar_one())
+
+
+async def update_golden(conn: AsyncConnection, golden_id: int, values: dict[str, Any]) -> None:
+    await conn.execute(update(goldens).where(goldens.c.id == golden_id).values(**values))
+
+
+async def insert_golden_details(
+    conn: AsyncConnection,
+    member_rows: Sequence[dict[str, Any]],
+    provenance_rows: Sequence[dict[str, Any]],
+) -> None:
+    for chunk in _chunks(list(member_rows)):
+        await conn.execute(insert(golden_members), list(chunk))
+    for chunk in _chunks(list(provenance_rows)):
+        await conn.execute(insert(provenance), list(chunk))
+
+
+async def golden_by_public_id(
+    conn: AsyncConnection, kind: str, visibility: str, public_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Live golden records by their own id or by any member's id."""
+    out: dict[str, dict[str, Any]] = {}
+    wanted = sorted(set(public_ids))
+    for chunk in _chunks(wanted):
+        direct = await conn.execute(
+            select(goldens).where(
+                goldens.c.kind == kind,
+                goldens.c.visibility == visibility,
+                goldens.c.deleted_at.is_(None),
+                goldens.c.public_id.in_(chunk),
+            )
+        )
+        for row in direct.mappings():
+            out[row["public_id"]] = dict(row)
+        missing = [p for p in chunk if p not in out]
+        if missing:
+            via = await conn.execute(
+                select(golden_members.c.member_public_id, goldens)
+                .join(goldens, goldens.c.id == golden_members.c.golden_id)
+                .where(
+                    goldens.c.kind == kind,
+                    goldens.c.visibility == visibility,
+                    goldens.c.deleted_at.is_(None),
+                    golden_members.c.member_public_id.in_(missing),
+                )
+            )
+            for row in via.mappings():
+                data = dict(row)
+                out[data.pop("member_public_id")] = data
+    return out
+
+
+async def members_of_goldens(conn: AsyncConnection, golden_ids: Iterable[int]) -> set[int]:
+    found: set[int] = set()
+    for chunk in _chunks(sorted(set(golden_ids))):
+        result = await conn.execute(
+            select(golden_members.c.record_id).where(golden_members.c.golden_id.in_(chunk))
+        )
+        found.update(r[0] for r in result)
+    return found
+
+
+async def find_golden(
+    conn: AsyncConnection, kind: str, visibility: str, public_id: str
+) -> dict[str, Any] | None:
+    """A golden row by its key, tombstones included (a cluster that comes back is revived)."""
+    row = (
+        (
+            await conn.execute(
+                select(goldens).where(
+                    goldens.c.kind == kind,
+                    goldens.c.visibility == visibility,
+                    goldens.c.public_id == public_id,
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+async def structure_golden_ids(conn: AsyncConnection) -> dict[tuple[str, str], str]:
+    """(visibility, member structure public id) -> the live golden structure's public id."""
+    result = await conn.execute(
+        select(goldens.c.visibility, golden_members.c.member_public_id, goldens.c.public_id)
+        .join(goldens, goldens.c.id == golden_members.c.golden_id)
+        .where(goldens.c.kind == "structure", goldens.c.deleted_at.is_(None))
+    )
+    return {(v, m): p for v, m, p in result}
+
+
+async def structure_cluster_keys(conn: AsyncConnection) -> dict[str, str]:
+    """Member structure public id -> its cluster (the restricted view holds every member)."""
+    return {m: p for (v, m), p in (await structure_golden_ids(conn)).items() if v == "restricted"}
+
+
+async def services_of_structures(
+    conn: AsyncConnection, structure_public_ids: Iterable[str]
+) -> set[int]:
+    """Active services whose producer structure is one of these records."""
+    wanted: dict[str, set[str]] = {}
+    for public_id in structure_public_ids:
+        slug, _, pid = public_id.partition("--")
+        wanted.setdefault(pid, set()).add(slug)
+    found: set[int] = set()
+    for chunk in _chunks(sorted(wanted)):
+        result = await conn.execute(
+            select(records.c.id, records.c.source_slug, records.c.structure_producer_id).where(
+                records.c.kind == "service",
+                records.c.status == "active",
+                records.c.structure_producer_id.in_(chunk),
+            )
+        )
+        found.update(rid for rid, slug, pid in result if slug in wanted.get(pid, ()))
+    return found
+
+
+async def refresh_structure_scores(conn: AsyncConnection) -> None:
+    """A structure's quality score is the mean of its live services' (as the real API does)."""
+    services = goldens.alias("services")
+    mean = (
+        select(func.avg(services.c.score_qualite))
+        .where(
+            services.c.kind == "service",
+            services.c.visibility == goldens.c.visibility,
+            services.c.structure_public_id == goldens.c.public_id,
+            services.c.deleted_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    await conn.execute(
+        update(goldens).where(goldens.c.kind == "structure").values(score_qualite=mean)
+    )
+
+
+async def clusters_by_record(conn: AsyncConnection, kind: str) -> dict[int, list[int]]:
+    """Record id -> every record of its golden record (restricted view: all members)."""
+    result = await conn.execute(
+        select(golden_members.c.golden_id, golden_members.c.record_id)
+        .join(goldens, goldens.c.id == golden_members.c.golden_id)
+        .where(
+            goldens.c.kind == kind,
+            goldens.c.visibility == "restricted",
+            goldens.c.deleted_at.is_(None),
+        )
+    )
+    by_golden: dict[int, list[int]] = {}
+    for golden_id, record_id in result:
+        by_golden.setdefault(golden_id, []).append(record_id)
+    return {r: group for group in by_golden.values() for r in group}
+
+
+async def prune(conn: AsyncConnection, before: datetime) -> dict[str, int]:
+    """Drop tombstones and closed versions older than `before` (the caller checks the 90 days)."""
+    old = [
+        r[0]
+        for r in await conn.execute(
+            select(goldens.c.id).where(
+                goldens.c.deleted_at.is_not(None), goldens.c.deleted_at < before
+            )
+        )
+    ]
+    await delete_golden_details(conn, old)
+    for chunk in _chunks(old):
+        await conn.execute(delete(goldens).where(goldens.c.id.in_(chunk)))
+    referenced = select(provenance.c.record_version_id).where(
+        provenance.c.record_version_id.is_not(None)
+    )
+    closed = await conn.execute(
+        delete(versions).where(
+            versions.c.valid_to.is_not(None),
+            versions.c.valid_to < before,
+            versions.c.id.not_in(referenced),
+        )
+    )
+    return {"tombstones": len(old), "versions": closed.rowcount or 0}
+
+
+async def kinds_of(conn: AsyncConnection, record_ids: Sequence[int]) -> dict[int, str]:
+    result = await conn.execute(
+        select(records.c.id, records.c.kind).where(records.c.id.in_(list(record_ids)))
+    )
+    return {i: k for i, k in result}

@@ -1,0 +1,465 @@
+"""Duplicate detection: tables of record pairs -> linked or not (and how), names, keys, clusters."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from ingestion import dedup
+from ingestion.members import Member
+from ingestion.normalize import luhn_ok
+
+_ids = itertools.count(1)
+
+
+def siret(prefix: str) -> str:
+    """A Luhn-valid SIRET starting with `prefix` (13 digits)."""
+    return next(prefix + d for d in "0123456789" if luhn_ok(prefix + d))
+
+
+def structure(source: str = "dora", **data: Any) -> Member:
+    """A structure member; `data` are schema fields (rennes by default)."""
+    n = next(_ids)
+    fields: dict[str, Any] = {"commune": "Rennes", "code_postal": "35000", "code_insee": "35238"}
+    fields.update(data)
+    fields = {k: v for k, v in fields.items() if v is not None}
+    return Member(
+        record_id=n,
+        version_id=n,
+        source=source,
+        kind="structure",
+        public_id=f"{source}--{n:04d}",
+        data=fields,
+        first_seen_at=datetime(2026, 1, 1),
+    )
+
+
+def service(source: str, structure_id: str, **data: Any) -> Member:
+    n = next(_ids)
+    return Member(
+        record_id=n,
+        version_id=n,
+        source=source,
+        kind="service",
+        public_id=f"{source}--svc-{n:04d}",
+        data=data,
+        first_seen_at=datetime(2026, 1, 1),
+        structure_public_id=structure_id,
+    )
+
+
+SIRET_CCAS = siret("2635016030001")
+SIRET_MAIRIE = siret("2135023800001")
+SIRET_HEAD = siret("7751234560001")  # a network's head office
+VITRE = {"commune": "Vitré", "code_postal": "35500", "code_insee": "35360"}
+GEO_RENNES = {"latitude": 48.1113, "longitude": -1.6800}
+GEO_RENNES_10M = {"latitude": 48.11138, "longitude": -1.68004}
+GEO_RENNES_1500M = {"latitude": 48.1200, "longitude": -1.6950}
+GEO_VITRE = {"latitude": 48.1238, "longitude": -1.2090}
+
+# (case, record a, record b, expected: "siret" | "linked" | "review" | "none")
+PAIRS: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
+    (
+        "equal SIRET, same commune, similar name: deterministic rule",
+        {"nom": "CCAS de Rennes", "siret": SIRET_CCAS},
+        {"nom": "Centre communal d'action sociale de Rennes", "siret": SIRET_CCAS},
+        "siret",
+    ),
+    (
+        "equal SIRET, same commune given as postcode + name only (no INSEE code)",
+        {"nom": "CCAS de Rennes", "siret": SIRET_CCAS},
+        {"nom": "CCAS DE RENNES", "siret": SIRET_CCAS, "code_insee": None, "commune": "RENNES"},
+        "siret",
+    ),
+    (
+        "head-office SIRET in another commune: not a duplicate",
+        {"nom": "Restos du cœur Rennes", "siret": SIRET_HEAD, **GEO_RENNES},
+        {"nom": "Les Restaurants du Cœur – centre de Vitré", "siret": SIRET_HEAD, **VITRE},
+        "none",
+    ),
+    (
+        "head-office SIRET in another commune, same generic name: SIRET does not carry it",
+        {"nom": "Secours populaire français", "siret": SIRET_HEAD, **GEO_RENNES},
+        {"nom": "Secours populaire français", "siret": SIRET_HEAD, **VITRE, **GEO_VITRE},
+        "none",
+    ),
+    (
+        "a mairie and its CCAS at the same address, same phone",
+        {"nom": "Mairie de Rennes", "adresse": "Place de la Mairie", "telephone": "+33299286311"},
+        {"nom": "CCAS de Rennes", "adresse": "Place de la Mairie", "telephone": "+33299286311"},
+        "none",
+    ),
+    (
+        "the hôtel de ville and the centre communal d'action sociale, same coordinates",
+        {"nom": "Hôtel de ville de Rennes", **GEO_RENNES, "siret": SIRET_MAIRIE},
+        {"nom": "Centre communal d'action sociale de Rennes", **GEO_RENNES, "siret": SIRET_CCAS},
+        "none",
+    ),
+    (
+        "moved in the commune: new SIRET, new address, same name and phone",
+        {
+            "nom": "Association L'Escale",
+            "siret": siret("4411223340001"),
+            "adresse": "12 rue Jean Jaurès",
+            "telephone": "+33299000001",
+            **GEO_RENNES,
+        },
+        {
+            "nom": "L'Escale",
+            "siret": siret("4411223340002"),
+            "adresse": "3 avenue Pasteur",
+            "telephone": "+33299000001",
+            **GEO_RENNES_1500M,
+        },
+        "linked",
+    ),
+    (
+        "moved in the commune: new SIRET of another SIREN, same name and e-mail",
+        {
+            "nom": "Épicerie solidaire de Rennes",
+            "siret": siret("5511223340001"),
+            "adresse": "12 rue Jean Jaurès",
+            "courriel": "contact@epicerie-rennes.fr",
+        },
+        {
+            "nom": "EPICERIE SOLIDAIRE RENNES",
+            "siret": siret("6611223340001"),
+            "adresse": "8 place de la République",
+            "courriel": "contact@epicerie-rennes.fr",
+        },
+        "linked",
+    ),
+    (
+        "abbreviation CCAS, nothing else in common but the commune",
+        {"nom": "CCAS de Rennes"},
+        {"nom": "Centre communal d'action sociale de Rennes"},
+        "linked",
+    ),
+    (
+        "mission locale / ML",
+        {"nom": "Mission locale de Vitré", **VITRE},
+        {"nom": "ML Vitré", **VITRE, "code_insee": None},
+        "linked",
+    ),
+    (
+        "St / Saint, capitals, accents",
+        {"nom": "CCAS de Saint-Grégoire", "commune": "Saint-Grégoire", "code_insee": "35278"},
+        {"nom": "CCAS DE ST-GREGOIRE", "commune": "ST-GRÉGOIRE", "code_insee": None},
+        "linked",
+    ),
+    (
+        "phone formats (one left as the producer wrote it)",
+        {"nom": "Le Relais", "telephone": "+33299286311", "adresse": "4 rue de Paris"},
+        {"nom": "Le Relais", "telephone": "02 99 28 63 11", "adresse": "4 r. de Paris"},
+        "linked",
+    ),
+    (
+        "same place, same contacts, names of one producer's style",
+        {"nom": "France Travail Rennes", **GEO_RENNES, "courriel": "agence.rennes@ft.fr"},
+        {"nom": "Agence France Travail de Rennes", **GEO_RENNES_10M},
+        "linked",
+    ),
+    (
+        "different structures in one commune",
+        {"nom": "CHRS L'Escale", "adresse": "1 rue A", **GEO_RENNES, "telephone": "+33299000001"},
+        {"nom": "La Passerelle", "adresse": "9 rue B", **GEO_RENNES_1500M},
+        "none",
+    ),
+    (
+        "a mission locale and a France Travail agency at one address",
+        {"nom": "Mission locale de Rennes", "adresse": "4 rue de Paris", **GEO_RENNES},
+        {"nom": "France Travail Rennes", "adresse": "4 rue de Paris", **GEO_RENNES_10M},
+        "none",
+    ),
+    (
+        "same name, far apart in another département",
+        {"nom": "Association Le Goéland", "courriel": "le.goeland@gmail.com"},
+        {"nom": "Le Goéland", "commune": "Béziers", "code_postal": "34500", "code_insee": "34032"},
+        "none",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "a", "b", "expected"), PAIRS, ids=[p[0] for p in PAIRS])
+def test_pairs(case: str, a: dict[str, Any], b: dict[str, Any], expected: str) -> None:
+    c = dedup.score_pair(structure("dora", **a), structure("emplois-de-linclusion", **b))
+    if expected == "none":
+        assert c is None or c.score < dedup.AUTO_LINK, c
+        return
+    assert c is not None
+    assert c.a < c.b and 0 <= c.score <= 1
+    if expected == "siret":
+        assert (c.method, c.score, c.evidence["siret"]) == ("siret", 1.0, "equal")
+    else:
+        assert c.method == "score" and c.score >= dedup.AUTO_LINK, c
+
+
+def test_the_same_siret_in_another_commune_adds_nothing_to_the_score() -> None:
+    a = {"nom": "Croix-Rouge française – unité locale", "courriel": "ul@croix-rouge.fr"}
+    b = {"nom": "Croix-Rouge", "courriel": "ul@croix-rouge.fr", **VITRE}
+    with_siret = dedup.score_pair(
+        structure(**a, siret=SIRET_HEAD), structure("soliguide", **b, siret=SIRET_HEAD)
+    )
+    without = dedup.score_pair(structure(**a), structure("soliguide", **b))
+    assert (with_siret and with_siret.score) == (without and without.score)
+    if with_siret:
+        assert with_siret.evidence["siret"] == "equal-other-commune"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "linked"),
+    [
+        # one producer, different SIRETs and names: two structures, even at one address
+        (
+            {"nom": "ACI Les Jardins", "siret": siret("8011223340001"), **GEO_RENNES},
+            {"nom": "EI La Recyclerie", "siret": siret("8099887760001"), **GEO_RENNES_10M},
+            False,
+        ),
+        # one producer listing one structure twice (no SIRET): a duplicate
+        (
+            {"nom": "Le Phare", "adresse": "2 rue du Port", "telephone": "+33299000002"},
+            {"nom": "LE PHARE", "adresse": "2 rue du Port", "telephone": "02.99.00.00.02"},
+            True,
+        ),
+    ],
+)
+def test_duplicates_within_one_producer(a: dict[str, Any], b: dict[str, Any], linked: bool) -> None:
+    c = dedup.score_pair(structure("dora", **a), structure("dora", **b))
+    assert (c is not None and c.score >= dedup.AUTO_LINK) is linked, c
+    if c is not None:
+        assert c.evidence["source"] == "same"
+
+
+def test_evidence_is_readable() -> None:
+    c = dedup.score_pair(
+        structure(nom="CCAS de Rennes", telephone="+33299286311", adresse="1 rue A", **GEO_RENNES),
+        structure(
+            "soliguide",
+            nom="Centre communal d'action sociale de Rennes",
+            telephone="02 99 28 63 11",
+            adresse="1 rue A",
+            **GEO_RENNES_10M,
+        ),
+    )
+    assert c is not None and c.method == "score"
+    assert c.evidence == {
+        "name": 1.0,
+        "place_in_names": True,
+        "phone": "equal",
+        "distance_m": 9,
+        "commune": "same",
+        "address": "equal",
+    }
+
+
+@pytest.mark.parametrize(
+    ("nom", "normalized"),
+    [
+        ("Centre communal d'action sociale de Rennes", "ccas rennes"),
+        ("CCAS de Rennes", "ccas rennes"),
+        ("C.C.A.S. de Rennes", "ccas rennes"),
+        ("CIAS du Pays de Vitré", "cias pays vitre"),
+        ("Centre intercommunal d'action sociale du Pays de Vitré", "cias pays vitre"),
+        ("Mission Locale du Pays de Vitré", "ml pays vitre"),
+        ("ML Pays de Vitré", "ml pays vitre"),
+        ("Agence France Travail de Saint-Malo", "ft saint malo"),
+        ("Pôle emploi St-Malo", "ft saint malo"),
+        ("Hôtel de ville de Rennes", "mairie rennes"),
+        ("Mairie de Rennes", "mairie rennes"),
+        ("Maison des jeunes et de la culture de Fougères", "mjc fougeres"),
+        ("MJC de Fougères", "mjc fougeres"),
+        ("Centre d'hébergement et de réinsertion sociale L'Escale", "chrs escale"),
+        ("CHRS L'Escale", "chrs escale"),
+        ("Association L'Escale", "escale"),
+        ("SARL La Recyclerie", "recyclerie"),
+        ("Point information médiation multi services de Rennes", "pimms rennes"),
+        ("Atelier chantier d'insertion Les Jardins", "aci jardins"),
+        ("Structure d'insertion par l'activité économique du Pays", "siae pays"),
+        ("Espace public numérique de Dinan", "epn dinan"),
+        ("EPN Dinan", "epn dinan"),
+        ("Les Restaurants du Cœur – centre de Rennes", "rdc rennes"),
+        ("Restos du cœur Rennes", "rdc rennes"),
+        ("Sainte-Anne / Ste-Anne", "sainte anne sainte anne"),
+        ("  ÉPICERIE   SOLIDAIRE  ", "epicerie solidaire"),
+        ("", ""),
+    ],
+)
+def test_normalize_name(nom: str, normalized: str) -> None:
+    assert dedup.normalize_name(nom) == normalized
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "low", "high"),
+    [
+        ("ccas rennes", "ccas rennes", 1.0, 1.0),
+        ("rennes ccas", "ccas rennes", 1.0, 1.0),
+        ("escale", "chrs escale", 0.7, 0.8),
+        ("ccas rennes", "ccas vitre", 0.5, 0.5),
+        ("cyber base rennes", "cyberbase rennes", 0.6, 1.0),
+        ("recyclerie rennes", "recylcerie rennes", 0.85, 0.95),  # a typo
+        ("", "ccas", 0.0, 0.0),
+    ],
+)
+def test_name_similarity(a: str, b: str, low: float, high: float) -> None:
+    assert low <= dedup.name_similarity(a, b) <= high
+
+
+def test_blocking_keys_are_plain_strings() -> None:
+    m = structure(
+        nom="CCAS de Rennes",
+        siret=SIRET_CCAS,
+        telephone="+33299286311",
+        courriel="Accueil@CCAS-Rennes.fr",
+        adresse="12 bd de la Liberté - Bâtiment B",
+        **GEO_RENNES,
+    )
+    keys = dedup.blocking_keys(m)
+    assert {
+        f"siren:{SIRET_CCAS[:9]}",
+        "tel:+33299286311",
+        "mail:accueil@ccas-rennes.fr",
+        "dom:ccas-rennes.fr",
+        "nom:35:ccas-rennes",
+        "cp:35000:ccas",
+        "cp:35000:rennes",
+        "com:rennes|35:ccas",
+        "addr:35000:12-boulevard-liberte",
+    } <= keys
+    assert sum(k.startswith("geo:") for k in keys) == 1
+    assert all(isinstance(k, str) and " " not in k for k in keys)
+
+
+def test_no_domain_key_for_webmail_and_no_phone_key_for_short_numbers() -> None:
+    keys = dedup.blocking_keys(
+        structure(nom="La Clé", courriel="la.cle@orange.fr", telephone="3949")
+    )
+    assert "mail:la.cle@orange.fr" in keys
+    assert not any(k.startswith(("dom:", "tel:")) for k in keys)
+
+
+def test_duplicates_written_differently_share_a_key() -> None:
+    a = structure(nom="CCAS de Saint-Grégoire", commune="Saint-Grégoire", code_insee="35278")
+    b = structure(
+        "unccas", nom="CENTRE COMMUNAL D'ACTION SOCIALE DE ST-GRÉGOIRE", commune="ST GREGOIRE"
+    )
+    assert dedup.blocking_keys(a) & dedup.blocking_keys(b)
+
+
+def test_giant_blocks_are_skipped() -> None:
+    keys = [{"dom:francetravail.fr", f"own:{i}"} for i in range(dedup.MAX_BLOCK + 1)]
+    assert dedup.candidate_pairs(keys) == set()
+    assert dedup.candidate_pairs(keys[:3]) == {(0, 1), (0, 2), (1, 2)}
+
+
+def test_structure_candidates_are_deterministic_and_need_a_shared_key() -> None:
+    members = [
+        structure(nom="CCAS de Rennes", siret=SIRET_CCAS),
+        structure("unccas", nom="Centre communal d'action sociale de Rennes", siret=SIRET_CCAS),
+        structure("cd35", nom="CCAS de Rennes", telephone="+33299286311"),
+        structure("cd35", nom="Mairie de Rennes", telephone="+33299286311"),
+        structure("dora", nom="Le Relais", **VITRE),
+        structure("soliguide", nom="Le Relais", **VITRE),
+        structure("soliguide", nom="Le Relais", commune="Pau", code_postal="64000"),
+    ]
+    first = dedup.structure_candidates(members)
+    shuffled = members[:]
+    random.Random(4).shuffle(shuffled)
+    assert dedup.structure_candidates(shuffled) == first
+    assert [(c.a, c.b) for c in first] == sorted((c.a, c.b) for c in first)
+    linked = {(c.a, c.b) for c in first if c.score >= dedup.AUTO_LINK}
+    ids = [m.public_id for m in members]
+    expected = [(0, 1), (0, 2), (1, 2), (4, 5)]
+    assert linked == {(min(ids[i], ids[j]), max(ids[i], ids[j])) for i, j in expected}
+
+
+# -- services ------------------------------------------------------------------------------------
+def _service_links(services: list[Member], cluster_of: dict[str, str]) -> set[frozenset[str]]:
+    return {
+        frozenset((c.a, c.b))
+        for c in dedup.service_candidates(services, cluster_of)
+        if c.score >= dedup.AUTO_LINK
+    }
+
+
+ALIM = ["equipement-et-alimentation--alimentation"]
+DOMI = ["difficultes-administratives-ou-juridiques--accompagnement-pour-lacces-aux-droits"]
+DESC_ALIM = "Colis et bons d'achat pour les foyers en difficulté. Sur rendez-vous."
+
+
+def test_services_are_compared_within_a_structure_cluster_only() -> None:
+    cluster_of = {"dora--s1": "dora--s1", "unccas--s1": "dora--s1", "soliguide--s9": "soli"}
+    a = service("dora", "dora--s1", nom="Aide alimentaire", thematiques=ALIM)
+    b = service("unccas", "unccas--s1", nom="AIDE ALIMENTAIRE", thematiques=ALIM)
+    c = service("soliguide", "soliguide--s9", nom="Aide alimentaire", thematiques=ALIM)
+    assert _service_links([a, b, c], cluster_of) == {frozenset((a.public_id, b.public_id))}
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "linked"),
+    [
+        # similar names (number, case), same thematiques
+        (
+            {"nom": "Aides financières", "thematiques": ALIM},
+            {"nom": "Aide financière", "thematiques": ALIM},
+            True,
+        ),
+        # other names, the same description: the same service
+        (
+            {"nom": "Colis alimentaires d'urgence", "thematiques": ALIM, "description": DESC_ALIM},
+            {"nom": "Distribution alimentaire", "thematiques": ALIM, "description": DESC_ALIM},
+            True,
+        ),
+        # other names, other thematiques, other descriptions
+        (
+            {"nom": "Domiciliation", "thematiques": DOMI, "description": "Une adresse postale."},
+            {"nom": "Aide alimentaire", "thematiques": ALIM, "description": DESC_ALIM},
+            False,
+        ),
+    ],
+)
+def test_service_pairs(a: dict[str, Any], b: dict[str, Any], linked: bool) -> None:
+    cluster_of = {"dora--s1": "k", "soliguide--s1": "k"}
+    x, y = service("dora", "dora--s1", **a), service("soliguide", "soliguide--s1", **b)
+    assert bool(_service_links([x, y], cluster_of)) is linked
+
+
+def test_a_service_keeps_its_best_match_in_another_record() -> None:
+    cluster_of = {"dora--s1": "k", "unccas--s1": "k"}
+    a = service("dora", "dora--s1", nom="Aide alimentaire", thematiques=ALIM)
+    b1 = service("unccas", "unccas--s1", nom="Aide alimentaire", thematiques=ALIM)
+    b2 = service("unccas", "unccas--s1", nom="Aide alimentaire d'urgence", thematiques=ALIM)
+    assert _service_links([a, b1, b2], cluster_of) == {frozenset((a.public_id, b1.public_id))}
+
+
+def test_one_record_lists_distinct_services_unless_it_repeats_one() -> None:
+    cluster_of: dict[str, str] = {}
+    a = service("soliguide", "soliguide--1", nom="Conseil", thematiques=DOMI, description="Un.")
+    b = service("soliguide", "soliguide--1", nom="Conseil", thematiques=DOMI, description="Deux.")
+    c = service("soliguide", "soliguide--1", nom="Conseil", thematiques=DOMI, description="Un.")
+    assert _service_links([a, b, c], cluster_of) == {frozenset((a.public_id, c.public_id))}
+
+
+# -- clusters ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("links", "cannot", "expected"),
+    [
+        ([("a", "b"), ("c", "b")], [], [["a", "b", "c"], ["d"]]),
+        ([], [], [["a"], ["b"], ["c"], ["d"]]),
+        # a manual split: the weakest link on the path a-b-c is dropped
+        ([("a", "b", 0.9), ("b", "c", 0.8)], [("a", "c")], [["a", "b"], ["c"], ["d"]]),
+        ([("a", "b", 0.8), ("b", "c", 0.9)], [("a", "c")], [["a"], ["b", "c"], ["d"]]),
+        # a direct link between a cannot-link pair is refused
+        ([("a", "c", 1.0)], [("c", "a")], [["a"], ["b"], ["c"], ["d"]]),
+        # ids only known from links are kept
+        ([("d", "e", 0.9)], [], [["a"], ["b"], ["c"], ["d", "e"]]),
+    ],
+)
+def test_clusters(
+    links: list[tuple[Any, ...]], cannot: list[tuple[str, str]], expected: list[list[str]]
+) -> None:
+    assert dedup.clusters(["d", "c", "b", "a"], links, cannot) == expected
+    assert dedup.clusters(["a", "b", "c", "d"], list(reversed(links)), cannot) == expected

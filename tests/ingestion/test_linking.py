@@ -1,0 +1,184 @@
+"""Linking and merging inside ingest runs, on a store of its own: the worked example of the
+architecture guide (the CCAS of Rennes from dora, emplois and the restricted soliguide)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.bootstrap import prepare
+from ingestion.linking import merge_run
+from ingestion.run import ingest
+from models import FieldProvenance, GoldenRecord
+from store import golden as golden_store
+from store import merge as merge_store
+from store import records as record_store
+from store.engine import create_engine, normalize_url
+from store.territory_file import DEFAULT_PATH
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "merge"
+
+
+@pytest.fixture(scope="module")
+async def engine(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AsyncEngine]:
+    path = tmp_path_factory.mktemp("merge") / "merge.db"
+    eng = create_engine(normalize_url(f"sqlite:///{path}"))
+    await prepare(eng, DEFAULT_PATH)
+    for slug in ("dora", "emplois-de-linclusion", "soliguide"):
+        files = sorted((EXAMPLE / slug).iterdir())
+        await ingest(eng, slug, files)
+    yield eng
+    await eng.dispose()
+
+
+async def _golden(engine: AsyncEngine, visibility: str, member: str) -> dict[str, Any]:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    async with AsyncSession(engine) as session:
+        found = await golden_store.by_public_ids(session, "structure", visibility, [member])
+        assert member in found, f"no {visibility} golden record for {member}"
+        row = found[member]
+        row["provenance"] = (await golden_store.provenance_by_golden_ids(session, [row["id"]]))[
+            row["id"]
+        ]
+        row["members"] = [
+            r["public_id"]
+            for r in (await golden_store.member_records_by_golden_ids(session, [row["id"]]))[
+                row["id"]
+            ]
+        ]
+    return row
+
+
+async def test_three_producers_make_one_golden_record(engine: AsyncEngine) -> None:
+    restricted = await _golden(engine, "restricted", "dora--a1")
+    assert sorted(restricted["members"]) == [
+        "dora--a1",
+        "emplois-de-linclusion--17",
+        "soliguide--884",
+    ]
+    public = await _golden(engine, "public", "dora--a1")
+    assert sorted(public["members"]) == ["dora--a1", "emplois-de-linclusion--17"]
+    assert public["public_id"] == restricted["public_id"] == "dora--a1"  # the oldest visible member
+    assert public["data"]["nom"] == "CCAS de Rennes"
+    assert public["data"]["telephone"] == "+33299286311"
+
+
+async def test_every_value_says_where_it_came_from(engine: AsyncEngine) -> None:
+    for visibility in ("public", "restricted"):
+        golden = await _golden(engine, visibility, "dora--a1")
+        fields = {k for k, v in golden["data"].items() if v is not None} - {"id", "source"}
+        assert fields <= set(golden["provenance"]), fields - set(golden["provenance"])
+        for name, p in golden["provenance"].items():
+            assert p["source_slug"] and p["strategy"] and p["rule_set_version"], name
+    phone = (await _golden(engine, "public", "dora--a1"))["provenance"]["telephone"]
+    assert phone["source_slug"] in ("dora", "emplois-de-linclusion")
+    assert sorted([phone["source_slug"], *phone["agreeing_sources"]]) == [
+        "dora",
+        "emplois-de-linclusion",
+    ]
+    assert phone["conflicting_sources"] == []
+    restricted_phone = (await _golden(engine, "restricted", "dora--a1"))["provenance"]["telephone"]
+    assert "soliguide" in restricted_phone["conflicting_sources"]
+
+
+async def test_the_public_view_holds_no_restricted_value(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(select(GoldenRecord).where(GoldenRecord.visibility == "public"))
+        ).all()
+        ids = [r.id for r in rows]
+        provenance = (
+            await conn.execute(select(FieldProvenance).where(FieldProvenance.golden_id.in_(ids)))  # type: ignore[attr-defined]
+        ).all()
+    dumped = orjson.dumps([dict(r._mapping) for r in rows + provenance], default=str).decode()
+    assert "soliguide" not in dumped
+    assert "accueil.ccas@" not in dumped and "+33299286300" not in dumped
+
+
+async def test_a_lookup_by_any_member_id_finds_the_merged_record(engine: AsyncEngine) -> None:
+    by_emplois = await _golden(engine, "public", "emplois-de-linclusion--17")
+    assert by_emplois["public_id"] == "dora--a1"
+
+
+async def test_a_mairie_and_its_ccas_stay_apart(engine: AsyncEngine) -> None:
+    mairie = await _golden(engine, "restricted", "dora--a2")
+    assert mairie["members"] == ["dora--a2"]
+
+
+async def test_a_head_office_siret_in_another_commune_does_not_link(engine: AsyncEngine) -> None:
+    fougeres = await _golden(engine, "restricted", "dora--a3")
+    assert fougeres["members"] == ["dora--a3"]
+
+
+async def test_ids_are_stable_across_a_full_remerge(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        before = sorted(
+            (r.kind, r.visibility, r.public_id)
+            for r in (
+                await conn.execute(select(GoldenRecord).where(GoldenRecord.deleted_at.is_(None)))  # type: ignore[union-attr]
+            ).all()
+        )
+        version = await record_store.bump_data_version(conn)
+        report = await merge_run(conn, None, now=datetime.now(UTC), data_version=version)
+        after = sorted(
+            (r.kind, r.visibility, r.public_id)
+            for r in (
+                await conn.execute(select(GoldenRecord).where(GoldenRecord.deleted_at.is_(None)))  # type: ignore[union-attr]
+            ).all()
+        )
+    assert before == after
+    assert report.created == 0 and report.deleted == 0
+
+
+async def test_services_get_a_quality_score_and_structures_their_mean(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        services = (
+            await conn.execute(
+                select(GoldenRecord).where(
+                    GoldenRecord.kind == "service", GoldenRecord.visibility == "public"
+                )
+            )
+        ).all()
+    assert services and all(s.score_qualite is not None for s in services)
+    ccas = await _golden(engine, "public", "dora--a1")
+    assert ccas["score_qualite"] == pytest.approx(
+        sum(s.score_qualite for s in services if s.structure_public_id == "dora--a1")
+        / len([s for s in services if s.structure_public_id == "dora--a1"])
+    )
+
+
+async def test_unlink_restores_both_records_with_their_own_values(engine: AsyncEngine) -> None:
+    from ingestion import dedup  # noqa: F401  (the rule version is part of the link)
+
+    async with engine.begin() as conn:
+        ids = await merge_store.record_ids_by_public_id(
+            conn, ["dora--a1", "emplois-de-linclusion--17"]
+        )
+        a, b = sorted(ids.values())
+        await merge_store.add_links(
+            conn,
+            [
+                {
+                    "kind": "structure", "record_a_id": a, "record_b_id": b,
+                    "decision": "different", "method": "manual", "decided_by": "test",
+                    "reason": "two offices", "created_at": datetime.now(UTC),
+                }
+            ],
+        )  # fmt: skip
+        version = await record_store.bump_data_version(conn)
+        await merge_run(conn, {"structure": {a, b}}, now=datetime.now(UTC), data_version=version)
+    dora = await _golden(engine, "public", "dora--a1")
+    emplois = await _golden(engine, "public", "emplois-de-linclusion--17")
+    assert dora["members"] == ["dora--a1"]
+    assert emplois["members"] == ["emplois-de-linclusion--17"]
+    assert emplois["public_id"] == "emplois-de-linclusion--17"
+    assert emplois["data"]["nom"] == "Centre communal d'action sociale de Rennes"
+    assert dora["data"]["nom"] == "CCAS de Rennes"

@@ -1,0 +1,129 @@
+"""The first GraphQL view of merged structures: lookups by any member id, provenance, records."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from gateway.bootstrap import prepare
+from gateway.settings import Settings
+from ingestion.run import ingest
+from store.engine import create_engine, normalize_url
+from store.territory_file import DEFAULT_PATH
+from tests.conftest import GraphQLClient
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "merge"
+APPS: dict[str, Any] = {}
+
+QUERY = """query($id: ID!) {
+  structure(id: $id) {
+    id nom telephone courriel dateMaj scoreQualite reseauxPorteurs
+    source { slug }
+    sourceRecords { id source { slug } }
+    provenance {
+      nom { source { slug } sourceUpdatedAt sourceDateTrusted valueSince lastConfirmedAt strategy
+            ruleSetVersion agreeingSources conflictingSources sourceRecordId }
+      telephone { source { slug } agreeingSources conflictingSources }
+      reseauxPorteurs { strategy elements { value sources } }
+    }
+  }
+}"""
+
+
+@pytest.fixture(scope="module")
+async def gql_example(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[GraphQLClient]:
+    path = tmp_path_factory.mktemp("example") / "example.db"
+    url = f"sqlite:///{path}"
+    engine = create_engine(normalize_url(url))
+    await prepare(engine, DEFAULT_PATH)
+    for slug in ("dora", "emplois-de-linclusion", "soliguide"):
+        await ingest(engine, slug, sorted((EXAMPLE / slug).iterdir()))
+    await engine.dispose()
+    app = create_app(Settings(database_url=url))
+    APPS["example"] = app
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        yield GraphQLClient(client)
+    await app.state.engine.dispose()
+
+
+async def test_a_structure_with_its_provenance(gql_example: GraphQLClient) -> None:
+    data = await gql_example.data(QUERY, {"id": "dora--a1"})
+    s: dict[str, Any] = data["structure"]
+    assert (s["id"], s["nom"], s["telephone"]) == ("dora--a1", "CCAS de Rennes", "+33299286311")
+    assert s["source"] == {"slug": "dora"}
+    assert sorted(r["id"] for r in s["sourceRecords"]) == ["dora--a1", "emplois-de-linclusion--17"]
+    nom = s["provenance"]["nom"]
+    assert nom["source"] == {"slug": "dora"} and nom["sourceRecordId"] == "dora--a1"
+    assert nom["sourceUpdatedAt"] == "2026-09-02" and nom["sourceDateTrusted"] is True
+    assert nom["valueSince"] and nom["lastConfirmedAt"] and nom["ruleSetVersion"]
+    phone = s["provenance"]["telephone"]
+    assert phone["conflictingSources"] == []
+    assert "soliguide" not in str(data)
+
+
+async def test_any_member_id_finds_the_merged_structure(gql_example: GraphQLClient) -> None:
+    data = await gql_example.data(QUERY, {"id": "emplois-de-linclusion--17"})
+    assert data["structure"]["id"] == "dora--a1"
+
+
+async def test_unknown_ids_answer_null(gql_example: GraphQLClient) -> None:
+    assert (await gql_example.data(QUERY, {"id": "dora--nope"}))["structure"] is None
+
+
+async def test_structures_page_through_everything(gql_example: GraphQLClient) -> None:
+    query = """query($after: String) { structures(first: 2, after: $after) {
+        totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }"""
+    seen: list[str] = []
+    after = None
+    while True:
+        page = (await gql_example.data(query, {"after": after}))["structures"]
+        seen += [e["node"]["id"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) == page["totalCount"] >= 4
+    assert "dora--a1" in seen and "emplois-de-linclusion--17" not in seen
+
+
+async def test_sources_are_listed(gql_example: GraphQLClient) -> None:
+    data = await gql_example.data("{ sources { slug restreinte dateMajFiable } }")
+    slugs = {s["slug"]: s for s in data["sources"]}
+    assert slugs["soliguide"]["restreinte"] is True
+    assert slugs["dora"]["dateMajFiable"] is True
+
+
+async def test_a_page_costs_the_same_statements_whatever_its_size(
+    gql_example: GraphQLClient,
+) -> None:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        if not statement.lstrip().upper().startswith(("PRAGMA", "BEGIN", "ROLLBACK", "COMMIT")):
+            statements.append(statement)
+
+    engine = APPS["example"].state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    query = """query($first: Int) { structures(first: $first) { edges { node {
+        id nom sourceRecords { id source { slug } }
+        provenance { nom { source { slug } } telephone { strategy } } } } } }"""
+    counts = {}
+    await gql_example.data(query, {"first": 1})  # a first connection runs dialect set-up queries
+    try:
+        for first in (1, 4):
+            statements.clear()
+            data = await gql_example.data(query, {"first": first})
+            assert len(data["structures"]["edges"]) == min(first, 4)
+            counts[first] = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    # the page, its member records, its provenance, the sources: one statement each
+    assert counts[1] == counts[4] <= 4, (counts, statements)
