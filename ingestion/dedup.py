@@ -465,9 +465,13 @@ def _evidence(a: Features, b: Features, name: float, commune: bool | None) -> di
         ev["distance_m"] = round(haversine_m(a.lat, a.lon, b.lat, b.lon))
     if commune is not None:
         ev["commune"] = "same" if commune else "different"
-    if commune is False and a.departments and b.departments:
-        if not a.departments & b.departments:
-            ev["department"] = "different"
+    if (
+        commune is False
+        and a.departments
+        and b.departments
+        and a.departments.isdisjoint(b.departments)
+    ):
+        ev["department"] = "different"
     if a.address and b.address and commune is not False:  # "1 place de la Mairie" is everywhere
         same = a.address == b.address
         ev["address"] = "equal" if same else round(name_similarity(a.address, b.address), 3)

@@ -1,0 +1,108 @@
+"""The merge commands as a user runs them, on the worked example of the architecture guide."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "tests" / "fixtures" / "merge"
+
+
+def gateway(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("cli-merge")
+    environment = {"DATABASE_URL": f"sqlite:///{folder / 'm.db'}"}
+    for slug in ("dora", "emplois-de-linclusion", "soliguide"):
+        files = [str(p) for p in sorted((EXAMPLE / slug).iterdir())]
+        done = gateway("ingest", slug, *files, "--json", env=environment)
+        assert done.returncode == 0, done.stderr
+        merged = json.loads(done.stdout)["merge"]
+        assert merged["created"] + merged["updated"] > 0
+    return environment
+
+
+def test_merge_all_changes_nothing_after_incremental_merges(env: dict[str, str]) -> None:
+    doc = json.loads(gateway("merge", "--all", "--json", env=env).stdout)
+    assert doc["created"] == doc["deleted"] == doc["updated"] == 0
+    assert doc["unchanged"] > 0
+
+
+def test_dedup_eval_against_a_truth_file(env: dict[str, str], tmp_path: Path) -> None:
+    truth = tmp_path / "truth.json"
+    truth.write_text(
+        json.dumps(
+            {
+                "structures": [["dora--a1", "emplois-de-linclusion--17", "soliguide--884"]],
+                "services": [],
+                "not_duplicates": [["dora--a1", "dora--a2", "mairie et CCAS"]],
+                "invalid": [],
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = gateway("dedup", "eval", "--truth", str(truth), "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert {"precision", "recall", "f1"} <= set(doc)
+    assert doc["precision"] == 1.0 and doc["recall"] == 1.0
+
+
+def test_link_and_unlink_with_a_reason(env: dict[str, str]) -> None:
+    split = gateway(
+        "unlink", "dora--a1", "emplois-de-linclusion--17", "--reason", "two offices", env=env
+    )
+    assert split.returncode == 0, split.stderr
+    assert "split" in split.stdout
+    joined = gateway(
+        "link", "dora--a1", "emplois-de-linclusion--17", "--reason", "same CCAS", "--json", env=env
+    )
+    assert joined.returncode == 0, joined.stderr
+    assert json.loads(joined.stdout)["decision"] == "same"
+    missing = gateway("link", "dora--a1", "dora--nope", "--reason", "x", env=env)
+    assert missing.returncode == 2 and "no producer record 'dora--nope'" in missing.stderr
+
+
+def test_dedup_review_lists_pairs_or_says_none(env: dict[str, str]) -> None:
+    result = gateway("dedup", "review", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert isinstance(json.loads(result.stdout), list)
+
+
+def test_prune_keeps_90_days_of_tombstones(env: dict[str, str]) -> None:
+    refused = gateway("prune", "--before", "2099-01-01", env=env)
+    assert refused.returncode == 2 and "kept at least 90 days" in refused.stderr
+    done = gateway("prune", "--before", "2000-01-01", env=env)
+    assert done.returncode == 0 and done.stdout.startswith("pruned 0 tombstones")
+
+
+@pytest.mark.parametrize("fmt", ["md", "json", "csv"])
+def test_overlap_report(env: dict[str, str], fmt: str) -> None:
+    result = gateway("report", "overlap", "emplois-de-linclusion", "--format", fmt, env=env)
+    assert result.returncode == 0, result.stderr
+    if fmt == "json":
+        doc = json.loads(result.stdout)
+        structures = doc["structures"]
+        assert structures["total"] == 2 and structures["published_by_others_too"] == 1
+        assert structures["shared_with"] == {"dora": 1, "soliguide": 1}
+        assert "nom" in structures["disagreements"]
+    elif fmt == "md":
+        assert "# Cross-analysis of `emplois-de-linclusion`" in result.stdout
+    else:
+        assert result.stdout.startswith("kind,departement,records,published_elsewhere_too")
