@@ -55,8 +55,14 @@ def _ratio(num: int | float, den: int | float) -> float:
     return num / den if den else 1.0
 
 
-def pairwise(predicted_clusters: Clusters, truth_clusters: Clusters, universe: set[str]) -> dict:
-    """Pairwise precision, recall and F1 over ids in `universe` (records present in the store)."""
+def pairwise(
+    predicted_clusters: Clusters, truth_clusters: Clusters, universe: set[str]
+) -> dict[str, Any]:
+    """Pairwise precision, recall and F1 over ids in `universe` (records present in the store).
+
+    A pair is two ids of one cluster; with no predicted pair precision is 1.0, with no true
+    pair recall is 1.0.
+    """
     predicted = _pairs(predicted_clusters, universe)
     true = _pairs(truth_clusters, universe)
     tp = len(predicted & true)
@@ -87,7 +93,7 @@ def _assignment(clusters: Clusters, universe: set[str]) -> dict[str, frozenset[s
 
 def cluster_scores(
     predicted_clusters: Clusters, truth_clusters: Clusters, universe: set[str]
-) -> dict:
+) -> dict[str, Any]:
     """Exact-cluster match rate (over true clusters of 2+ present records) and B-cubed scores."""
     predicted = _assignment(predicted_clusters, universe)
     true = _assignment(truth_clusters, universe)
@@ -112,14 +118,20 @@ def cluster_scores(
 
 
 def blocking_recall(members: Sequence[Member], truth_clusters: Clusters) -> float:
-    """Share of true pairs (among `members`) sharing at least one blocking key."""
+    """Share of true pairs (among `members`) sharing at least one blocking key.
+
+    Before the block-size cap (`dedup.MAX_BLOCK`): a pair whose only shared key is a giant block
+    counts as found here.
+    """
     keys = {m.public_id: dedup.blocking_keys(m) for m in members}
     true = _pairs(truth_clusters, set(keys))
     hit = sum(1 for a, b in true if keys[a] & keys[b])
     return _ratio(hit, len(true))
 
 
-def _review(candidates: Sequence[dedup.Candidate], truth_pairs: set[tuple[str, str]]) -> dict:
+def _review(
+    candidates: Sequence[dedup.Candidate], truth_pairs: set[tuple[str, str]]
+) -> dict[str, Any]:
     band = [c for c in candidates if c.score < dedup.AUTO_LINK]
     return {
         "candidates": len(candidates),
@@ -141,14 +153,24 @@ def _measure(
     return predicted, scores
 
 
-def evaluate(structures: Sequence[Member], services: Sequence[Member], truth: Truth) -> dict:
-    """Precision / recall / F1 of structures (pairwise, at AUTO_LINK), cluster scores of both."""
+def evaluate(
+    structures: Sequence[Member], services: Sequence[Member], truth: Truth
+) -> dict[str, Any]:
+    """Precision / recall / F1 of structures (pairwise, at AUTO_LINK), detailed scores of both.
+
+    Services are compared within the *predicted* structure clusters, as the merge does.
+    """
     universe = {m.public_id for m in structures}
     predicted, s_scores = _measure(
         dedup.structure_candidates(structures), universe, truth.structures
     )
     s_scores["blocking_recall"] = blocking_recall(structures, truth.structures)
     cluster_of = {i: min(c) for c in predicted for i in c}
+    s_scores["not_duplicates_linked"] = sum(
+        1
+        for a, b, _reason in truth.not_duplicates
+        if a in cluster_of and cluster_of.get(a) == cluster_of.get(b)
+    )
     service_universe = {m.public_id for m in services}
     _, v_scores = _measure(
         dedup.service_candidates(services, cluster_of), service_universe, truth.services

@@ -18,6 +18,7 @@ from models.members import Member, SourceFacts
 from store import merge as store
 
 KINDS = ("structure", "service")
+PERSIST_BATCH = 2000  # clusters written per batch: bounded memory on a full merge
 VISIBILITIES = ("public", "restricted")
 
 
@@ -251,24 +252,49 @@ class Merger:
     async def _persist(
         self, kind: str, clusters: Mapping[str, list[Member]], scope: set[int]
     ) -> None:
+        """Write the clusters' golden records in batches; tombstone those no cluster produced."""
         counts = self.report.by_kind.setdefault(
             kind, {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
         )
         old_ids = await store.golden_ids_of_members(self.conn, scope)
-        old_rows = await store.golden_rows(self.conn, old_ids)
-        old_by_key = {
-            (r["visibility"], r["public_id"]): r for r in old_rows if r["deleted_at"] is None
+        old_live = {
+            r["id"] for r in await store.golden_rows(self.conn, old_ids) if r["deleted_at"] is None
         }
-        produced: dict[tuple[str, str], tuple[Any, list[Member]]] = {}
-        for members in clusters.values():
-            views = merge.merge_views(kind, members, self.sources, self.rules)
-            for visibility, golden in views.items():
-                produced[(visibility, golden.public_id)] = (golden, members)
         structure_ids = await store.structure_golden_ids(self.conn) if kind == "service" else {}
-        touched: list[int] = []
-        member_rows: list[dict[str, Any]] = []
-        provenance_rows: list[dict[str, Any]] = []
-        for (visibility, public_id), (golden, members) in sorted(produced.items()):
+        written: set[int] = set()
+        groups = list(clusters.values())
+        for start in range(0, len(groups), PERSIST_BATCH):
+            written |= await self._persist_batch(
+                kind, groups[start : start + PERSIST_BATCH], structure_ids, counts
+            )
+        vanished = sorted(old_live - written)  # clusters that vanished: tombstones for the feed
+        await store.tombstone_goldens(self.conn, vanished, self.now, self.data_version)
+        await store.delete_golden_details(self.conn, vanished)
+        counts["deleted"] += len(vanished)
+        self.report.deleted += len(vanished)
+        if kind == "service":
+            await store.refresh_structure_scores(self.conn)
+
+    async def _persist_batch(
+        self,
+        kind: str,
+        groups: Sequence[list[Member]],
+        structure_ids: Mapping[tuple[str, str], str],
+        counts: dict[str, int],
+    ) -> set[int]:
+        produced: dict[tuple[str, str], tuple[Any, list[Member]]] = {}
+        for members in groups:
+            for visibility, golden in merge.merge_views(
+                kind, members, self.sources, self.rules
+            ).items():
+                produced[(visibility, golden.public_id)] = (golden, members)
+        existing = await store.goldens_by_keys(self.conn, kind, list(produced))
+        inserts: list[dict[str, Any]] = []
+        insert_keys: list[tuple[str, str]] = []
+        updates: list[dict[str, Any]] = []
+        ids: dict[tuple[str, str], int] = {}
+        for key, (golden, _members) in sorted(produced.items()):
+            visibility, public_id = key
             data = dict(golden.data)
             if kind == "service":
                 self._point_at_structure(data, visibility, structure_ids)
@@ -282,46 +308,53 @@ class Merger:
                 "content_hash": content,
                 "rule_set_version": self.rules.version,
             }
-            old = old_by_key.pop((visibility, public_id), None)
+            old = existing.get(key)
             if old is None:
-                revived = await store.find_golden(self.conn, kind, visibility, public_id)
-                if revived is not None:
-                    golden_id = revived["id"]
-                    revive = {"deleted_at": None, "updated_at": self.now}
-                    await store.update_golden(
-                        self.conn,
-                        golden_id,
-                        {**values, **revive, "data_version": self.data_version},
-                    )
-                else:
-                    golden_id = await store.insert_golden(
-                        self.conn,
-                        {
-                            **values,
-                            "kind": kind,
-                            "visibility": visibility,
-                            "public_id": public_id,
-                            "created_at": self.now,
-                            "updated_at": self.now,
-                            "data_version": self.data_version,
-                        },
-                    )
+                inserts.append(
+                    {
+                        **values,
+                        "kind": kind,
+                        "visibility": visibility,
+                        "public_id": public_id,
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                        "data_version": self.data_version,
+                        "deleted_at": None,
+                    }
+                )
+                insert_keys.append(key)
                 counts["created"] += 1
                 self.report.created += 1
-            else:
-                golden_id = old["id"]
-                if old["content_hash"] != content:
-                    await store.update_golden(
-                        self.conn,
-                        golden_id,
-                        {**values, "updated_at": self.now, "data_version": self.data_version},
-                    )
-                    counts["updated"] += 1
-                    self.report.updated += 1
-                else:
-                    counts["unchanged"] += 1
-                    self.report.unchanged += 1
-            touched.append(golden_id)
+                continue
+            ids[key] = old["id"]
+            if old["deleted_at"] is None and old["content_hash"] == content:
+                counts["unchanged"] += 1
+                self.report.unchanged += 1
+                continue
+            updates.append(
+                {
+                    **values,
+                    "b_id": old["id"],
+                    "updated_at": self.now,
+                    "data_version": self.data_version,
+                    "deleted_at": None,
+                }
+            )
+            if old["deleted_at"] is None:
+                counts["updated"] += 1
+                self.report.updated += 1
+            else:  # a cluster that comes back keeps its row (and id)
+                counts["created"] += 1
+                self.report.created += 1
+        new_ids = await store.insert_goldens(self.conn, inserts)
+        ids.update(zip(insert_keys, new_ids, strict=True))
+        await store.update_goldens(self.conn, updates)
+        touched = sorted(ids.values())
+        await store.delete_golden_details(self.conn, touched)
+        member_rows: list[dict[str, Any]] = []
+        provenance_rows: list[dict[str, Any]] = []
+        for key, (golden, members) in produced.items():
+            golden_id = ids[key]
             visible = set(golden.member_ids)
             member_rows += [
                 {"golden_id": golden_id, "record_id": m.record_id, "member_public_id": m.public_id}
@@ -331,17 +364,8 @@ class Merger:
             provenance_rows += [
                 self._provenance_row(golden_id, p) for p in golden.provenance.values()
             ]
-        for old in old_by_key.values():  # clusters that vanished: tombstones, kept for the feed
-            await store.update_golden(
-                self.conn, old["id"], {"deleted_at": self.now, "data_version": self.data_version}
-            )
-            touched.append(old["id"])
-            counts["deleted"] += 1
-            self.report.deleted += 1
-        await store.delete_golden_details(self.conn, touched)
         await store.insert_golden_details(self.conn, member_rows, provenance_rows)
-        if kind == "service":
-            await store.refresh_structure_scores(self.conn)
+        return set(touched)
 
     @staticmethod
     def _point_at_structure(

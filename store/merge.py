@@ -434,3 +434,67 @@ async def kinds_of(conn: AsyncConnection, record_ids: Sequence[int]) -> dict[int
         select(records.c.id, records.c.kind).where(records.c.id.in_(list(record_ids)))
     )
     return {i: k for i, k in result}
+
+
+async def goldens_by_keys(
+    conn: AsyncConnection, kind: str, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """(visibility, public id) -> golden row, tombstones included."""
+    wanted = set(keys)
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for chunk in _chunks(sorted({p for _v, p in wanted})):
+        result = await conn.execute(
+            select(goldens.c.id, goldens.c.visibility, goldens.c.public_id, goldens.c.content_hash,
+                   goldens.c.deleted_at)
+            .where(goldens.c.kind == kind, goldens.c.public_id.in_(chunk))
+        )  # fmt: skip
+        for row in result.mappings():
+            key = (row["visibility"], row["public_id"])
+            if key in wanted:
+                out[key] = dict(row)
+    return out
+
+
+async def insert_goldens(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[int]:
+    if not rows:
+        return []
+    if conn.engine.url.drivername.startswith("sqlite"):
+        # inside the run's write transaction SQLite has one writer: ids can be handed out here
+        last = (await conn.execute(select(func.max(goldens.c.id)))).scalar_one_or_none() or 0
+        ids = list(range(last + 1, last + 1 + len(rows)))
+        for chunk in _chunks([{**r, "id": i} for r, i in zip(rows, ids, strict=True)]):
+            await conn.execute(insert(goldens), list(chunk))
+        return ids
+    out: list[int] = []
+    for chunk in _chunks(list(rows)):
+        result = await conn.execute(
+            insert(goldens).returning(goldens.c.id, sort_by_parameter_order=True), list(chunk)
+        )
+        out += [r[0] for r in result]
+    return out
+
+
+async def update_goldens(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    from sqlalchemy import bindparam
+
+    columns = [k for k in rows[0] if k != "b_id"]
+    stmt = (
+        update(goldens)
+        .where(goldens.c.id == bindparam("b_id"))
+        .values({c: bindparam(c) for c in columns})
+    )
+    for chunk in _chunks(list(rows)):
+        await conn.execute(stmt, list(chunk))
+
+
+async def tombstone_goldens(
+    conn: AsyncConnection, golden_ids: Sequence[int], at: datetime, data_version: int
+) -> None:
+    for chunk in _chunks(list(golden_ids)):
+        await conn.execute(
+            update(goldens)
+            .where(goldens.c.id.in_(chunk))
+            .values(deleted_at=at, data_version=data_version, updated_at=at)
+        )

@@ -12,6 +12,7 @@ import pytest
 from ingestion import dedup
 from ingestion.members import Member
 from ingestion.normalize import luhn_ok
+from store.text import fold
 
 _ids = itertools.count(1)
 
@@ -290,6 +291,31 @@ def test_evidence_is_readable() -> None:
 )
 def test_normalize_name(nom: str, normalized: str) -> None:
     assert dedup.normalize_name(nom) == normalized
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Saint-Étienne-du-Rouvray", "L’Escale", "Cap emploi – antenne", "Œuvre", "Straße", "ÀÉÎÕÜ"],
+)
+def test_fold_is_the_store_fold(text: str) -> None:
+    assert dedup.fold(text) == fold(text)
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("+33299286311", "+33299286311"),
+        ("02 99 28 63 11", "+33299286311"),
+        ("02.99.28.63.11", "+33299286311"),
+        ("+33 (0)2 99 28 63 11", "+33299286311"),
+        ("0033299286311", "+33299286311"),
+        ("+262 262 12 34 56", "+262262123456"),
+        ("3949", None),
+        ("", None),
+    ],
+)
+def test_normalize_phone(raw: str, e164: str | None) -> None:
+    assert dedup.normalize_phone(raw) == e164
 
 
 @pytest.mark.parametrize(

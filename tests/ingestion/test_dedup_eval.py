@@ -89,8 +89,8 @@ def test_blocking_recall() -> None:
 def test_duplicate_detection_on_the_scale_1_demo(tmp_path: Path) -> None:
     """The real thing: demo files -> mapped records (no database) -> candidates -> scores.
 
-    Measured (scale 1, seed 0): structures precision 1.000, recall 0.968, F1 0.984; services
-    precision 0.998, recall 0.931; about 5 s.
+    Measured (scale 1, seed 0, 1 051 structures and 2 809 services mapped): structures precision
+    1.000, recall 0.977, F1 0.988; services precision 0.990, recall 0.948, F1 0.969; about 4 s.
     """
     started = time.monotonic()
     generate(tmp_path, scale=1, seed=0)
