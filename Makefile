@@ -47,8 +47,10 @@ territories: install
 	$(BIN)/python scripts/build_territories.py --out data/territories.json.gz
 
 # Ingest benchmark (50 000-row file): full, identical re-ingest, 5 % changed, peak RSS;
-# on SQLite, then on PostgreSQL (BENCH_DATABASE_URL).
+# on SQLite, then on PostgreSQL (BENCH_DATABASE_URL); ingest alone, then with link + merge.
 bench-ingest: install
+	$(BIN)/python scripts/bench_ingest.py --rows 50000 --no-merge \
+	  --database-url sqlite:///var/bench-ingest.db --database-url $(BENCH_DATABASE_URL)
 	$(BIN)/python scripts/bench_ingest.py --rows 50000 \
 	  --database-url sqlite:///var/bench-ingest.db --database-url $(BENCH_DATABASE_URL)
 

@@ -131,6 +131,7 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> None:
         force=args.force,
         gone_threshold=args.gone_threshold,
         wait=not args.no_wait,
+        merge=not args.no_merge,
     )
     progress = Progress()
 
@@ -349,6 +350,9 @@ def register(sub: Any) -> None:
     ingest.add_argument("--force", action="store_true", help="accept marking many records gone")
     ingest.add_argument("--gone-threshold", type=float, default=0.20, help="default 0.20")
     ingest.add_argument("--no-wait", action="store_true", help="stop if the source is locked")
+    ingest.add_argument(
+        "--no-merge", action="store_true", help="store only; link and merge later (merge --all)"
+    )
     ingest.add_argument("--json", action="store_true", help="one JSON document on stdout")
     ingest.set_defaults(func=cmd_ingest)
 

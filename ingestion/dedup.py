@@ -567,12 +567,20 @@ def score_pair(a: Member, b: Member) -> Candidate | None:
     return _score(features(a), features(b))
 
 
-def structure_candidates(members: Sequence[Member]) -> list[Candidate]:
-    """Every pair scoring REVIEW_FLOOR or more among pairs sharing a blocking key, sorted by ids."""
+def structure_candidates(
+    members: Sequence[Member], focus: Iterable[str] | None = None
+) -> list[Candidate]:
+    """Every pair scoring REVIEW_FLOOR or more among pairs sharing a blocking key, sorted by ids.
+
+    With `focus` (public ids), only pairs involving one of them are scored: what an incremental
+    run needs after changing those records.
+    """
     feats = [features(m) for m in members]
+    wanted = None if focus is None else set(focus)
     out = [
         c
         for i, j in candidate_pairs([_keys(f) for f in feats])
+        if wanted is None or feats[i].public_id in wanted or feats[j].public_id in wanted
         if (c := _score(feats[i], feats[j])) is not None
     ]
     out.sort(key=lambda c: (c.a, c.b))

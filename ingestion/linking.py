@@ -90,7 +90,9 @@ class Merger:
             pool = await store.load_members(
                 self.conn, kind, record_ids=sorted(neighbour_ids | seeds)
             )
-        candidates = dedup.structure_candidates(pool)
+        candidates = dedup.structure_candidates(
+            pool, None if seeds is None else [m.public_id for m in seed_members]
+        )
         seed_ids = {m.record_id for m in seed_members} if seeds is not None else None
         await self._maintain_links(kind, pool, candidates, seed_ids)
         scope = await self._scope(kind, seeds, pool)
@@ -396,7 +398,7 @@ class Merger:
             "rejected_sources": [list(r) for r in p.rejected_sources],
             "elements": None
             if p.elements is None
-            else [[_json(v), list(s)] for v, s in p.elements],
+            else [[list(v) if isinstance(v, tuple) else v, list(s)] for v, s in p.elements],
         }
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 from gateway.bootstrap import prepare
-from ingestion.run import ingest
+from ingestion.run import IngestOptions, ingest
 from store.engine import create_engine, is_sqlite, normalize_url
 from store.territory_file import DEFAULT_PATH, read
 
@@ -99,12 +99,13 @@ async def fresh(url: str) -> AsyncEngine:
     return engine
 
 
-async def one_phase(url: str, path: Path, producers: Path) -> None:
+async def one_phase(url: str, path: Path, producers: Path, merge: bool) -> None:
     """Run in a child process: one ingest, then print seconds, counts and the peak RSS."""
     engine = create_engine(normalize_url(url))
     try:
         started = time.perf_counter()
-        report = await ingest(engine, "bench", [path], producers_dir=producers)
+        options = IngestOptions(merge=merge)
+        report = await ingest(engine, "bench", [path], options, producers_dir=producers)
         elapsed = time.perf_counter() - started
     finally:
         await engine.dispose()
@@ -113,12 +114,13 @@ async def one_phase(url: str, path: Path, producers: Path) -> None:
     print(f"{elapsed:7.2f} s   peak RSS {rss:5.0f} MiB   ({counts})")
 
 
-def bench(url: str, files: dict[str, Path], producers: Path) -> list[str]:
+def bench(url: str, files: dict[str, Path], producers: Path, merge: bool) -> list[str]:
     asyncio.run(_prepare(url))
     lines = []
     for label, path in files.items():
         out = subprocess.run(
             [sys.executable, __file__, "--phase", str(path), "--producers", str(producers),
+             *([] if merge else ["--no-merge"]),
              "--database-url", url],
             check=True, capture_output=True, text=True,
         )  # fmt: skip
@@ -136,10 +138,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--database-url", action="append", dest="urls")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--no-merge", action="store_true", help="ingest only: no linking or golden records"
+    )
     parser.add_argument("--producers", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        asyncio.run(one_phase(args.urls[0], Path(args.phase), Path(args.producers)))
+        asyncio.run(
+            one_phase(args.urls[0], Path(args.phase), Path(args.producers), not args.no_merge)
+        )
         return
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
@@ -155,10 +162,11 @@ def main() -> None:
         write_file(changed, args.rows, changed_share=0.05)
         files = {"full ingest": full, "identical re-ingest": full, "5 % changed": changed}
         urls = args.urls or [f"sqlite:///{work / 'bench.db'}"]
-        print(f"{args.rows} rows, {full.stat().st_size / 2**20:.1f} MiB file")
+        what = "ingest only" if args.no_merge else "ingest + link + merge"
+        print(f"{args.rows} rows, {full.stat().st_size / 2**20:.1f} MiB file, {what}")
         for url in urls:
             print(normalize_url(url).render_as_string(hide_password=True))
-            for line in bench(url, files, producers):
+            for line in bench(url, files, producers, not args.no_merge):
                 print(line)
     finally:
         shutil.rmtree(work, ignore_errors=True)
