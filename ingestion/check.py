@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ingestion import mapping as mapping_module
-from ingestion.mapper import MappingStats, iter_mapped
+from ingestion.mapper import MappingStats, iter_mapped, missing_paths
 from ingestion.readers import iter_records
 from ingestion.run import plan_files
 
@@ -56,18 +56,7 @@ def check(slug: str, paths: Sequence[Path], producers_dir: Path | None = None) -
         for _mapped in iter_mapped(producer, kind_mapping, iter_records(path, options), stats):
             report.records[kind_mapping.kind] += 1
         report.unmapped.update(stats.unmapped)
-        rules = [kind_mapping.id, *kind_mapping.fields]
-        if kind_mapping.structure_id:
-            rules.append(kind_mapping.structure_id)
-        missing = sorted(
-            {
-                p
-                for r in rules
-                if not r.optional and r.const is None
-                for p in r.paths
-                if p not in stats.paths_seen
-            }
-        )
+        missing = missing_paths(kind_mapping, stats.paths_seen)
         if missing:
             report.missing_paths[f"{kind_mapping.kind}: {path}"] = missing
     return report

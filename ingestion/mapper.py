@@ -329,3 +329,19 @@ def iter_mapped(
 ) -> Iterator[MappedRecord]:
     for item in iter_items(mapping, records, stats):
         yield map_item(producer, mapping, item, stats)
+
+
+def missing_paths(mapping: KindMapping, paths_seen: set[str]) -> list[str]:
+    """Paths the mapping reads (not optional, not constant) that no record of a file had."""
+    rules = [mapping.id, *mapping.fields]
+    if mapping.structure_id:
+        rules.append(mapping.structure_id)
+    return sorted(
+        {
+            p
+            for rule in rules
+            if not rule.optional and rule.const is None
+            for p in rule.paths
+            if p not in paths_seen
+        }
+    )

@@ -25,6 +25,7 @@ from ingestion.mapper import (
     item_ids,
     iter_items,
     map_item,
+    missing_paths,
 )
 from ingestion.mapping import KindMapping, MappingError, Producer
 from ingestion.normalize import Territories
@@ -373,18 +374,7 @@ class _Runner:
             self._check_paths(kind_mapping, path)
 
     def _check_paths(self, kind_mapping: KindMapping, path: Path) -> None:
-        rules = [kind_mapping.id, *kind_mapping.fields]
-        if kind_mapping.structure_id:
-            rules.append(kind_mapping.structure_id)
-        missing = sorted(
-            {
-                p
-                for rule in rules
-                if not rule.optional and rule.const is None
-                for p in rule.paths
-                if p not in self.stats.paths_seen
-            }
-        )
+        missing = missing_paths(kind_mapping, self.stats.paths_seen)
         if missing:
             raise MappingError(
                 f"{path}: the mapping of {kind_mapping.kind} reads {', '.join(map(repr, missing))} "

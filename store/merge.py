@@ -267,41 +267,6 @@ async def insert_golden_details(
         await conn.execute(insert(provenance), list(chunk))
 
 
-async def golden_by_public_id(
-    conn: AsyncConnection, kind: str, visibility: str, public_ids: Sequence[str]
-) -> dict[str, dict[str, Any]]:
-    """Live golden records by their own id or by any member's id."""
-    out: dict[str, dict[str, Any]] = {}
-    wanted = sorted(set(public_ids))
-    for chunk in _chunks(wanted):
-        direct = await conn.execute(
-            select(goldens).where(
-                goldens.c.kind == kind,
-                goldens.c.visibility == visibility,
-                goldens.c.deleted_at.is_(None),
-                goldens.c.public_id.in_(chunk),
-            )
-        )
-        for row in direct.mappings():
-            out[row["public_id"]] = dict(row)
-        missing = [p for p in chunk if p not in out]
-        if missing:
-            via = await conn.execute(
-                select(golden_members.c.member_public_id, goldens)
-                .join(goldens, goldens.c.id == golden_members.c.golden_id)
-                .where(
-                    goldens.c.kind == kind,
-                    goldens.c.visibility == visibility,
-                    goldens.c.deleted_at.is_(None),
-                    golden_members.c.member_public_id.in_(missing),
-                )
-            )
-            for row in via.mappings():
-                data = dict(row)
-                out[data.pop("member_public_id")] = data
-    return out
-
-
 async def members_of_goldens(conn: AsyncConnection, golden_ids: Iterable[int]) -> set[int]:
     found: set[int] = set()
     for chunk in _chunks(sorted(set(golden_ids))):
