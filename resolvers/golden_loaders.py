@@ -51,3 +51,10 @@ class SourceBySlugLoader(_Loader):
         async with self._db() as session:
             found = await store.sources_by_slugs(session, keys)
         return [found.get(key) for key in keys]
+
+
+class VersionsByGoldenIdLoader(_Loader):
+    async def batch_load_fn(self, keys: list[int]) -> list[Any]:
+        async with self._db() as session:
+            found = await store.versions_by_golden_ids(session, keys)
+        return [found.get(key, []) for key in keys]

@@ -26,6 +26,7 @@ class Loaders:
     provenance_by_golden_id: golden.ProvenanceByGoldenIdLoader
     member_records_by_golden_id: golden.MemberRecordsByGoldenIdLoader
     source_by_slug: golden.SourceBySlugLoader
+    versions_by_golden_id: golden.VersionsByGoldenIdLoader
 
     @classmethod
     def build(cls, db: Callable[[], AsyncSession]) -> Loaders:
@@ -43,4 +44,5 @@ class Loaders:
             provenance_by_golden_id=golden.ProvenanceByGoldenIdLoader(db),
             member_records_by_golden_id=golden.MemberRecordsByGoldenIdLoader(db),
             source_by_slug=golden.SourceBySlugLoader(db),
+            versions_by_golden_id=golden.VersionsByGoldenIdLoader(db),
         )

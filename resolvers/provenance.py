@@ -117,3 +117,50 @@ def provenance_type(name: str, fields: list[str], what: str) -> type:
         attrs[field_name] = make(field_name)
     cls = type(name, (), attrs)
     return strawberry.type(cls, description=f"Provenance of every field of a merged {what}.")
+
+
+@strawberry.type(description="A value one producer sent for a field, and for how long.")
+class HistoryEntry:
+    row: strawberry.Private[dict[str, Any]]
+    field_name: strawberry.Private[str]
+
+    @strawberry.field(description="Slug of the producer.")
+    def source(self) -> str:
+        return str(self.row["source_slug"])
+
+    @strawberry.field(description="Id of the producer record (`dora--42`).")
+    def source_record_id(self) -> strawberry.ID:
+        return strawberry.ID(self.row["public_id"])
+
+    @strawberry.field(description="The value (null when the producer sent none).")
+    def value(self) -> JSON | None:
+        return self.row["data"].get(self.field_name)
+
+    @strawberry.field(description="Version of the producer record that first sent this value.")
+    def version(self) -> int:
+        return int(self.row["version"])
+
+    @strawberry.field(description="When the gateway started receiving this value.")
+    def valid_from(self) -> datetime | None:
+        return self.row.get("valid_from")
+
+    @strawberry.field(description="When the producer stopped sending it (null: still current).")
+    def valid_to(self) -> datetime | None:
+        return self.row.get("valid_to")
+
+
+def field_history(versions: list[dict[str, Any]], field_name: str) -> list[HistoryEntry]:
+    """Per producer record, one entry per distinct consecutive value of the field."""
+    out: list[HistoryEntry] = []
+    current: dict[str, Any] = {}
+    for v in versions:  # ordered by record, then version
+        key = v["public_id"]
+        value = v["data"].get(field_name)
+        previous = current.get(key)
+        if previous is not None and previous["data"].get(field_name) == value:
+            previous["valid_to"] = v["valid_to"]
+            continue
+        entry = dict(v)
+        current[key] = entry
+        out.append(HistoryEntry(row=entry, field_name=field_name))
+    return out

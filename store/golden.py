@@ -146,3 +146,34 @@ async def sources_by_slugs(
 async def all_sources(session: AsyncSession) -> list[dict[str, Any]]:
     result = await _execute(session, select(sources).order_by(sources.c.slug))
     return [dict(row) for row in result.mappings()]
+
+
+async def versions_by_golden_ids(
+    session: AsyncSession, golden_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """Every version of every member record of each golden record, oldest first."""
+    from models import ProducerRecordVersion
+
+    versions = table_of(ProducerRecordVersion)
+    result = await _execute(
+        session,
+        select(
+            members.c.golden_id,
+            records.c.public_id,
+            records.c.source_slug,
+            versions.c.version,
+            versions.c.run_id,
+            versions.c.data,
+            versions.c.valid_from,
+            versions.c.valid_to,
+        )
+        .join(records, records.c.id == members.c.record_id)
+        .join(versions, versions.c.record_id == records.c.id)
+        .where(members.c.golden_id.in_(sorted(set(golden_ids))))
+        .order_by(records.c.public_id, versions.c.version),
+    )
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in result.mappings():
+        data = dict(row)
+        out[data.pop("golden_id")].append(data)
+    return out

@@ -12,13 +12,17 @@ from data_inclusion.schema import v1
 from strawberry.scalars import JSON
 
 from resolvers.context import Context
-from resolvers.provenance import provenance_type
+from resolvers.errors import BadUserInput
+from resolvers.provenance import HistoryEntry, field_history, provenance_type
 from resolvers.sources.types import Source
 
 Info = strawberry.Info[Context, None]
 VISIBILITY = "public"  # consumers' scopes arrive with the access issue; until then the open view
 
 STRUCTURE_FIELDS = [f for f in v1.Structure.model_fields if f not in ("source", "id")]
+STRUCTURE_FIELDS_BY_GRAPHQL_NAME = {
+    f.split("_")[0] + "".join(p.title() for p in f.split("_")[1:]): f for f in STRUCTURE_FIELDS
+}
 
 
 def _graphql_type(annotation: Any, required: bool) -> Any:
@@ -146,6 +150,28 @@ def _structure_class() -> type:
     attrs["source_records"] = strawberry.field(
         resolver=source_records,
         description="The producer records merged into this one, as each producer published them.",
+    )
+
+    async def history(self: Any, info: Info, field: str) -> list[HistoryEntry]:
+        if field not in STRUCTURE_FIELDS_BY_GRAPHQL_NAME:
+            raise BadUserInput(
+                f"`field` must be a field of Structure, one of: "
+                f"{', '.join(sorted(STRUCTURE_FIELDS_BY_GRAPHQL_NAME))}",
+                argument="field",
+            )
+        versions = await info.context.loaders.versions_by_golden_id.load(self.row["id"])
+        return field_history(versions, STRUCTURE_FIELDS_BY_GRAPHQL_NAME[field])
+
+    history.__annotations__ = {
+        "info": Info,
+        "field": typing.Annotated[
+            str, strawberry.argument(description="A field name as in this type (`telephone`).")
+        ],
+        "return": list[HistoryEntry],
+    }
+    attrs["history"] = strawberry.field(
+        resolver=history,
+        description="How one field changed over time at each producer behind this record.",
     )
 
     async def provenance(self: Any, info: Info) -> Any:

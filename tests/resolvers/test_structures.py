@@ -46,6 +46,7 @@ async def gql_example(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
     await engine.dispose()
     app = create_app(Settings(database_url=url))
     APPS["example"] = app
+    APPS["url"] = url
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://t"
     ) as client:
@@ -128,3 +129,29 @@ async def test_a_page_costs_the_same_statements_whatever_its_size(
     # the page, its member records, its provenance, and the sources (asked at two depths, so
     # one or two batches depending on scheduling): bounded, whatever the page size
     assert max(counts.values()) <= 5, counts
+
+
+async def test_history_of_a_field_across_versions(
+    gql_example: GraphQLClient, tmp_path: Path
+) -> None:
+    """Runs last in this module: it changes dora's phone number with a second ingest."""
+    import shutil
+
+    folder = tmp_path / "dora"
+    shutil.copytree(EXAMPLE / "dora", folder)
+    page = folder / "structures-0001.json"
+    page.write_text(page.read_text(encoding="utf-8").replace("+33299286311", "+33299286399"))
+    engine = create_engine(normalize_url(APPS["url"]))
+    await ingest(engine, "dora", sorted(folder.iterdir()))
+    await engine.dispose()
+    query = """{ structure(id: "dora--a1") { history(field: "telephone") {
+        source sourceRecordId value version validFrom validTo } } }"""
+    history = (await gql_example.data(query))["structure"]["history"]
+    dora = [h for h in history if h["source"] == "dora"]
+    assert [(h["value"], h["version"]) for h in dora] == [("+33299286311", 1), ("+33299286399", 2)]
+    assert dora[0]["validTo"] is not None and dora[1]["validTo"] is None
+    assert [h["value"] for h in history if h["source"] == "emplois-de-linclusion"] == [
+        "+33299286311"
+    ]
+    bad = await gql_example('{ structure(id: "dora--a1") { history(field: "nope") { value } } }')
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
