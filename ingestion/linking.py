@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -16,10 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ingestion import dedup, merge, quality
 from models.members import Member, SourceFacts
 from store import merge as store
+from store.records import as_date
 
-KINDS = ("structure", "service")
 PERSIST_BATCH = 2000  # clusters written per batch: bounded memory on a full merge
-VISIBILITIES = ("public", "restricted")
 
 
 @dataclass
@@ -55,6 +53,7 @@ class Merger:
         self.rules = rules or merge.load_rules()
         self.report = MergeReport()
         self.sources: dict[str, SourceFacts] = {}
+        self.structure_ids: dict[tuple[str, str], str] = {}
 
     # --- entry points ------------------------------------------------------------------------
 
@@ -211,9 +210,11 @@ class Merger:
         self, seeds: set[int] | None, structure_clusters: Mapping[str, list[Member]]
     ) -> None:
         kind = "service"
+        # the structures are merged by now: one read of their golden ids serves the whole pass
+        self.structure_ids = await store.structure_golden_ids(self.conn)
+        structure_of = store.cluster_keys(self.structure_ids)
         if seeds is None:
             services = await store.load_members(self.conn, kind)
-            structure_of = await store.structure_cluster_keys(self.conn)
         else:
             # services of the touched structure clusters, and the clusters of the touched services
             structure_publics = {m.public_id for ms in structure_clusters.values() for m in ms}
@@ -225,7 +226,6 @@ class Merger:
             seed_services = await store.load_members(
                 self.conn, kind, record_ids=sorted(service_ids)
             )
-            structure_of = await store.structure_cluster_keys(self.conn)
             keys = {
                 structure_of.get(m.structure_public_id or "", m.structure_public_id or "")
                 for m in seed_services
@@ -262,12 +262,11 @@ class Merger:
         old_live = {
             r["id"] for r in await store.golden_rows(self.conn, old_ids) if r["deleted_at"] is None
         }
-        structure_ids = await store.structure_golden_ids(self.conn) if kind == "service" else {}
         written: set[int] = set()
         groups = list(clusters.values())
         for start in range(0, len(groups), PERSIST_BATCH):
             written |= await self._persist_batch(
-                kind, groups[start : start + PERSIST_BATCH], structure_ids, counts
+                kind, groups[start : start + PERSIST_BATCH], self.structure_ids, counts
             )
         vanished = sorted(old_live - written)  # clusters that vanished: tombstones for the feed
         await store.tombstone_goldens(self.conn, vanished, self.now, self.data_version)
@@ -306,7 +305,7 @@ class Merger:
                 "data": data,
                 "structure_public_id": data.get("structure_id"),
                 "score_qualite": score,
-                "date_maj": _date(data.get("date_maj")),
+                "date_maj": as_date(data.get("date_maj")),
                 "content_hash": content,
                 "rule_set_version": self.rules.version,
             }
@@ -402,16 +401,6 @@ class Merger:
         }
 
 
-def _json(value: Any) -> Any:
-    return orjson.loads(orjson.dumps(value, default=str))
-
-
-def _date(value: Any) -> Any:
-    from datetime import date
-
-    return date.fromisoformat(value[:10]) if isinstance(value, str) else None
-
-
 async def merge_run(
     conn: AsyncConnection,
     changed: Mapping[str, Iterable[int]] | None,
@@ -422,7 +411,3 @@ async def merge_run(
     """Link and merge after an ingest (changed ids) or for everything (`changed=None`)."""
     scoped = None if changed is None else {k: set(v) for k, v in changed.items()}
     return await Merger(conn, now=now, data_version=data_version).run(scoped)
-
-
-def empty_changes() -> dict[str, set[int]]:
-    return defaultdict(set)

@@ -247,15 +247,6 @@ async def delete_golden_details(conn: AsyncConnection, golden_ids: Sequence[int]
         await conn.execute(delete(golden_members).where(golden_members.c.golden_id.in_(chunk)))
 
 
-async def insert_golden(conn: AsyncConnection, row: dict[str, Any]) -> int:
-    result = await conn.execute(insert(goldens).values(**row).returning(goldens.c.id))
-    return int(result.scalar_one())
-
-
-async def update_golden(conn: AsyncConnection, golden_id: int, values: dict[str, Any]) -> None:
-    await conn.execute(update(goldens).where(goldens.c.id == golden_id).values(**values))
-
-
 async def insert_golden_details(
     conn: AsyncConnection,
     member_rows: Sequence[dict[str, Any]],
@@ -277,26 +268,6 @@ async def members_of_goldens(conn: AsyncConnection, golden_ids: Iterable[int]) -
     return found
 
 
-async def find_golden(
-    conn: AsyncConnection, kind: str, visibility: str, public_id: str
-) -> dict[str, Any] | None:
-    """A golden row by its key, tombstones included (a cluster that comes back is revived)."""
-    row = (
-        (
-            await conn.execute(
-                select(goldens).where(
-                    goldens.c.kind == kind,
-                    goldens.c.visibility == visibility,
-                    goldens.c.public_id == public_id,
-                )
-            )
-        )
-        .mappings()
-        .first()
-    )
-    return dict(row) if row else None
-
-
 async def structure_golden_ids(conn: AsyncConnection) -> dict[tuple[str, str], str]:
     """(visibility, member structure public id) -> the live golden structure's public id."""
     result = await conn.execute(
@@ -307,9 +278,9 @@ async def structure_golden_ids(conn: AsyncConnection) -> dict[tuple[str, str], s
     return {(v, m): p for v, m, p in result}
 
 
-async def structure_cluster_keys(conn: AsyncConnection) -> dict[str, str]:
+def cluster_keys(structure_ids: Mapping[tuple[str, str], str]) -> dict[str, str]:
     """Member structure public id -> its cluster (the restricted view holds every member)."""
-    return {m: p for (v, m), p in (await structure_golden_ids(conn)).items() if v == "restricted"}
+    return {m: p for (v, m), p in structure_ids.items() if v == "restricted"}
 
 
 async def services_of_structures(

@@ -301,15 +301,6 @@ async def record_versions(
     return [dict(r) for r in (await conn.execute(stmt)).mappings()]
 
 
-async def count_records(conn: AsyncConnection, slug: str, kind: str, status: str = "active") -> int:
-    stmt = (
-        select(func.count())
-        .select_from(records)
-        .where(records.c.source_slug == slug, records.c.kind == kind, records.c.status == status)
-    )
-    return int((await conn.execute(stmt)).scalar_one())
-
-
 def as_date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value

@@ -6,20 +6,7 @@ import random
 import re
 import unicodedata
 
-
-def luhn_ok(digits: str) -> bool:
-    """True when the digit string passes the Luhn check (SIREN, SIRET)."""
-    if not digits.isdigit():
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+from ingestion.normalize import luhn_ok
 
 
 def luhn_complete(prefix: str) -> str:
