@@ -567,21 +567,36 @@ def score_pair(a: Member, b: Member) -> Candidate | None:
     return _score(features(a), features(b))
 
 
-def structure_candidates(
-    members: Sequence[Member], focus: Iterable[str] | None = None
-) -> list[Candidate]:
-    """Every pair scoring REVIEW_FLOOR or more among pairs sharing a blocking key, sorted by ids.
-
-    With `focus` (public ids), only pairs involving one of them are scored: what an incremental
-    run needs after changing those records.
-    """
+def structure_candidates(members: Sequence[Member]) -> list[Candidate]:
+    """Every pair scoring REVIEW_FLOOR or more among pairs sharing a blocking key, sorted by ids."""
     feats = [features(m) for m in members]
-    wanted = None if focus is None else set(focus)
     out = [
         c
         for i, j in candidate_pairs([_keys(f) for f in feats])
-        if wanted is None or feats[i].public_id in wanted or feats[j].public_id in wanted
         if (c := _score(feats[i], feats[j])) is not None
+    ]
+    out.sort(key=lambda c: (c.a, c.b))
+    return out
+
+
+def pairs_of_seeds(blocks: Mapping[str, Sequence[int]], seeds: set[int]) -> set[tuple[int, int]]:
+    """Record id pairs (a < b) sharing a block with at least one seed: what an incremental run
+    compares after changing the seeds (`blocks`: key -> record ids, oversized blocks left out)."""
+    pairs: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        for seed in seeds.intersection(members):
+            pairs.update((min(seed, o), max(seed, o)) for o in members if o != seed)
+    return pairs
+
+
+def score_pairs(members: Sequence[Member], pairs: Iterable[tuple[int, int]]) -> list[Candidate]:
+    """The given record id pairs scoring REVIEW_FLOOR or more, sorted by public ids."""
+    feats = {m.record_id: features(m) for m in members}
+    out = [
+        c
+        for a, b in pairs
+        if a in feats and b in feats
+        if (c := _score(feats[a], feats[b])) is not None
     ]
     out.sort(key=lambda c: (c.a, c.b))
     return out

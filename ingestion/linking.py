@@ -12,8 +12,9 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ingestion import dedup, merge, quality
+from ingestion import dedup, ids, merge, quality
 from models.members import Member, SourceFacts
+from models.merge import SHARED_VIEW
 from store import merge as store
 from store.records import as_date
 
@@ -54,6 +55,7 @@ class Merger:
         self.report = MergeReport()
         self.sources: dict[str, SourceFacts] = {}
         self.structure_ids: dict[tuple[str, str], str] = {}
+        self.touched_structures: set[str] = set()  # golden structure ids whose score may move
 
     # --- entry points ------------------------------------------------------------------------
 
@@ -79,23 +81,32 @@ class Merger:
             self.conn, kind, record_ids=None if seeds is None else sorted(seeds)
         )
         keys = {m.record_id: dedup.blocking_keys(m) for m in seed_members}
-        await store.replace_blocks(self.conn, kind, keys)
         if seeds is None:
+            await store.replace_blocks(self.conn, kind, keys, everything=True)
             pool = seed_members
+            candidates = dedup.structure_candidates(pool)
         else:
-            neighbour_ids = await store.records_sharing_keys(
-                self.conn, kind, {k for ks in keys.values() for k in ks}
+            # gone records lose their keys; pairs come from the stored blocks, sized as a full
+            # run sizes them, so an incremental run compares what a full run would
+            await store.replace_blocks(self.conn, kind, {r: keys.get(r, set()) for r in seeds})
+            blocks = await store.blocks_of(
+                self.conn, kind, {k for ks in keys.values() for k in ks}, max_block=dedup.MAX_BLOCK
             )
-            pool = await store.load_members(
-                self.conn, kind, record_ids=sorted(neighbour_ids | seeds)
-            )
-        candidates = dedup.structure_candidates(
-            pool, None if seeds is None else [m.public_id for m in seed_members]
-        )
+            pairs = dedup.pairs_of_seeds(blocks, set(keys))
+            partners = {r for pair in pairs for r in pair} - set(keys)
+            pool = [
+                *seed_members,
+                *await store.load_members(self.conn, kind, record_ids=sorted(partners)),
+            ]
+            candidates = dedup.score_pairs(pool, pairs)
         seed_ids = {m.record_id for m in seed_members} if seeds is not None else None
         await self._maintain_links(kind, pool, candidates, seed_ids)
         scope = await self._scope(kind, seeds, pool)
-        members = await store.load_members(self.conn, kind, record_ids=sorted(scope))
+        loaded = {m.record_id: m for m in pool if m.record_id in scope}
+        members = [
+            *loaded.values(),
+            *await store.load_members(self.conn, kind, record_ids=sorted(scope - set(loaded))),
+        ]
         return await self._merge_clusters(kind, members, scope)
 
     async def _maintain_links(
@@ -258,50 +269,68 @@ class Merger:
         counts = self.report.by_kind.setdefault(
             kind, {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
         )
-        old_ids = await store.golden_ids_of_members(self.conn, scope)
-        old_live = {
-            r["id"] for r in await store.golden_rows(self.conn, old_ids) if r["deleted_at"] is None
-        }
-        written: set[int] = set()
+        old_rows = await store.golden_rows(
+            self.conn, await store.golden_ids_of_members(self.conn, scope)
+        )
+        old_live = {r["id"] for r in old_rows if r["deleted_at"] is None}
+        if kind == "service":  # the structures these services pointed at get a new mean score
+            self.touched_structures |= {
+                r["structure_public_id"] for r in old_rows if r["structure_public_id"]
+            }
+        # the earlier records that hold every member (shared or restricted rows) pass their ids on
+        full_views = [
+            r for r in old_rows if r["deleted_at"] is None and r["visibility"] != "public"
+        ]
+        held = await store.members_by_golden(self.conn, [r["id"] for r in full_views])
+        previous = [
+            ids.Previous(r["public_id"], frozenset(held.get(r["id"], ()))) for r in full_views
+        ]
         groups = list(clusters.values())
+        chosen = ids.assign(groups, previous, self.sources)
+        written: set[int] = set()
         for start in range(0, len(groups), PERSIST_BATCH):
-            written |= await self._persist_batch(
-                kind, groups[start : start + PERSIST_BATCH], self.structure_ids, counts
-            )
+            batch = list(zip(groups, chosen, strict=True))[start : start + PERSIST_BATCH]
+            written |= await self._persist_batch(kind, batch, self.structure_ids, counts)
         vanished = sorted(old_live - written)  # clusters that vanished: tombstones for the feed
         await store.tombstone_goldens(self.conn, vanished, self.now, self.data_version)
         await store.delete_golden_details(self.conn, vanished)
         counts["deleted"] += len(vanished)
         self.report.deleted += len(vanished)
         if kind == "service":
-            await store.refresh_structure_scores(self.conn)
+            await store.refresh_structure_scores(self.conn, self.touched_structures)
 
     async def _persist_batch(
         self,
         kind: str,
-        groups: Sequence[list[Member]],
+        batch: Sequence[tuple[list[Member], str]],
         structure_ids: Mapping[tuple[str, str], str],
         counts: dict[str, int],
     ) -> set[int]:
+        """Write one batch of clusters; returns the golden row ids it wrote, kept or dropped."""
         produced: dict[tuple[str, str], tuple[Any, list[Member]]] = {}
-        for members in groups:
-            for visibility, golden in merge.merge_views(
-                kind, members, self.sources, self.rules
-            ).items():
+        for members, keep_id in batch:
+            views = merge.stored_views(kind, members, self.sources, self.rules, keep_id=keep_id)
+            for visibility, golden in views.items():
                 produced[(visibility, golden.public_id)] = (golden, members)
-        existing = await store.goldens_by_keys(self.conn, kind, list(produced))
+        existing = await store.goldens_by_public_ids(
+            self.conn, kind, sorted({p for _v, p in produced})
+        )
         inserts: list[dict[str, Any]] = []
         insert_keys: list[tuple[str, str]] = []
         updates: list[dict[str, Any]] = []
-        ids: dict[tuple[str, str], int] = {}
+        dropped: list[int] = []
+        row_ids: dict[tuple[str, str], int] = {}
         for key, (golden, _members) in sorted(produced.items()):
             visibility, public_id = key
             data = dict(golden.data)
             if kind == "service":
                 self._point_at_structure(data, visibility, structure_ids)
+            else:
+                self.touched_structures.add(public_id)
             score = quality.service_score(data, at=self.now) if kind == "service" else None
             content = _hash({"data": data, "score": score, "members": sorted(golden.member_ids)})
             values = {
+                "visibility": visibility,
                 "data": data,
                 "structure_public_id": data.get("structure_id"),
                 "score_qualite": score,
@@ -309,13 +338,18 @@ class Merger:
                 "content_hash": content,
                 "rule_set_version": self.rules.version,
             }
-            old = existing.get(key)
+            if kind == "service" and data.get("structure_id"):
+                self.touched_structures.add(data["structure_id"])
+            rows = existing.get(public_id, {})
+            old = _reusable(rows, visibility)
+            if visibility == SHARED_VIEW and "restricted" in rows:
+                # the restricted member left: the shared row now serves restricted consumers too
+                dropped.append(rows["restricted"]["id"])
             if old is None:
                 inserts.append(
                     {
                         **values,
                         "kind": kind,
-                        "visibility": visibility,
                         "public_id": public_id,
                         "created_at": self.now,
                         "updated_at": self.now,
@@ -327,8 +361,12 @@ class Merger:
                 counts["created"] += 1
                 self.report.created += 1
                 continue
-            ids[key] = old["id"]
-            if old["deleted_at"] is None and old["content_hash"] == content:
+            row_ids[key] = old["id"]
+            if (
+                old["deleted_at"] is None
+                and old["content_hash"] == content
+                and old["visibility"] == visibility
+            ):
                 counts["unchanged"] += 1
                 self.report.unchanged += 1
                 continue
@@ -347,15 +385,16 @@ class Merger:
             else:  # a cluster that comes back keeps its row (and id)
                 counts["created"] += 1
                 self.report.created += 1
+        await store.drop_goldens(self.conn, dropped)
         new_ids = await store.insert_goldens(self.conn, inserts)
-        ids.update(zip(insert_keys, new_ids, strict=True))
+        row_ids.update(zip(insert_keys, new_ids, strict=True))
         await store.update_goldens(self.conn, updates)
-        touched = sorted(ids.values())
+        touched = sorted(row_ids.values())
         await store.delete_golden_details(self.conn, touched)
         member_rows: list[dict[str, Any]] = []
         provenance_rows: list[dict[str, Any]] = []
         for key, (golden, members) in produced.items():
-            golden_id = ids[key]
+            golden_id = row_ids[key]
             visible = set(golden.member_ids)
             member_rows += [
                 {"golden_id": golden_id, "record_id": m.record_id, "member_public_id": m.public_id}
@@ -366,7 +405,7 @@ class Merger:
                 self._provenance_row(golden_id, p) for p in golden.provenance.values()
             ]
         await store.insert_golden_details(self.conn, member_rows, provenance_rows)
-        return set(touched)
+        return set(touched) | set(dropped)
 
     @staticmethod
     def _point_at_structure(
@@ -374,8 +413,11 @@ class Merger:
     ) -> None:
         member_structure = data.get("structure_id")
         if member_structure:
-            data["structure_id"] = structure_ids.get(
-                (visibility, member_structure), member_structure
+            data["structure_id"] = (
+                structure_ids.get((visibility, member_structure))
+                or structure_ids.get((SHARED_VIEW, member_structure))
+                or structure_ids.get(("public", member_structure))
+                or member_structure
             )
 
     def _provenance_row(self, golden_id: int, p: Any) -> dict[str, Any]:
@@ -399,6 +441,15 @@ class Merger:
             if p.elements is None
             else [[list(v) if isinstance(v, tuple) else v, list(s)] for v, s in p.elements],
         }
+
+
+def _reusable(rows: Mapping[str, dict[str, Any]], visibility: str) -> dict[str, Any] | None:
+    """The stored row a view continues: a shared row and a public row turn into each other when
+    a restricted member joins or leaves, so the record keeps its row (and its feed history)."""
+    if visibility == "restricted":
+        return rows.get("restricted")
+    other = "public" if visibility == SHARED_VIEW else SHARED_VIEW
+    return rows.get(visibility) or rows.get(other)
 
 
 async def merge_run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import tomllib
@@ -18,12 +19,12 @@ from data_inclusion.schema import v1
 
 from ingestion.members import Member, SourceFacts
 from ingestion.normalize import phone_e164, siret_ok
+from models.merge import SHARED_VIEW, VISIBILITIES
 
 DEFAULT_RULES = Path(__file__).resolve().parent / "rules" / "survivorship.toml"
 
 MODELS: Mapping[str, type[Any]] = {"structure": v1.Structure, "service": v1.Service}
 SECTIONS: Mapping[str, str] = {"structures": "structure", "services": "service"}
-VISIBILITIES = ("public", "restricted")
 NOT_MERGED = frozenset({"source", "id", "structure_id"})  # set by the id rule or by the caller
 
 FIELD_STRATEGIES = frozenset({"source_priority", "most_recent", "longest", "majority", "union"})
@@ -250,15 +251,38 @@ def public_id(
 
 
 def merge_views(
-    kind: str, members: Sequence[Member], sources: Mapping[str, SourceFacts], rules: Rules
+    kind: str,
+    members: Sequence[Member],
+    sources: Mapping[str, SourceFacts],
+    rules: Rules,
+    *,
+    keep_id: str | None = None,
 ) -> dict[str, Golden]:
     """The public golden record (when a member is unrestricted) and the restricted one."""
     views: dict[str, Golden] = {}
     for visibility in VISIBILITIES:
-        golden = merge(kind, members, sources, rules, visibility=visibility)
+        golden = merge(kind, members, sources, rules, visibility=visibility, keep_id=keep_id)
         if golden is not None:
             views[visibility] = golden
     return views
+
+
+def stored_views(
+    kind: str,
+    members: Sequence[Member],
+    sources: Mapping[str, SourceFacts],
+    rules: Rules,
+    *,
+    keep_id: str | None = None,
+) -> dict[str, Golden]:
+    """The golden rows to store for one cluster: one shared row ("all") when no member is
+    restricted (both views would be equal), else the public and the restricted views."""
+    if any(_facts(sources, m.source).restreinte for m in members):
+        return merge_views(kind, members, sources, rules, keep_id=keep_id)
+    golden = merge(kind, members, sources, rules, visibility="public", keep_id=keep_id)
+    if golden is None:
+        return {}
+    return {SHARED_VIEW: dataclasses.replace(golden, visibility=SHARED_VIEW)}
 
 
 def merge(
@@ -268,8 +292,13 @@ def merge(
     rules: Rules,
     *,
     visibility: str,
+    keep_id: str | None = None,
 ) -> Golden | None:
-    """Merge the members visible in `visibility` into one golden record (None: none visible)."""
+    """Merge the members visible in `visibility` into one golden record (None: none visible).
+
+    `keep_id`: the id this cluster keeps from an earlier golden record (ingestion.ids decides);
+    by default the id of the oldest member the view's consumers may see.
+    """
     _check_visibility(visibility)
     if kind not in MODELS:
         raise ValueError(f"unknown kind {kind!r} (expected one of {', '.join(MODELS)})")
@@ -295,9 +324,14 @@ def merge(
             provenance[name] = found
     for block, names in rules.blocks[kind].items():
         provenance.update(_merge_block(names, rules.block_rules[kind][block], visible, ctx))
-    pid = public_id(visible, sources, visibility=visibility)
-    id_member = next(m for m in visible if m.public_id == pid)
-    data: dict[str, Any] = {"source": id_member.source}
+    oldest = public_id(visible, sources, visibility=visibility)
+    pid = oldest
+    if keep_id is not None and (
+        visibility == "restricted" or not _facts(sources, keep_id.partition("--")[0]).restreinte
+    ):
+        pid = keep_id  # a restricted producer's id never becomes a public id
+    id_member = next(m for m in visible if m.public_id == oldest)
+    data: dict[str, Any] = {"source": pid.partition("--")[0]}
     # a service points at its id member's producer structure: the caller maps that member id to
     # the golden structure of the same view (the id member is visible, so is its structure)
     structure = id_member.structure_public_id or id_member.data.get("structure_id")

@@ -8,6 +8,19 @@ from sqlmodel import Field, SQLModel
 
 from models.columns import json_field, timestamp
 
+# A golden record is stored once per view that differs. "all": the cluster has no restricted
+# member, so the public and the restricted views are the same row; otherwise one "public" row
+# (without the restricted members) and one "restricted" row (with them), under the same id.
+SHARED_VIEW = "all"
+VISIBILITIES = ("public", "restricted")  # what a consumer may see
+
+
+def stored_views(visibility: str) -> tuple[str, str]:
+    """The golden rows a consumer of `visibility` reads: the shared rows and its own."""
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"unknown visibility {visibility!r} (expected public or restricted)")
+    return (SHARED_VIEW, visibility)
+
 
 class RecordLink(SQLModel, table=True):
     """Two producer records said to describe the same real-world entity (or, for a split, not)."""
@@ -47,7 +60,7 @@ class GoldenRecord(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)  # structure | service
-    visibility: str = Field(max_length=32, index=True)  # public | restricted
+    visibility: str = Field(max_length=32, index=True)  # all | public | restricted (see above)
     public_id: str = Field(index=True, max_length=320)
     structure_public_id: str | None = Field(default=None, index=True, max_length=320)
     data: dict[str, Any] = json_field(default={})

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import FieldProvenance, GoldenMember, GoldenRecord, ProducerRecord, Source
+from models.merge import stored_views
 from store.territories import table_of
 
 goldens = table_of(GoldenRecord)
@@ -39,7 +40,7 @@ async def page(
         select(goldens)
         .where(
             goldens.c.kind == kind,
-            goldens.c.visibility == visibility,
+            goldens.c.visibility.in_(stored_views(visibility)),
             goldens.c.deleted_at.is_(None),
         )
         .order_by(goldens.c.public_id)
@@ -57,7 +58,7 @@ async def count(session: AsyncSession, kind: str, visibility: str) -> int:
         .select_from(goldens)
         .where(
             goldens.c.kind == kind,
-            goldens.c.visibility == visibility,
+            goldens.c.visibility.in_(stored_views(visibility)),
             goldens.c.deleted_at.is_(None),
         )
     )
@@ -73,7 +74,7 @@ async def by_public_ids(
         session,
         select(goldens).where(
             goldens.c.kind == kind,
-            goldens.c.visibility == visibility,
+            goldens.c.visibility.in_(stored_views(visibility)),
             goldens.c.deleted_at.is_(None),
             goldens.c.public_id.in_(wanted),
         ),
@@ -87,7 +88,7 @@ async def by_public_ids(
             .join(goldens, goldens.c.id == members.c.golden_id)
             .where(
                 goldens.c.kind == kind,
-                goldens.c.visibility == visibility,
+                goldens.c.visibility.in_(stored_views(visibility)),
                 goldens.c.deleted_at.is_(None),
                 members.c.member_public_id.in_(missing),
             ),

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models import (
@@ -21,6 +21,7 @@ from models import (
     Source,
 )
 from models.members import Member, SourceFacts
+from models.merge import SHARED_VIEW, stored_views
 from store.territories import table_of
 
 records = table_of(ProducerRecord)
@@ -137,11 +138,18 @@ async def load_members(
 
 
 async def replace_blocks(
-    conn: AsyncConnection, kind: str, keys_by_record: Mapping[int, set[str]]
+    conn: AsyncConnection,
+    kind: str,
+    keys_by_record: Mapping[int, set[str]],
+    *,
+    everything: bool = False,
 ) -> None:
-    ids = list(keys_by_record)
-    for chunk in _chunks(ids):
-        await conn.execute(delete(blocks).where(blocks.c.record_id.in_(chunk)))
+    """Store these records' blocking keys (`everything`: they are all the kind's keys)."""
+    if everything:
+        await conn.execute(delete(blocks).where(blocks.c.kind == kind))
+    else:
+        for chunk in _chunks(list(keys_by_record)):
+            await conn.execute(delete(blocks).where(blocks.c.record_id.in_(chunk)))
     rows = [
         {"record_id": rid, "key": key[:200], "kind": kind}
         for rid, keys in keys_by_record.items()
@@ -151,25 +159,28 @@ async def replace_blocks(
         await conn.execute(insert(blocks), list(chunk))
 
 
-async def records_sharing_keys(
-    conn: AsyncConnection, kind: str, keys: Iterable[str], *, max_block: int = 200
-) -> set[int]:
-    """Records having any of the keys; keys shared by more than `max_block` records are skipped."""
-    found: set[int] = set()
-    key_list = sorted(set(keys))
-    for chunk in _chunks(key_list):
+async def blocks_of(
+    conn: AsyncConnection, kind: str, keys: Iterable[str], *, max_block: int
+) -> dict[str, list[int]]:
+    """key -> the records holding it, for the keys held by 2 to `max_block` records (larger blocks
+    are skipped, as a full run skips them)."""
+    out: dict[str, list[int]] = {}
+    for chunk in _chunks(sorted(set(keys))):
         sizes = await conn.execute(
             select(blocks.c.key, func.count())
             .where(blocks.c.kind == kind, blocks.c.key.in_(chunk))
             .group_by(blocks.c.key)
         )
-        usable = [k for k, n in sizes if n <= max_block]
+        usable = [k for k, n in sizes if 2 <= n <= max_block]
         if usable:
             result = await conn.execute(
-                select(blocks.c.record_id).where(blocks.c.kind == kind, blocks.c.key.in_(usable))
+                select(blocks.c.key, blocks.c.record_id).where(
+                    blocks.c.kind == kind, blocks.c.key.in_(usable)
+                )
             )
-            found.update(r[0] for r in result)
-    return found
+            for key, record_id in result:
+                out.setdefault(key, []).append(record_id)
+    return out
 
 
 # --- links -----------------------------------------------------------------------------------
@@ -279,8 +290,8 @@ async def structure_golden_ids(conn: AsyncConnection) -> dict[tuple[str, str], s
 
 
 def cluster_keys(structure_ids: Mapping[tuple[str, str], str]) -> dict[str, str]:
-    """Member structure public id -> its cluster (the restricted view holds every member)."""
-    return {m: p for (v, m), p in structure_ids.items() if v == "restricted"}
+    """Member structure public id -> its cluster (shared and restricted rows hold every member)."""
+    return {m: p for (v, m), p in structure_ids.items() if v != "public"}
 
 
 async def services_of_structures(
@@ -304,32 +315,39 @@ async def services_of_structures(
     return found
 
 
-async def refresh_structure_scores(conn: AsyncConnection) -> None:
-    """A structure's quality score is the mean of its live services' (as the real API does)."""
+async def refresh_structure_scores(conn: AsyncConnection, public_ids: Iterable[str]) -> None:
+    """A structure's quality score is the mean of its live services' (as the real API does).
+
+    A structure row reads the services its consumers see: shared rows, and rows of its own view.
+    """
     services = goldens.alias("services")
+    own_view = case((goldens.c.visibility == "restricted", "restricted"), else_="public")
     mean = (
         select(func.avg(services.c.score_qualite))
         .where(
             services.c.kind == "service",
-            services.c.visibility == goldens.c.visibility,
+            or_(services.c.visibility == SHARED_VIEW, services.c.visibility == own_view),
             services.c.structure_public_id == goldens.c.public_id,
             services.c.deleted_at.is_(None),
         )
         .scalar_subquery()
     )
-    await conn.execute(
-        update(goldens).where(goldens.c.kind == "structure").values(score_qualite=mean)
-    )
+    for chunk in _chunks(sorted(set(public_ids))):
+        await conn.execute(
+            update(goldens)
+            .where(goldens.c.kind == "structure", goldens.c.public_id.in_(chunk))
+            .values(score_qualite=mean)
+        )
 
 
 async def clusters_by_record(conn: AsyncConnection, kind: str) -> dict[int, list[int]]:
-    """Record id -> every record of its golden record (restricted view: all members)."""
+    """Record id -> every record of its golden record (the restricted view holds all members)."""
     result = await conn.execute(
         select(golden_members.c.golden_id, golden_members.c.record_id)
         .join(goldens, goldens.c.id == golden_members.c.golden_id)
         .where(
             goldens.c.kind == kind,
-            goldens.c.visibility == "restricted",
+            goldens.c.visibility.in_(stored_views("restricted")),
             goldens.c.deleted_at.is_(None),
         )
     )
@@ -372,23 +390,43 @@ async def kinds_of(conn: AsyncConnection, record_ids: Sequence[int]) -> dict[int
     return {i: k for i, k in result}
 
 
-async def goldens_by_keys(
-    conn: AsyncConnection, kind: str, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], dict[str, Any]]:
-    """(visibility, public id) -> golden row, tombstones included."""
-    wanted = set(keys)
-    out: dict[tuple[str, str], dict[str, Any]] = {}
-    for chunk in _chunks(sorted({p for _v, p in wanted})):
+async def goldens_by_public_ids(
+    conn: AsyncConnection, kind: str, public_ids: Sequence[str]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """public id -> stored view ("all", "public", "restricted") -> golden row, tombstones too."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for chunk in _chunks(sorted(set(public_ids))):
         result = await conn.execute(
             select(goldens.c.id, goldens.c.visibility, goldens.c.public_id, goldens.c.content_hash,
                    goldens.c.deleted_at)
             .where(goldens.c.kind == kind, goldens.c.public_id.in_(chunk))
         )  # fmt: skip
         for row in result.mappings():
-            key = (row["visibility"], row["public_id"])
-            if key in wanted:
-                out[key] = dict(row)
+            out.setdefault(row["public_id"], {})[row["visibility"]] = dict(row)
     return out
+
+
+async def members_by_golden(
+    conn: AsyncConnection, golden_ids: Sequence[int]
+) -> dict[int, set[int]]:
+    """golden row id -> the producer record ids it holds."""
+    out: dict[int, set[int]] = {}
+    for chunk in _chunks(sorted(set(golden_ids))):
+        result = await conn.execute(
+            select(golden_members.c.golden_id, golden_members.c.record_id).where(
+                golden_members.c.golden_id.in_(chunk)
+            )
+        )
+        for golden_id, record_id in result:
+            out.setdefault(golden_id, set()).add(record_id)
+    return out
+
+
+async def drop_goldens(conn: AsyncConnection, golden_ids: Sequence[int]) -> None:
+    """Delete rows another row now serves (no tombstone: the record lives on under its id)."""
+    await delete_golden_details(conn, golden_ids)
+    for chunk in _chunks(list(golden_ids)):
+        await conn.execute(delete(goldens).where(goldens.c.id.in_(chunk)))
 
 
 async def insert_goldens(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[int]:

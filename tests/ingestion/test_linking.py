@@ -17,6 +17,7 @@ from gateway.bootstrap import prepare
 from ingestion.linking import merge_run
 from ingestion.run import ingest
 from models import FieldProvenance, GoldenRecord
+from models.merge import stored_views
 from store import golden as golden_store
 from store import merge as merge_store
 from store import records as record_store
@@ -92,7 +93,11 @@ async def test_every_value_says_where_it_came_from(engine: AsyncEngine) -> None:
 async def test_the_public_view_holds_no_restricted_value(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         rows = (
-            await conn.execute(select(GoldenRecord).where(GoldenRecord.visibility == "public"))
+            await conn.execute(
+                select(GoldenRecord).where(
+                    GoldenRecord.visibility.in_(stored_views("public"))  # type: ignore[attr-defined]
+                )
+            )
         ).all()
         ids = [r.id for r in rows]
         provenance = (
@@ -143,7 +148,8 @@ async def test_services_get_a_quality_score_and_structures_their_mean(engine: As
         services = (
             await conn.execute(
                 select(GoldenRecord).where(
-                    GoldenRecord.kind == "service", GoldenRecord.visibility == "public"
+                    GoldenRecord.kind == "service",
+                    GoldenRecord.visibility.in_(stored_views("public")),  # type: ignore[attr-defined]
                 )
             )
         ).all()
