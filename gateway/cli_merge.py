@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -91,9 +92,32 @@ def cmd_dedup_eval(settings: Settings, args: argparse.Namespace) -> None:
 
     truth = dedup_eval.load_truth(Path(args.truth))
 
+    previous = None
+    if args.previous:
+        try:
+            previous = json.loads(Path(args.previous).read_text(encoding="utf-8"))["golden_ids"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CommandFailed(
+                f"--previous {args.previous}: not a file written by --save-ids ({exc})"
+            ) from exc
+
     async def work(engine: AsyncEngine) -> dict[str, Any]:
+        from store import merge as store
+
         structures, services = await _members(engine)
-        return dedup_eval.evaluate(structures, services, truth)
+        doc = dedup_eval.evaluate(structures, services, truth)
+        async with engine.connect() as conn:
+            ids = {
+                "structures": await store.golden_id_by_member(conn, "structure"),
+                "services": await store.golden_id_by_member(conn, "service"),
+            }
+        if previous is not None:
+            doc["id_stability"] = dedup_eval.id_stability(previous, ids, truth)
+        if args.save_ids:
+            Path(args.save_ids).write_text(
+                json.dumps({"golden_ids": ids}, sort_keys=True), encoding="utf-8"
+            )
+        return doc
 
     doc = _run(settings, work)
     if args.json:
@@ -109,6 +133,12 @@ def cmd_dedup_eval(settings: Settings, args: argparse.Namespace) -> None:
                 f"  {kind}: "
                 + ", ".join(f"{k} {v}" for k, v in doc[kind].items() if not isinstance(v, dict))
             )
+    for kind, figures in doc.get("id_stability", {}).items():
+        print(
+            f"  id stability of {kind}: {figures['records_kept']:.4f} of {figures['records']} "
+            f"records and {figures['entities_kept']:.4f} of {figures['entities']} entities "
+            "kept their merged record's id"
+        )
 
 
 def _link(settings: Settings, args: argparse.Namespace, decision: str) -> None:
@@ -219,6 +249,14 @@ def register(sub: Any) -> None:
     evaluate = dedup_sub.add_parser("eval", help="precision/recall against a ground truth")
     evaluate.add_argument("--truth", required=True)
     evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument(
+        "--save-ids", metavar="FILE", help="write each record's merged record id, for --previous"
+    )
+    evaluate.add_argument(
+        "--previous",
+        metavar="FILE",
+        help="a --save-ids file of an earlier run: adds id stability between the two runs",
+    )
     evaluate.set_defaults(func=cmd_dedup_eval)
 
     for name, func, help_text in (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import combinations
@@ -184,6 +184,34 @@ def evaluate(
         "threshold": dedup.AUTO_LINK,
         "rule_version": dedup.RULE_VERSION,
     }
+
+
+def id_stability(
+    before: Mapping[str, Mapping[str, str]],
+    after: Mapping[str, Mapping[str, str]],
+    truth: Truth,
+) -> dict[str, Any]:
+    """How many golden ids two runs share: per kind, of the member records present in both runs,
+    the share whose merged record kept its id; and of the true entities (ground-truth clusters,
+    singletons included) present in both, the share whose records all kept their ids."""
+    out: dict[str, Any] = {}
+    for kind, true_clusters in (("structures", truth.structures), ("services", truth.services)):
+        old, new = before.get(kind, {}), after.get(kind, {})
+        common = sorted(set(old) & set(new))
+        kept = sum(1 for m in common if old[m] == new[m])
+        entity_of = {i: n for n, c in enumerate(true_clusters) for i in c}
+        entities: dict[Any, bool] = {}
+        for m in common:
+            key = entity_of.get(m, m)
+            entities[key] = entities.get(key, True) and old[m] == new[m]
+        out[kind] = {
+            "records": len(common),
+            "records_kept": round(_ratio(kept, len(common)), 4),
+            "entities": len(entities),
+            "entities_kept": round(_ratio(sum(entities.values()), len(entities)), 4),
+            "changed": [m for m in common if old[m] != new[m]][:20],
+        }
+    return out
 
 
 # -- members from a store --------------------------------------------------------------------------

@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy import func, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import FieldProvenance, GoldenMember, GoldenRecord, ProducerRecord, Source
+from models import (
+    FieldProvenance,
+    GoldenMember,
+    GoldenRecord,
+    IngestRun,
+    ProducerRecord,
+    Source,
+)
 from models.merge import stored_views
 from store.territories import table_of
 
@@ -25,6 +32,7 @@ members = table_of(GoldenMember)
 provenance = table_of(FieldProvenance)
 records = table_of(ProducerRecord)
 sources = table_of(Source)
+runs = table_of(IngestRun)
 
 
 async def page(
@@ -102,12 +110,41 @@ async def by_public_ids(
 async def provenance_by_golden_ids(
     session: AsyncSession, golden_ids: Sequence[int]
 ) -> dict[int, dict[str, dict[str, Any]]]:
+    """Field provenance rows by golden record, `last_confirmed_at` brought up to date.
+
+    A run that leaves a record unchanged does not remerge it, so the stored `last_confirmed_at`
+    is the time of the last merge; the record's last run and its producer's last full run (which
+    confirmed every active record) may be later.
+    """
+    last_seen = runs.alias("last_seen")
     result = await _execute(
-        session, select(provenance).where(provenance.c.golden_id.in_(sorted(set(golden_ids))))
+        session,
+        select(provenance, last_seen.c.started_at.label("record_seen_at"))
+        .outerjoin(records, records.c.id == provenance.c.record_id)
+        .outerjoin(last_seen, last_seen.c.id == records.c.last_seen_run_id)
+        .where(provenance.c.golden_id.in_(sorted(set(golden_ids)))),
     )
+    rows = [dict(row) for row in result.mappings()]
+    full_runs: dict[str, Any] = {}
+    slugs = sorted({r["source_slug"] for r in rows})
+    if slugs:
+        full = await _execute(
+            session,
+            select(runs.c.source_slug, func.max(runs.c.finished_at))
+            .where(
+                runs.c.source_slug.in_(slugs),
+                runs.c.status.in_(("succeeded", "unchanged")),
+                runs.c.partial.is_(False),
+            )
+            .group_by(runs.c.source_slug),
+        )
+        full_runs = dict(full.all())
     out: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for row in result.mappings():
-        out[row["golden_id"]][row["field"]] = dict(row)
+    for row in rows:
+        seen = row.pop("record_seen_at")
+        times = (row["last_confirmed_at"], seen, full_runs.get(row["source_slug"]))
+        row["last_confirmed_at"] = max((t for t in times if t is not None), default=None)
+        out[row["golden_id"]][row["field"]] = row
     return out
 
 

@@ -289,6 +289,20 @@ async def structure_golden_ids(conn: AsyncConnection) -> dict[tuple[str, str], s
     return {(v, m): p for v, m, p in result}
 
 
+async def golden_id_by_member(conn: AsyncConnection, kind: str) -> dict[str, str]:
+    """member public id -> the public id of the live golden record holding it (all members)."""
+    result = await conn.execute(
+        select(golden_members.c.member_public_id, goldens.c.public_id)
+        .join(goldens, goldens.c.id == golden_members.c.golden_id)
+        .where(
+            goldens.c.kind == kind,
+            goldens.c.visibility.in_(stored_views("restricted")),
+            goldens.c.deleted_at.is_(None),
+        )
+    )
+    return {m: p for m, p in result}
+
+
 def cluster_keys(structure_ids: Mapping[tuple[str, str], str]) -> dict[str, str]:
     """Member structure public id -> its cluster (shared and restricted rows hold every member)."""
     return {m: p for (v, m), p in structure_ids.items() if v != "public"}

@@ -44,11 +44,25 @@ def test_dedup_eval_against_a_truth_file(env: dict[str, str], tmp_path: Path) ->
         ),
         encoding="utf-8",
     )
-    result = gateway("dedup", "eval", "--truth", str(truth), "--json", env=env)
+    ids = tmp_path / "ids.json"
+    result = gateway(
+        "dedup", "eval", "--truth", str(truth), "--json", "--save-ids", str(ids), env=env
+    )
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert {"precision", "recall", "f1"} <= set(doc)
     assert doc["precision"] == 1.0 and doc["recall"] == 1.0
+    saved = json.loads(ids.read_text(encoding="utf-8"))["golden_ids"]["structures"]
+    assert saved["soliguide--884"] == saved["emplois-de-linclusion--17"] == "dora--a1"
+
+    # a second run (a full re-merge) keeps every id
+    assert gateway("merge", "--all", env=env).returncode == 0
+    again = gateway("dedup", "eval", "--truth", str(truth), "--previous", str(ids), env=env)
+    assert again.returncode == 0, again.stderr
+    records = len(saved)
+    assert f"id stability of structures: 1.0000 of {records} records" in again.stdout
+    bad = gateway("dedup", "eval", "--truth", str(truth), "--previous", str(truth), env=env)
+    assert bad.returncode == 2 and "not a file written by --save-ids" in bad.stderr
 
 
 def test_link_and_unlink_with_a_reason(env: dict[str, str]) -> None:

@@ -188,3 +188,12 @@ async def test_unlink_restores_both_records_with_their_own_values(engine: AsyncE
     assert emplois["public_id"] == "emplois-de-linclusion--17"
     assert emplois["data"]["nom"] == "Centre communal d'action sociale de Rennes"
     assert dora["data"]["nom"] == "CCAS de Rennes"
+
+
+async def test_an_unchanged_re_ingest_confirms_the_values_again(engine: AsyncEngine) -> None:
+    before = (await _golden(engine, "public", "dora--a1"))["provenance"]["nom"]
+    report = await ingest(engine, "dora", sorted((EXAMPLE / "dora").iterdir()))
+    assert report.status == "unchanged"  # nothing to merge again, yet dora sent it once more
+    after = (await _golden(engine, "public", "dora--a1"))["provenance"]["nom"]
+    assert after["last_confirmed_at"] > before["last_confirmed_at"]
+    assert after["value_since"] == before["value_since"]
