@@ -320,6 +320,7 @@ class Merger:
         updates: list[dict[str, Any]] = []
         dropped: list[int] = []
         row_ids: dict[tuple[str, str], int] = {}
+        old_details: dict[tuple[str, str], str | None] = {}
         for key, (golden, _members) in sorted(produced.items()):
             visibility, public_id = key
             data = dict(golden.data)
@@ -362,6 +363,8 @@ class Merger:
                 self.report.created += 1
                 continue
             row_ids[key] = old["id"]
+            if old["deleted_at"] is None:
+                old_details[key] = old["details_hash"]
             if (
                 old["deleted_at"] is None
                 and old["content_hash"] == content
@@ -390,21 +393,41 @@ class Merger:
         row_ids.update(zip(insert_keys, new_ids, strict=True))
         await store.update_goldens(self.conn, updates)
         touched = sorted(row_ids.values())
-        await store.delete_golden_details(self.conn, touched)
+        # members and provenance are rewritten only where they changed (a run that only confirms
+        # values, or a rule change that leaves a record as it was, writes nothing here)
+        rewrite: list[int] = []
         member_rows: list[dict[str, Any]] = []
         provenance_rows: list[dict[str, Any]] = []
+        hashes: list[dict[str, Any]] = []
         for key, (golden, members) in produced.items():
             golden_id = row_ids[key]
             visible = set(golden.member_ids)
-            member_rows += [
+            own_members = [
                 {"golden_id": golden_id, "record_id": m.record_id, "member_public_id": m.public_id}
                 for m in members
                 if m.public_id in visible
             ]
-            provenance_rows += [
+            own_provenance = [
                 self._provenance_row(golden_id, p) for p in golden.provenance.values()
             ]
+            details = _hash(
+                [
+                    sorted((r["record_id"], r["member_public_id"]) for r in own_members),
+                    [
+                        {k: v for k, v in r.items() if k not in ("golden_id", "last_confirmed_at")}
+                        for r in own_provenance
+                    ],
+                ]
+            )
+            if old_details.get(key) == details:
+                continue
+            rewrite.append(golden_id)
+            member_rows += own_members
+            provenance_rows += own_provenance
+            hashes.append({"b_id": golden_id, "details_hash": details})
+        await store.delete_golden_details(self.conn, sorted(rewrite))
         await store.insert_golden_details(self.conn, member_rows, provenance_rows)
+        await store.update_goldens(self.conn, hashes)
         return set(touched) | set(dropped)
 
     @staticmethod

@@ -67,6 +67,8 @@ class GoldenRecord(SQLModel, table=True):
     score_qualite: float | None = None
     date_maj: date | None = None
     content_hash: str | None = Field(default=None, max_length=64)
+    # members and field provenance (confirmation times aside): equal -> details left as they are
+    details_hash: str | None = Field(default=None, max_length=64)
     data_version: int | None = Field(
         default=None, index=True
     )  # the data version that last changed it

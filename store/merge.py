@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models import (
@@ -144,17 +144,28 @@ async def replace_blocks(
     *,
     everything: bool = False,
 ) -> None:
-    """Store these records' blocking keys (`everything`: they are all the kind's keys)."""
+    """Store these records' blocking keys (`everything`: they are all the kind's keys).
+
+    Only the keys that changed are written: a changed phone rewrites one row, not twenty.
+    """
+    wanted = {(rid, key[:200]) for rid, keys in keys_by_record.items() for key in keys}
+    stored: set[tuple[int, str]] = set()
     if everything:
         await conn.execute(delete(blocks).where(blocks.c.kind == kind))
     else:
-        for chunk in _chunks(list(keys_by_record)):
-            await conn.execute(delete(blocks).where(blocks.c.record_id.in_(chunk)))
-    rows = [
-        {"record_id": rid, "key": key[:200], "kind": kind}
-        for rid, keys in keys_by_record.items()
-        for key in sorted(keys)
-    ]
+        for chunk in _chunks(sorted(keys_by_record)):
+            result = await conn.execute(
+                select(blocks.c.record_id, blocks.c.key).where(blocks.c.record_id.in_(chunk))
+            )
+            stored.update((rid, key) for rid, key in result)
+    gone = sorted(stored - wanted)
+    if gone:
+        stmt = delete(blocks).where(
+            blocks.c.record_id == bindparam("rid"), blocks.c.key == bindparam("k")
+        )
+        for chunk in _chunks(gone):
+            await conn.execute(stmt, [{"rid": rid, "k": key} for rid, key in chunk])
+    rows = [{"record_id": rid, "key": key, "kind": kind} for rid, key in sorted(wanted - stored)]
     for chunk in _chunks(rows):
         await conn.execute(insert(blocks), list(chunk))
 
@@ -166,20 +177,19 @@ async def blocks_of(
     are skipped, as a full run skips them)."""
     out: dict[str, list[int]] = {}
     for chunk in _chunks(sorted(set(keys))):
-        sizes = await conn.execute(
-            select(blocks.c.key, func.count())
+        usable = (
+            select(blocks.c.key)
             .where(blocks.c.kind == kind, blocks.c.key.in_(chunk))
             .group_by(blocks.c.key)
+            .having(func.count().between(2, max_block))
         )
-        usable = [k for k, n in sizes if 2 <= n <= max_block]
-        if usable:
-            result = await conn.execute(
-                select(blocks.c.key, blocks.c.record_id).where(
-                    blocks.c.kind == kind, blocks.c.key.in_(usable)
-                )
+        result = await conn.execute(
+            select(blocks.c.key, blocks.c.record_id).where(
+                blocks.c.kind == kind, blocks.c.key.in_(usable)
             )
-            for key, record_id in result:
-                out.setdefault(key, []).append(record_id)
+        )
+        for key, record_id in result:
+            out.setdefault(key, []).append(record_id)
     return out
 
 
@@ -412,7 +422,7 @@ async def goldens_by_public_ids(
     for chunk in _chunks(sorted(set(public_ids))):
         result = await conn.execute(
             select(goldens.c.id, goldens.c.visibility, goldens.c.public_id, goldens.c.content_hash,
-                   goldens.c.deleted_at)
+                   goldens.c.details_hash, goldens.c.deleted_at)
             .where(goldens.c.kind == kind, goldens.c.public_id.in_(chunk))
         )  # fmt: skip
         for row in result.mappings():
@@ -465,8 +475,6 @@ async def insert_goldens(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) 
 async def update_goldens(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
-    from sqlalchemy import bindparam
-
     columns = [k for k in rows[0] if k != "b_id"]
     stmt = (
         update(goldens)

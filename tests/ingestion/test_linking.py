@@ -131,8 +131,11 @@ async def test_ids_are_stable_across_a_full_remerge(engine: AsyncEngine) -> None
                 await conn.execute(select(GoldenRecord).where(GoldenRecord.deleted_at.is_(None)))  # type: ignore[union-attr]
             ).all()
         )
+        provenance_ids = sorted((await conn.execute(select(FieldProvenance.id))).scalars())
         version = await record_store.bump_data_version(conn)
         report = await merge_run(conn, None, now=datetime.now(UTC), data_version=version)
+        # nothing changed: the members and provenance rows were left as they were
+        assert sorted((await conn.execute(select(FieldProvenance.id))).scalars()) == provenance_ids
         after = sorted(
             (r.kind, r.visibility, r.public_id)
             for r in (
