@@ -19,6 +19,8 @@ from store import merge as store
 from store.records import as_date
 
 PERSIST_BATCH = 2000  # clusters written per batch: bounded memory on a full merge
+FULL_SHARE = 0.5  # a run changing more than this share of a kind's records relinks all of it
+BULK = 10_000  # rows written in one run above which PostgreSQL's statistics are refreshed
 
 
 @dataclass
@@ -63,12 +65,24 @@ class Merger:
         """`changed`: kind -> record ids a run created, changed or marked gone; None: everything."""
         started = time.monotonic()
         self.sources = await store.source_facts(self.conn)
-        structure_ids = None if changed is None else set(changed.get("structure", set()))
-        service_ids = None if changed is None else set(changed.get("service", set()))
+        structure_ids = await self._seeds("structure", changed)
+        service_ids = await self._seeds("service", changed)
         structure_clusters = await self._structures(structure_ids)
         await self._services(service_ids, structure_clusters)
         self.report.duration_s = round(time.monotonic() - started, 3)
         return self.report
+
+    async def _seeds(self, kind: str, changed: Mapping[str, set[int]] | None) -> set[int] | None:
+        """The records to start from; None (everything) when a run touched most of the kind,
+        as a first load does: one pass over all of it is cheaper than following every record."""
+        if changed is None:
+            return None
+        seeds = set(changed.get(kind, set()))
+        if len(seeds) > 1000 and len(seeds) > FULL_SHARE * await store.count_active(
+            self.conn, kind
+        ):
+            return None
+        return seeds
 
     # --- structures --------------------------------------------------------------------------
 
@@ -83,6 +97,7 @@ class Merger:
         keys = {m.record_id: dedup.blocking_keys(m) for m in seed_members}
         if seeds is None:
             await store.replace_blocks(self.conn, kind, keys, everything=True)
+            await store.refresh_statistics(self.conn, ["record_block"])
             pool = seed_members
             candidates = dedup.structure_candidates(pool)
         else:
@@ -291,6 +306,10 @@ class Merger:
         for start in range(0, len(groups), PERSIST_BATCH):
             batch = list(zip(groups, chosen, strict=True))[start : start + PERSIST_BATCH]
             written |= await self._persist_batch(kind, batch, self.structure_ids, counts)
+        if counts["created"] > BULK:  # later statements of this transaction plan with fresh sizes
+            await store.refresh_statistics(
+                self.conn, ["golden_record", "golden_member", "field_provenance"]
+            )
         vanished = sorted(old_live - written)  # clusters that vanished: tombstones for the feed
         await store.tombstone_goldens(self.conn, vanished, self.now, self.data_version)
         await store.delete_golden_details(self.conn, vanished)

@@ -111,7 +111,9 @@ async def one_phase(url: str, path: Path, producers: Path, merge: bool) -> None:
         await engine.dispose()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     counts = ", ".join(f"{report.counts[k]} {k}" for k in ("new", "changed", "unchanged"))
-    print(f"{elapsed:7.2f} s   peak RSS {rss:5.0f} MiB   ({counts})")
+    merged = report.merge or {}
+    link_merge = f"   link + merge {merged['duration_s']:6.2f} s" if merged else ""
+    print(f"{elapsed:7.2f} s{link_merge}   peak RSS {rss:5.0f} MiB   ({counts})")
 
 
 def bench(url: str, files: dict[str, Path], producers: Path, merge: bool) -> list[str]:

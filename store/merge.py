@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models import (
@@ -132,6 +132,22 @@ async def load_members(
             )
         )
     return members
+
+
+async def count_active(conn: AsyncConnection, kind: str) -> int:
+    result = await conn.execute(
+        select(func.count()).where(records.c.kind == kind, records.c.status == "active")
+    )
+    return int(result.scalar_one())
+
+
+async def refresh_statistics(conn: AsyncConnection, tables: Sequence[str]) -> None:
+    """PostgreSQL: ANALYZE tables a run just filled, inside its transaction (ANALYZE samples the
+    transaction's own rows), so its next statements are not planned for empty tables."""
+    if conn.engine.url.drivername.startswith("sqlite"):
+        return
+    for table in tables:
+        await conn.execute(text(f'ANALYZE "{table}"'))
 
 
 # --- blocking keys ---------------------------------------------------------------------------
