@@ -359,6 +359,30 @@ def features(m: Member) -> Features:
     )
 
 
+FEATURES_VERSION = 1  # bump when `features` changes: stored features of another version are redone
+_FEATURE_FIELDS = tuple(Features.__dataclass_fields__)
+_SET_FIELDS = frozenset({"tokens", "types", "departments", "place"})
+
+
+def features_to_json(f: Features) -> list[Any]:
+    """A record's features as stored beside it: [version, field values in declaration order]."""
+    values = (getattr(f, name) for name in _FEATURE_FIELDS)
+    return [FEATURES_VERSION, *(sorted(v) if isinstance(v, frozenset) else v for v in values)]
+
+
+def features_from_json(doc: Any) -> Features | None:
+    """Stored features, or None when they are missing or of another version."""
+    if not isinstance(doc, list) or not doc or doc[0] != FEATURES_VERSION:
+        return None
+    if len(doc) != len(_FEATURE_FIELDS) + 1:
+        return None
+    values: dict[str, Any] = {
+        name: frozenset(v) if name in _SET_FIELDS else v
+        for name, v in zip(_FEATURE_FIELDS, doc[1:], strict=True)
+    }
+    return Features(**values)
+
+
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in metres."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -395,6 +419,11 @@ def _keys(f: Features) -> set[str]:
         # found by their other keys (name tokens, address, contacts)
         keys.add(f"geo:{math.floor(f.lat / _GEO_CELL)}:{math.floor(f.lon / _GEO_CELL)}")
     return keys
+
+
+def keys_of(f: Features) -> set[str]:
+    """`blocking_keys` of a record whose features are already computed."""
+    return _keys(f)
 
 
 def blocking_keys(m: Member) -> set[str]:
@@ -569,7 +598,11 @@ def score_pair(a: Member, b: Member) -> Candidate | None:
 
 def structure_candidates(members: Sequence[Member]) -> list[Candidate]:
     """Every pair scoring REVIEW_FLOOR or more among pairs sharing a blocking key, sorted by ids."""
-    feats = [features(m) for m in members]
+    return candidates_among([features(m) for m in members])
+
+
+def candidates_among(feats: Sequence[Features]) -> list[Candidate]:
+    """`structure_candidates` for records whose features are already computed."""
     out = [
         c
         for i, j in candidate_pairs([_keys(f) for f in feats])
@@ -589,9 +622,8 @@ def pairs_of_seeds(blocks: Mapping[str, Sequence[int]], seeds: set[int]) -> set[
     return pairs
 
 
-def score_pairs(members: Sequence[Member], pairs: Iterable[tuple[int, int]]) -> list[Candidate]:
+def score_pairs(feats: Mapping[int, Features], pairs: Iterable[tuple[int, int]]) -> list[Candidate]:
     """The given record id pairs scoring REVIEW_FLOOR or more, sorted by public ids."""
-    feats = {m.record_id: features(m) for m in members}
     out = [
         c
         for a, b in pairs

@@ -94,44 +94,68 @@ class Merger:
         seed_members = await store.load_members(
             self.conn, kind, record_ids=None if seeds is None else sorted(seeds)
         )
-        keys = {m.record_id: dedup.blocking_keys(m) for m in seed_members}
+        feats = {m.record_id: dedup.features(m) for m in seed_members}
+        keys = {rid: dedup.keys_of(f) for rid, f in feats.items()}
+        await store.save_features(
+            self.conn, {rid: dedup.features_to_json(f) for rid, f in feats.items()}
+        )
         if seeds is None:
             await store.replace_blocks(self.conn, kind, keys, everything=True)
             await store.refresh_statistics(self.conn, ["record_block"])
-            pool = seed_members
-            candidates = dedup.structure_candidates(pool)
+            candidates = dedup.candidates_among(list(feats.values()))
         else:
             # gone records lose their keys; pairs come from the stored blocks, sized as a full
-            # run sizes them, so an incremental run compares what a full run would
+            # run sizes them, so an incremental run compares what a full run would; partners'
+            # features are read as stored, not recomputed from their data
             await store.replace_blocks(self.conn, kind, {r: keys.get(r, set()) for r in seeds})
             blocks = await store.blocks_of(
                 self.conn, kind, {k for ks in keys.values() for k in ks}, max_block=dedup.MAX_BLOCK
             )
             pairs = dedup.pairs_of_seeds(blocks, set(keys))
-            partners = {r for pair in pairs for r in pair} - set(keys)
-            pool = [
-                *seed_members,
-                *await store.load_members(self.conn, kind, record_ids=sorted(partners)),
-            ]
-            candidates = dedup.score_pairs(pool, pairs)
-        seed_ids = {m.record_id for m in seed_members} if seeds is not None else None
+            feats.update(
+                await self._stored_features(kind, {r for p in pairs for r in p} - set(feats))
+            )
+            candidates = dedup.score_pairs(feats, pairs)
+        seed_ids = set(keys) if seeds is not None else None
+        pool = {f.public_id: rid for rid, f in feats.items()}
         await self._maintain_links(kind, pool, candidates, seed_ids)
-        scope = await self._scope(kind, seeds, pool)
-        loaded = {m.record_id: m for m in pool if m.record_id in scope}
+        scope = await self._scope(kind, seeds, set(feats))
+        loaded = {m.record_id: m for m in seed_members if m.record_id in scope}
         members = [
             *loaded.values(),
             *await store.load_members(self.conn, kind, record_ids=sorted(scope - set(loaded))),
         ]
         return await self._merge_clusters(kind, members, scope)
 
+    async def _stored_features(self, kind: str, record_ids: set[int]) -> dict[int, dedup.Features]:
+        """Features of these active records as stored; those missing or outdated are computed
+        (and stored) from the records."""
+        out: dict[int, dedup.Features] = {}
+        redo: list[int] = []
+        for rid, doc in (await store.load_features(self.conn, record_ids)).items():
+            found = dedup.features_from_json(doc)
+            if found is None:
+                redo.append(rid)
+            else:
+                out[rid] = found
+        if redo:
+            fresh = {m.record_id: dedup.features(m) for m in await store.load_members(
+                self.conn, kind, record_ids=redo
+            )}  # fmt: skip
+            await store.save_features(
+                self.conn, {rid: dedup.features_to_json(f) for rid, f in fresh.items()}
+            )
+            out.update(fresh)
+        return out
+
     async def _maintain_links(
         self,
         kind: str,
-        pool: Sequence[Member],
+        pool: Mapping[str, int],
         candidates: Sequence[Any],
         seed_ids: set[int] | None,
     ) -> None:
-        by_public = {m.public_id: m.record_id for m in pool}
+        by_public = pool  # public id -> record id of every record the candidates may name
         auto = {
             (min(by_public[c.a], by_public[c.b]), max(by_public[c.a], by_public[c.b])): c
             for c in candidates
@@ -183,11 +207,12 @@ class Merger:
         self.report.links_added += len(add)
         self.report.links_revoked += len(revoke)
 
-    async def _scope(self, kind: str, seeds: set[int] | None, pool: Sequence[Member]) -> set[int]:
+    async def _scope(self, kind: str, seeds: set[int] | None, everything: set[int]) -> set[int]:
         """Every record whose golden record may change: the seeds' link components, their old
-        golden records' members, followed through links until nothing new is found."""
+        golden records' members, followed through links until nothing new is found (a full run:
+        `everything`, the kind's active records)."""
         if seeds is None:
-            return {m.record_id for m in pool}
+            return set(everything)
         scope = set(seeds)
         frontier = set(seeds)
         while frontier:
@@ -272,7 +297,12 @@ class Merger:
         }
         candidates = dedup.service_candidates(services, cluster_of)
         scope = {m.record_id for m in services}
-        await self._maintain_links(kind, services, candidates, None if seeds is None else scope)
+        await self._maintain_links(
+            kind,
+            {m.public_id: m.record_id for m in services},
+            candidates,
+            None if seeds is None else scope,
+        )
         await self._merge_clusters(kind, services, scope)
 
     # --- persistence -------------------------------------------------------------------------

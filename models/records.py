@@ -46,6 +46,8 @@ class ProducerRecord(SQLModel, table=True):
     field_hashes: dict[str, Any] = json_field(default={})
     # field -> id of the first run that saw the current value ("value since")
     field_since_run: dict[str, Any] = json_field(default={})
+    # what duplicate detection compares, computed once per version (ingestion.dedup.FEATURES)
+    dedup_features: list[Any] | None = json_field(nullable=True)
     date_maj: date | None = None
     status: str = Field(default="active", max_length=16, index=True)  # active | gone
     version: int = 1

@@ -150,6 +150,31 @@ async def refresh_statistics(conn: AsyncConnection, tables: Sequence[str]) -> No
         await conn.execute(text(f'ANALYZE "{table}"'))
 
 
+async def save_features(conn: AsyncConnection, features: Mapping[int, Any]) -> None:
+    """Store each record's duplicate-detection features (record id -> JSON document)."""
+    stmt = (
+        update(records)
+        .where(records.c.id == bindparam("rid"))
+        .values(dedup_features=bindparam("doc"))
+    )
+    rows = [{"rid": rid, "doc": doc} for rid, doc in sorted(features.items())]
+    for chunk in _chunks(rows):
+        await conn.execute(stmt, list(chunk))
+
+
+async def load_features(conn: AsyncConnection, record_ids: Iterable[int]) -> dict[int, Any]:
+    """record id -> stored features (None when not computed yet), active records only."""
+    out: dict[int, Any] = {}
+    for chunk in _chunks(sorted(set(record_ids))):
+        result = await conn.execute(
+            select(records.c.id, records.c.dedup_features).where(
+                records.c.id.in_(chunk), records.c.status == "active"
+            )
+        )
+        out.update({rid: doc for rid, doc in result})
+    return out
+
+
 # --- blocking keys ---------------------------------------------------------------------------
 
 

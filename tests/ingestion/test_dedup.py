@@ -7,6 +7,7 @@ import random
 from datetime import datetime
 from typing import Any
 
+import orjson
 import pytest
 
 from ingestion import dedup
@@ -489,3 +490,15 @@ def test_clusters(
 ) -> None:
     assert dedup.clusters(["d", "c", "b", "a"], links, cannot) == expected
     assert dedup.clusters(["a", "b", "c", "d"], list(reversed(links)), cannot) == expected
+
+
+def test_stored_features_read_back_equal_and_other_versions_are_redone() -> None:
+    m = structure(nom="CCAS de Saint-Malo", code_insee="35288", code_postal="35400",
+                  commune="Saint-Malo", telephone="02 99 00 00 01", courriel="ccas@saint-malo.fr",
+                  latitude=48.65, longitude=-2.02, siret=SIRET_CCAS)  # fmt: skip
+    f = dedup.features(m)
+    doc = orjson.loads(orjson.dumps(dedup.features_to_json(f)))  # as a JSON column returns it
+    assert dedup.features_from_json(doc) == f
+    assert dedup.features_from_json([dedup.FEATURES_VERSION + 1, *doc[1:]]) is None
+    assert dedup.features_from_json(None) is None
+    assert dedup.features_from_json(doc[:-1]) is None

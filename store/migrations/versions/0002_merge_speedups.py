@@ -1,4 +1,4 @@
-"""Golden records: a hash of their members and field provenance, so unchanged details are kept.
+"""Merge speed-ups: a hash of each golden record's details; stored duplicate-detection features.
 
 Revision ID: 0002
 Revises: 0001
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -22,8 +23,18 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("details_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
         )
+    with op.batch_alter_table("producer_record", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "dedup_features",
+                sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+                nullable=True,
+            )
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("producer_record", schema=None) as batch_op:
+        batch_op.drop_column("dedup_features")
     with op.batch_alter_table("golden_record", schema=None) as batch_op:
         batch_op.drop_column("details_hash")
