@@ -261,12 +261,8 @@ class Merger:
         self, seeds: set[int] | None, structure_clusters: Mapping[str, list[Member]]
     ) -> None:
         kind = "service"
-        # the structures are merged by now: one read of their golden ids serves the whole pass
-        self.structure_ids = await store.structure_golden_ids(self.conn)
-        structure_of = store.cluster_keys(self.structure_ids)
-        if seeds is None:
-            services = await store.load_members(self.conn, kind)
-        else:
+        service_ids: set[int] = set()
+        if seeds is not None:
             # services of the touched structure clusters, and the clusters of the touched services
             structure_publics = {m.public_id for ms in structure_clusters.values() for m in ms}
             service_ids = set(seeds) | await store.services_of_structures(
@@ -274,6 +270,12 @@ class Merger:
             )
             if not service_ids:
                 return
+        # the structures are merged by now: one read of their golden ids serves the whole pass
+        self.structure_ids = await store.structure_golden_ids(self.conn)
+        structure_of = store.cluster_keys(self.structure_ids)
+        if seeds is None:
+            services = await store.load_members(self.conn, kind)
+        else:
             seed_services = await store.load_members(
                 self.conn, kind, record_ids=sorted(service_ids)
             )
@@ -370,7 +372,9 @@ class Merger:
         dropped: list[int] = []
         row_ids: dict[tuple[str, str], int] = {}
         old_details: dict[tuple[str, str], str | None] = {}
-        for key, (golden, _members) in sorted(produced.items()):
+        details: dict[tuple[str, str], tuple[list[Any], list[Any], str]] = {}
+        hashes: list[dict[str, Any]] = []  # unchanged records whose details changed
+        for key, (golden, cluster) in sorted(produced.items()):
             visibility, public_id = key
             data = dict(golden.data)
             if kind == "service":
@@ -379,6 +383,14 @@ class Merger:
                 self.touched_structures.add(public_id)
             score = quality.service_score(data, at=self.now) if kind == "service" else None
             content = _hash({"data": data, "score": score, "members": sorted(golden.member_ids)})
+            visible = set(golden.member_ids)
+            own_members = [
+                {"golden_id": 0, "record_id": m.record_id, "member_public_id": m.public_id}
+                for m in cluster
+                if m.public_id in visible
+            ]
+            own_provenance = [self._provenance_row(0, p) for p in golden.provenance.values()]
+            details[key] = (own_members, own_provenance, _details_hash(own_members, own_provenance))
             values = {
                 "visibility": visibility,
                 "data": data,
@@ -386,6 +398,7 @@ class Merger:
                 "score_qualite": score,
                 "date_maj": as_date(data.get("date_maj")),
                 "content_hash": content,
+                "details_hash": details[key][2],
                 "rule_set_version": self.rules.version,
             }
             if kind == "service" and data.get("structure_id"):
@@ -421,6 +434,8 @@ class Merger:
             ):
                 counts["unchanged"] += 1
                 self.report.unchanged += 1
+                if old_details[key] != details[key][2]:
+                    hashes.append({"b_id": old["id"], "details_hash": details[key][2]})
                 continue
             updates.append(
                 {
@@ -447,33 +462,13 @@ class Merger:
         rewrite: list[int] = []
         member_rows: list[dict[str, Any]] = []
         provenance_rows: list[dict[str, Any]] = []
-        hashes: list[dict[str, Any]] = []
-        for key, (golden, members) in produced.items():
-            golden_id = row_ids[key]
-            visible = set(golden.member_ids)
-            own_members = [
-                {"golden_id": golden_id, "record_id": m.record_id, "member_public_id": m.public_id}
-                for m in members
-                if m.public_id in visible
-            ]
-            own_provenance = [
-                self._provenance_row(golden_id, p) for p in golden.provenance.values()
-            ]
-            details = _hash(
-                [
-                    sorted((r["record_id"], r["member_public_id"]) for r in own_members),
-                    [
-                        {k: v for k, v in r.items() if k not in ("golden_id", "last_confirmed_at")}
-                        for r in own_provenance
-                    ],
-                ]
-            )
-            if old_details.get(key) == details:
+        for key, (own_members, own_provenance, digest) in details.items():
+            if old_details.get(key) == digest:
                 continue
+            golden_id = row_ids[key]
             rewrite.append(golden_id)
-            member_rows += own_members
-            provenance_rows += own_provenance
-            hashes.append({"b_id": golden_id, "details_hash": details})
+            member_rows += [{**r, "golden_id": golden_id} for r in own_members]
+            provenance_rows += [{**r, "golden_id": golden_id} for r in own_provenance]
         await store.delete_golden_details(self.conn, sorted(rewrite))
         await store.insert_golden_details(self.conn, member_rows, provenance_rows)
         await store.update_goldens(self.conn, hashes)
@@ -513,6 +508,19 @@ class Merger:
             if p.elements is None
             else [[list(v) if isinstance(v, tuple) else v, list(s)] for v, s in p.elements],
         }
+
+
+def _details_hash(members: Sequence[dict[str, Any]], provenance: Sequence[dict[str, Any]]) -> str:
+    """Members and provenance of a golden record, confirmation times aside."""
+    return _hash(
+        [
+            sorted((r["record_id"], r["member_public_id"]) for r in members),
+            [
+                {k: v for k, v in r.items() if k not in ("golden_id", "last_confirmed_at")}
+                for r in provenance
+            ],
+        ]
+    )
 
 
 def _reusable(rows: Mapping[str, dict[str, Any]], visibility: str) -> dict[str, Any] | None:

@@ -258,8 +258,13 @@ async def ingest(
                 await store.bump_data_version(conn) if changed else await store.data_version(conn)
             )
             if changed and options.merge:
-                from ingestion.linking import merge_run
+                from ingestion.linking import BULK, merge_run
+                from store import merge as merge_store
 
+                if changed > BULK:  # the merge's statements are planned with the new sizes
+                    await merge_store.refresh_statistics(
+                        conn, ["producer_record", "producer_record_version"]
+                    )
                 merged = await merge_run(
                     conn, runner.changed_ids, now=now, data_version=report.data_version
                 )

@@ -96,7 +96,7 @@ class FieldProvenance(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("golden_id", "field"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    golden_id: int = Field(foreign_key="golden_record.id", index=True)
+    golden_id: int = Field(foreign_key="golden_record.id")  # indexed by (golden_id, field)
     field: str = Field(max_length=64)
     record_id: int | None = Field(default=None, foreign_key="producer_record.id")
     record_version_id: int | None = Field(default=None, foreign_key="producer_record_version.id")

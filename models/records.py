@@ -38,7 +38,9 @@ class ProducerRecord(SQLModel, table=True):
     kind: str = Field(max_length=16)  # structure | service
     producer_id: str = Field(max_length=255)
     public_id: str = Field(index=True, max_length=320)  # "<source>--<producer id>"
-    structure_producer_id: str | None = Field(default=None, max_length=255)  # services only
+    structure_producer_id: str | None = Field(
+        default=None, max_length=255, index=True
+    )  # services only
     data: dict[str, Any] = json_field(default={})  # schema fields, validated
     content_hash: str = Field(max_length=64)
     # hash of the raw producer row and the mapping: an untouched row skips mapping altogether

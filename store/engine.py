@@ -64,7 +64,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _dumps(value: Any) -> str:
+def dumps_json(value: Any) -> str:
     """JSON columns through orjson: ingest and merge read and write records in bulk."""
     return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
 
@@ -79,7 +79,7 @@ def create_engine(
         engine = create_async_engine(
             url,
             connect_args={"timeout": 30},
-            json_serializer=_dumps,
+            json_serializer=dumps_json,
             json_deserializer=orjson.loads,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -89,7 +89,7 @@ def create_engine(
         server_settings["statement_timeout"] = str(statement_timeout_ms)
     return create_async_engine(
         url,
-        json_serializer=_dumps,
+        json_serializer=dumps_json,
         json_deserializer=orjson.loads,
         pool_size=pool_size,
         max_overflow=pool_size,

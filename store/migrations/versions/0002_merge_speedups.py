@@ -1,4 +1,5 @@
-"""Merge speed-ups: a hash of each golden record's details; stored duplicate-detection features.
+"""Merge speed-ups: a hash of each golden record's details; stored duplicate-detection features;
+services found by their structure through an index; no second index on provenance's golden_id.
 
 Revision ID: 0002
 Revises: 0001
@@ -19,6 +20,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # (golden_id, field) is unique, so that index already serves lookups by golden_id
+    with op.batch_alter_table("field_provenance", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_field_provenance_golden_id"))
     with op.batch_alter_table("golden_record", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("details_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
@@ -31,10 +35,20 @@ def upgrade() -> None:
                 nullable=True,
             )
         )
+        batch_op.create_index(
+            batch_op.f("ix_producer_record_structure_producer_id"),
+            ["structure_producer_id"],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("producer_record", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_producer_record_structure_producer_id"))
         batch_op.drop_column("dedup_features")
     with op.batch_alter_table("golden_record", schema=None) as batch_op:
         batch_op.drop_column("details_hash")
+    with op.batch_alter_table("field_provenance", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_field_provenance_golden_id"), ["golden_id"], unique=False
+        )
