@@ -4,6 +4,7 @@ import strawberry
 from strawberry.printer import print_schema
 
 from resolvers.referential.queries import ReferentialQueries
+from resolvers.services.queries import ServiceQueries
 from resolvers.sources.queries import SourceQueries
 from resolvers.structures.queries import StructureQueries
 from resolvers.territories.queries import TerritoryQueries
@@ -11,9 +12,9 @@ from resolvers.territories.queries import TerritoryQueries
 
 @strawberry.type(
     description="Entry points of the referential of the offre d'insertion: merged structures "
-    "with their provenance, producers, territories and the schema's enumerations."
+    "and services with their provenance, producers, territories and the schema's enumerations."
 )
-class Query(StructureQueries, SourceQueries, TerritoryQueries, ReferentialQueries):
+class Query(StructureQueries, ServiceQueries, SourceQueries, TerritoryQueries, ReferentialQueries):
     pass
 
 

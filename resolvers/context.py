@@ -19,6 +19,9 @@ class Context:
     db: Callable[[], AsyncSession]
     cache: Cache
     loaders: Loaders
+    # what the consumer may see: "public", or "restricted" with the restricted producers' scope
+    # (tokens and scopes arrive with the access issue; until then every request is public)
+    visibility: str = "public"
     request: Any = None
     response: Any = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -27,6 +27,8 @@ class Loaders:
     member_records_by_golden_id: golden.MemberRecordsByGoldenIdLoader
     source_by_slug: golden.SourceBySlugLoader
     versions_by_golden_id: golden.VersionsByGoldenIdLoader
+    services_by_structure: golden.ServicesByStructureLoader
+    service_count_by_structure: golden.ServiceCountByStructureLoader
 
     @classmethod
     def build(cls, db: Callable[[], AsyncSession]) -> Loaders:
@@ -45,4 +47,6 @@ class Loaders:
             member_records_by_golden_id=golden.MemberRecordsByGoldenIdLoader(db),
             source_by_slug=golden.SourceBySlugLoader(db),
             versions_by_golden_id=golden.VersionsByGoldenIdLoader(db),
+            services_by_structure=golden.ServicesByStructureLoader(db),
+            service_count_by_structure=golden.ServiceCountByStructureLoader(db),
         )

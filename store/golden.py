@@ -60,6 +60,60 @@ async def page(
     return [([row["public_id"]], dict(row)) for row in result.mappings()]
 
 
+async def services_by_structures(
+    session: AsyncSession,
+    visibility: str,
+    structure_ids: Sequence[str],
+    *,
+    first: int,
+    after: Sequence[Any] | None,
+) -> dict[str, list[tuple[list[Any], dict[str, Any]]]]:
+    """Per golden structure id: its live services ordered by id, `first` rows after the cursor
+    key; one statement for any number of structures (a window per structure)."""
+    rank = (
+        func.row_number()
+        .over(partition_by=goldens.c.structure_public_id, order_by=goldens.c.public_id)
+        .label("rank")
+    )
+    inner = select(goldens, rank).where(
+        goldens.c.kind == "service",
+        goldens.c.visibility.in_(stored_views(visibility)),
+        goldens.c.deleted_at.is_(None),
+        goldens.c.structure_public_id.in_(sorted(set(structure_ids))),
+    )
+    if after is not None:
+        inner = inner.where(goldens.c.public_id > after[0])
+    ranked = inner.subquery()
+    stmt = (
+        select(ranked)
+        .where(ranked.c.rank <= first)
+        .order_by(ranked.c.structure_public_id, ranked.c.public_id)
+    )
+    out: dict[str, list[tuple[list[Any], dict[str, Any]]]] = defaultdict(list)
+    for row in (await _execute(session, stmt)).mappings():
+        data = dict(row)
+        data.pop("rank")
+        out[data["structure_public_id"]].append(([data["public_id"]], data))
+    return out
+
+
+async def service_counts(
+    session: AsyncSession, visibility: str, structure_ids: Sequence[str]
+) -> dict[str, int]:
+    """Per golden structure id: how many live services it has."""
+    stmt = (
+        select(goldens.c.structure_public_id, func.count())
+        .where(
+            goldens.c.kind == "service",
+            goldens.c.visibility.in_(stored_views(visibility)),
+            goldens.c.deleted_at.is_(None),
+            goldens.c.structure_public_id.in_(sorted(set(structure_ids))),
+        )
+        .group_by(goldens.c.structure_public_id)
+    )
+    return {sid: int(n) for sid, n in await _execute(session, stmt)}
+
+
 async def count(session: AsyncSession, kind: str, visibility: str) -> int:
     stmt = (
         select(func.count())

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
-import pytest
-
-from gateway.app import create_app
-from gateway.bootstrap import prepare
-from gateway.settings import Settings
 from ingestion.run import ingest
 from store.engine import create_engine, normalize_url
-from store.territory_file import DEFAULT_PATH
 from tests.conftest import GraphQLClient
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "merge"
-APPS: dict[str, Any] = {}
+from tests.resolvers.conftest import APPS, EXAMPLE, counting
 
 QUERY = """query($id: ID!) {
   structure(id: $id) {
@@ -33,25 +23,6 @@ QUERY = """query($id: ID!) {
     }
   }
 }"""
-
-
-@pytest.fixture(scope="module")
-async def gql_example(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[GraphQLClient]:
-    path = tmp_path_factory.mktemp("example") / "example.db"
-    url = f"sqlite:///{path}"
-    engine = create_engine(normalize_url(url))
-    await prepare(engine, DEFAULT_PATH)
-    for slug in ("dora", "emplois-de-linclusion", "soliguide"):
-        await ingest(engine, slug, sorted((EXAMPLE / slug).iterdir()))
-    await engine.dispose()
-    app = create_app(Settings(database_url=url))
-    APPS["example"] = app
-    APPS["url"] = url
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as client:
-        yield GraphQLClient(client)
-    await app.state.engine.dispose()
 
 
 async def test_a_structure_with_its_provenance(gql_example: GraphQLClient) -> None:
@@ -103,29 +74,16 @@ async def test_sources_are_listed(gql_example: GraphQLClient) -> None:
 async def test_a_page_costs_the_same_statements_whatever_its_size(
     gql_example: GraphQLClient,
 ) -> None:
-    from sqlalchemy import event
-
-    statements: list[str] = []
-
-    def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
-        if not statement.lstrip().upper().startswith(("PRAGMA", "BEGIN", "ROLLBACK", "COMMIT")):
-            statements.append(statement)
-
-    engine = APPS["example"].state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
     query = """query($first: Int) { structures(first: $first) { edges { node {
         id nom sourceRecords { id source { slug } }
         provenance { nom { source { slug } } telephone { strategy } } } } } }"""
     counts = {}
     await gql_example.data(query, {"first": 1})  # a first connection runs dialect set-up queries
-    try:
-        for first in (1, 4):
-            statements.clear()
+    for first in (1, 4):
+        with counting(APPS["example"]) as statements:
             data = await gql_example.data(query, {"first": first})
-            assert len(data["structures"]["edges"]) == min(first, 4)
-            counts[first] = len(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+        assert len(data["structures"]["edges"]) == min(first, 4)
+        counts[first] = statements.count
     # the page, its member records, its provenance, and the sources (asked at two depths, so
     # one or two batches depending on scheduling): bounded, whatever the page size
     assert max(counts.values()) <= 5, counts

@@ -1,0 +1,247 @@
+"""What merged structures and services share in the graph: the schema's fields (described by the
+schema package itself), their producer records, duplicates, history and provenance."""
+
+import types
+import typing
+from collections.abc import Callable
+from datetime import date
+from enum import Enum
+from typing import Any, Union
+
+import strawberry
+from strawberry.scalars import JSON
+
+from resolvers.context import Context
+from resolvers.errors import BadUserInput
+from resolvers.provenance import HistoryEntry, field_history, provenance_type
+from resolvers.sources.types import Source
+
+Info = strawberry.Info[Context, None]
+
+# set by the id rule or by the edges, not served as plain fields
+NOT_PLAIN = frozenset({"source", "id", "structure_id"})
+
+
+def graphql_name(field: str) -> str:
+    head, *rest = field.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def schema_fields(model: Any) -> list[str]:
+    """The fields of a data·inclusion model served as plain fields of the merged type."""
+    return [f for f in model.model_fields if f not in NOT_PLAIN]
+
+
+def _graphql_type(annotation: Any, required: bool) -> Any:
+    """The GraphQL type of a schema field: enums and URLs as strings, sets as lists."""
+    base = annotation
+    args = typing.get_args(base)
+    if typing.get_origin(base) in (Union, types.UnionType):
+        base = next(a for a in args if a is not type(None))
+        args = typing.get_args(base)
+    origin = typing.get_origin(base)
+    if origin is typing.Annotated:
+        base = args[0]
+        origin = typing.get_origin(base)
+    if origin in (list, set, frozenset):
+        out: Any = list[str]
+    elif base is date:
+        out = date
+    elif base is float:
+        out = float
+    elif base is int:
+        out = int
+    elif isinstance(base, type) and issubclass(base, Enum):
+        out = str
+    else:
+        out = str
+    return out if required else out | None
+
+
+def _convert(value: Any, target: Any) -> Any:
+    if value is None:
+        return None
+    if target in (date, date | None) and isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value
+
+
+def data_field(name: str, model: Any) -> Any:
+    info = model.model_fields[name]
+    gql = _graphql_type(info.annotation, info.is_required())
+
+    def resolve(self: Any) -> Any:
+        return _convert(self.row["data"].get(name), gql)
+
+    resolve.__annotations__ = {"return": gql}
+    description = (info.description or info.title or name).strip()
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def source_record_type(name: str, what: str) -> type:
+    """A structure or service as one producer published it (after mapping)."""
+
+    def id_(self: Any) -> strawberry.ID:
+        return strawberry.ID(self.row["public_id"])
+
+    async def source(self: Any, info: Info) -> Source | None:
+        row = await info.context.loaders.source_by_slug.load(self.row["source_slug"])
+        return Source(row=row) if row else None
+
+    def date_maj(self: Any) -> date | None:
+        return self.row.get("date_maj")
+
+    def version(self: Any) -> int:
+        return int(self.row["version"])
+
+    def data(self: Any) -> JSON:
+        return self.row["data"]
+
+    id_.__annotations__ = {"return": strawberry.ID}
+    source.__annotations__ = {"info": Info, "return": Source | None}
+    date_maj.__annotations__ = {"return": date | None}
+    version.__annotations__ = {"return": int}
+    data.__annotations__ = {"return": JSON}
+    attrs: dict[str, Any] = {
+        "__annotations__": {"row": strawberry.Private[dict[str, Any]]},
+        "id": strawberry.field(
+            resolver=id_, description="Id of the producer record (`<source>--<producer id>`)."
+        ),
+        "source": strawberry.field(resolver=source, description="The producer."),
+        "date_maj": strawberry.field(
+            resolver=date_maj, description="The producer's update date of the record."
+        ),
+        "version": strawberry.field(
+            resolver=version,
+            description="Version of the record in the gateway (1 when never changed).",
+        ),
+        "data": strawberry.field(
+            resolver=data, description="The record's schema fields as the producer sent them."
+        ),
+    }
+    return strawberry.type(
+        type(name, (), attrs), description=f"A {what} as one producer published it."
+    )
+
+
+def merged_type(
+    name: str,
+    kind: str,
+    model: Any,
+    *,
+    what: str,
+    description: str,
+    record_type: type,
+    extra: dict[str, Any],
+) -> type:
+    """The merged type of one kind: plain schema fields, then what every merged record has."""
+    fields = schema_fields(model)
+    by_graphql_name = {graphql_name(f): f for f in fields}
+    provenance_cls = provenance_type(f"{name}Provenance", fields, what)
+    attrs: dict[str, Any] = {"__annotations__": {"row": strawberry.Private[dict[str, Any]]}}
+
+    def id_(self: Any) -> strawberry.ID:
+        return strawberry.ID(self.row["public_id"])
+
+    id_.__annotations__ = {"return": strawberry.ID}
+    attrs["id"] = strawberry.field(
+        resolver=id_,
+        description="Public data·inclusion id (`dora--42`): the id of the oldest producer record "
+        "every consumer may see, kept while the merged record lives. A lookup by any member "
+        "record's id finds this record too.",
+    )
+    for field_name in fields:
+        attrs[field_name] = data_field(field_name, model)
+
+    async def source(self: Any, info: Info) -> Source | None:
+        row = await info.context.loaders.source_by_slug.load(self.row["data"].get("source"))
+        return Source(row=row) if row else None
+
+    source.__annotations__ = {"info": Info, "return": Source | None}
+    attrs["source"] = strawberry.field(
+        resolver=source, description="The producer whose id the merged record carries."
+    )
+
+    async def members(info: Info, row: dict[str, Any]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await info.context.loaders.member_records_by_golden_id.load(
+            row["id"]
+        )
+        return found
+
+    async def sources(self: Any, info: Info) -> list[Source]:
+        slugs = sorted({r["source_slug"] for r in await members(info, self.row)})
+        rows = await info.context.loaders.source_by_slug.load_many(slugs)
+        return [Source(row=r) for r in rows if r]
+
+    sources.__annotations__ = {"info": Info, "return": list[Source]}
+    attrs["sources"] = strawberry.field(
+        resolver=sources, description=f"Every producer that publishes this {what}."
+    )
+
+    async def source_records(self: Any, info: Info, sources: list[str] | None = None) -> Any:
+        rows = await members(info, self.row)
+        return [record_type(row=r) for r in rows if sources is None or r["source_slug"] in sources]
+
+    source_records.__annotations__ = {
+        "info": Info,
+        "sources": typing.Annotated[
+            list[str] | None,
+            strawberry.argument(description="Only the records of these producers (slugs)."),
+        ],
+        "return": list[record_type],  # type: ignore[valid-type]
+    }
+    attrs["source_records"] = strawberry.field(
+        resolver=source_records,
+        description=f"The producer records merged into this {what}, as each producer "
+        "published them.",
+    )
+
+    async def doublons(self: Any, info: Info) -> Any:
+        rows = await members(info, self.row)
+        return [record_type(row=r) for r in rows if r["public_id"] != self.row["public_id"]]
+
+    doublons.__annotations__ = {"info": Info, "return": list[record_type]}  # type: ignore[valid-type]
+    attrs["doublons"] = strawberry.field(
+        resolver=doublons,
+        description="The linked duplicates: every producer record merged into this one except "
+        "the record whose id it carries (what the real API's `exclure_doublons` leaves out).",
+    )
+
+    async def history(self: Any, info: Info, field: str) -> list[HistoryEntry]:
+        if field not in by_graphql_name:
+            raise BadUserInput(
+                f"`field` must be a field of {name}, one of: {', '.join(sorted(by_graphql_name))}",
+                argument="field",
+            )
+        versions = await info.context.loaders.versions_by_golden_id.load(self.row["id"])
+        return field_history(versions, by_graphql_name[field])
+
+    history.__annotations__ = {
+        "info": Info,
+        "field": typing.Annotated[
+            str, strawberry.argument(description="A field name as in this type (`telephone`).")
+        ],
+        "return": list[HistoryEntry],
+    }
+    attrs["history"] = strawberry.field(
+        resolver=history,
+        description="How one field changed over time at each producer behind this record.",
+    )
+
+    async def provenance(self: Any, info: Info) -> Any:
+        rows = await info.context.loaders.provenance_by_golden_id.load(self.row["id"])
+        return provenance_cls(rows=rows)
+
+    provenance.__annotations__ = {"info": Info, "return": provenance_cls}
+    attrs["provenance"] = strawberry.field(
+        resolver=provenance,
+        description="For every field: the producer that supplied the value, when, and why it won.",
+    )
+    attrs.update(extra)
+    return strawberry.type(type(name, (), attrs), description=description)
+
+
+def resolver(fn: Callable[..., Any], annotations: dict[str, Any], description: str) -> Any:
+    """A strawberry field from a plain function and its annotations (for generated types)."""
+    fn.__annotations__ = annotations
+    return strawberry.field(resolver=fn, description=description)

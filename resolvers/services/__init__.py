@@ -1,0 +1,1 @@
+"""Merged services in the graph."""

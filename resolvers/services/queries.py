@@ -1,0 +1,37 @@
+"""Root fields of the merged services."""
+
+from typing import Annotated
+
+import strawberry
+
+from resolvers.merged import Info
+from resolvers.pagination import Connection
+from resolvers.root_pages import golden_page
+from resolvers.services.types import Service
+
+ID_ARG = strawberry.argument(
+    description="A service id, or the id of any producer record merged into it."
+)
+FIRST_ARG = strawberry.argument(description="Page size (default 20, at most 1000).")
+AFTER_ARG = strawberry.argument(description="`endCursor` of the previous page, to go on.")
+
+
+@strawberry.type
+class ServiceQueries:
+    @strawberry.field(
+        description="One merged service by its id or by the id of any producer record merged "
+        "into it (`dora--s1`, `soliguide--884-aide-alimentaire`…); null when unknown."
+    )
+    async def service(self, info: Info, id: Annotated[strawberry.ID, ID_ARG]) -> Service | None:  # type: ignore[valid-type]
+        key = ("service", info.context.visibility, str(id))
+        row = await info.context.loaders.golden_by_id.load(key)
+        return Service(row=row) if row else None
+
+    @strawberry.field(description="Merged services, a page at a time, ordered by id.")
+    async def services(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST_ARG] = None,
+        after: Annotated[str | None, AFTER_ARG] = None,
+    ) -> Connection[Service]:  # type: ignore[valid-type]
+        return await golden_page(info, "service", Service, first=first, after=after)
