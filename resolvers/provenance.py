@@ -52,8 +52,15 @@ class FieldProvenance:
     @strawberry.field(
         description="False when this producer's dates are export dates, not update dates."
     )
-    def source_date_trusted(self) -> bool:
+    def source_updated_at_trusted(self) -> bool:
         return bool(self.row.get("date_maj_fiable", True))
+
+    @strawberry.field(
+        description="Former name of `sourceUpdatedAtTrusted`.",
+        deprecation_reason="Use `sourceUpdatedAtTrusted`.",
+    )
+    def source_date_trusted(self) -> bool:
+        return self.source_updated_at_trusted()
 
     @strawberry.field(description="When the gateway first saw this value from this producer.")
     def value_since(self) -> datetime | None:

@@ -43,3 +43,10 @@ class Source:
     @strawberry.field(description="True when only some consumers may see this producer's values.")
     def restreinte(self) -> bool:
         return bool(self.row.get("restreinte", False))
+
+    @strawberry.field(
+        description="True when only consumers with this producer's scope may see its records and "
+        "values (the same as `restreinte`)."
+    )
+    def restricted(self) -> bool:
+        return self.restreinte()

@@ -16,8 +16,8 @@ QUERY = """query($id: ID!) {
     source { slug }
     sourceRecords { id source { slug } }
     provenance {
-      nom { source { slug } sourceUpdatedAt sourceDateTrusted valueSince lastConfirmedAt strategy
-            ruleSetVersion agreeingSources conflictingSources sourceRecordId }
+      nom { source { slug } sourceUpdatedAt sourceUpdatedAtTrusted valueSince lastConfirmedAt
+            strategy ruleSetVersion agreeingSources conflictingSources sourceRecordId }
       telephone { source { slug } agreeingSources conflictingSources }
       reseauxPorteurs { strategy elements { value sources } }
     }
@@ -33,7 +33,7 @@ async def test_a_structure_with_its_provenance(gql_example: GraphQLClient) -> No
     assert sorted(r["id"] for r in s["sourceRecords"]) == ["dora--a1", "emplois-de-linclusion--17"]
     nom = s["provenance"]["nom"]
     assert nom["source"] == {"slug": "dora"} and nom["sourceRecordId"] == "dora--a1"
-    assert nom["sourceUpdatedAt"] == "2026-09-02" and nom["sourceDateTrusted"] is True
+    assert nom["sourceUpdatedAt"] == "2026-09-02" and nom["sourceUpdatedAtTrusted"] is True
     assert nom["valueSince"] and nom["lastConfirmedAt"] and nom["ruleSetVersion"]
     phone = s["provenance"]["telephone"]
     assert phone["conflictingSources"] == []
@@ -65,9 +65,9 @@ async def test_structures_page_through_everything(gql_example: GraphQLClient) ->
 
 
 async def test_sources_are_listed(gql_example: GraphQLClient) -> None:
-    data = await gql_example.data("{ sources { slug restreinte dateMajFiable } }")
+    data = await gql_example.data("{ sources { slug restreinte restricted dateMajFiable } }")
     slugs = {s["slug"]: s for s in data["sources"]}
-    assert slugs["soliguide"]["restreinte"] is True
+    assert slugs["soliguide"]["restreinte"] is True and slugs["soliguide"]["restricted"] is True
     assert slugs["dora"]["dateMajFiable"] is True
 
 
