@@ -72,4 +72,25 @@ async def prepare(
         counts = await territory_store.load(engine, data)
         done.append("territories loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     await sync_sources(engine, producers_dir)
+    if await reindex_if_needed(engine):
+        done.append("merged records recomputed: they predated the filter index (0002)")
     return done
+
+
+async def reindex_if_needed(engine: AsyncEngine) -> bool:
+    """Golden records merged before migration 0002 have no filter values: merge them again once
+    (what `gateway merge --all` does), so filters and facets see them."""
+    from datetime import UTC, datetime
+
+    from ingestion.linking import merge_run
+    from store import merge as merge_store
+    from store import records as record_store
+
+    async with engine.connect() as conn:
+        if not await merge_store.has_unindexed_goldens(conn):
+            return False
+    log.info("merged records predate the filter index: recomputing them (merge --all)")
+    async with engine.begin() as conn:
+        version = await record_store.bump_data_version(conn)
+        await merge_run(conn, None, now=datetime.now(UTC), data_version=version)
+    return True

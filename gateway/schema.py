@@ -4,6 +4,7 @@ import strawberry
 from strawberry.printer import print_schema
 
 from resolvers.referential.queries import ReferentialQueries
+from resolvers.services.facets import FacetQueries
 from resolvers.services.queries import ServiceQueries
 from resolvers.sources.queries import SourceQueries
 from resolvers.structures.queries import StructureQueries
@@ -14,7 +15,14 @@ from resolvers.territories.queries import TerritoryQueries
     description="Entry points of the referential of the offre d'insertion: merged structures "
     "and services with their provenance, producers, territories and the schema's enumerations."
 )
-class Query(StructureQueries, ServiceQueries, SourceQueries, TerritoryQueries, ReferentialQueries):
+class Query(
+    StructureQueries,
+    ServiceQueries,
+    FacetQueries,
+    SourceQueries,
+    TerritoryQueries,
+    ReferentialQueries,
+):
     pass
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ingestion import dedup, ids, merge, quality
+from ingestion import dedup, ids, indexing, merge, quality
 from models.members import Member, SourceFacts
 from models.merge import SHARED_VIEW
 from store import merge as store
@@ -58,6 +58,7 @@ class Merger:
         self.sources: dict[str, SourceFacts] = {}
         self.structure_ids: dict[tuple[str, str], str] = {}
         self.touched_structures: set[str] = set()  # golden structure ids whose score may move
+        self.territories: dict[str, tuple[str | None, str | None, str | None]] = {}
 
     # --- entry points ------------------------------------------------------------------------
 
@@ -65,6 +66,7 @@ class Merger:
         """`changed`: kind -> record ids a run created, changed or marked gone; None: everything."""
         started = time.monotonic()
         self.sources = await store.source_facts(self.conn)
+        self.territories = await store.commune_territories(self.conn)
         structure_ids = await self._seeds("structure", changed)
         service_ids = await self._seeds("service", changed)
         structure_clusters = await self._structures(structure_ids)
@@ -372,14 +374,26 @@ class Merger:
         dropped: list[int] = []
         row_ids: dict[tuple[str, str], int] = {}
         old_details: dict[tuple[str, str], str | None] = {}
-        details: dict[tuple[str, str], tuple[list[Any], list[Any], str]] = {}
+        details: dict[tuple[str, str], tuple[list[Any], list[Any], list[Any], str]] = {}
         hashes: list[dict[str, Any]] = []  # unchanged records whose details changed
+        datas: dict[tuple[str, str], dict[str, Any]] = {}
+        for key, (golden, _cluster) in produced.items():
+            datas[key] = dict(golden.data)
+            if kind == "service":
+                self._point_at_structure(datas[key], key[0], structure_ids)
+        # a service without an address of its own is found where its structure is
+        structure_communes = (
+            await store.structure_communes(
+                self.conn,
+                {d["structure_id"] for d in datas.values() if d.get("structure_id")},
+            )
+            if kind == "service"
+            else {}
+        )
         for key, (golden, cluster) in sorted(produced.items()):
             visibility, public_id = key
-            data = dict(golden.data)
-            if kind == "service":
-                self._point_at_structure(data, visibility, structure_ids)
-            else:
+            data = datas[key]
+            if kind != "service":
                 self.touched_structures.add(public_id)
             score = quality.service_score(data, at=self.now) if kind == "service" else None
             content = _hash({"data": data, "score": score, "members": sorted(golden.member_ids)})
@@ -390,7 +404,26 @@ class Merger:
                 if m.public_id in visible
             ]
             own_provenance = [self._provenance_row(0, p) for p in golden.provenance.values()]
-            details[key] = (own_members, own_provenance, _details_hash(own_members, own_provenance))
+            commune = data.get("code_insee") or structure_communes.get(
+                data.get("structure_id") or ""
+            )
+            visible_sources = sorted({m.source for m in cluster if m.public_id in visible})
+            own_values = [
+                {"golden_id": 0, "field": f, "value": v[:200]}
+                for f, v in indexing.filter_values(
+                    kind,
+                    data,
+                    visible_sources,
+                    commune,
+                    self.territories.get(commune or ""),
+                )
+            ]
+            details[key] = (
+                own_members,
+                own_provenance,
+                own_values,
+                _details_hash(own_members, own_provenance, own_values),
+            )
             values = {
                 "visibility": visibility,
                 "data": data,
@@ -398,7 +431,8 @@ class Merger:
                 "score_qualite": score,
                 "date_maj": as_date(data.get("date_maj")),
                 "content_hash": content,
-                "details_hash": details[key][2],
+                "details_hash": details[key][3],
+                "search_text": indexing.search_text(data),
                 "rule_set_version": self.rules.version,
             }
             if kind == "service" and data.get("structure_id"):
@@ -434,8 +468,8 @@ class Merger:
             ):
                 counts["unchanged"] += 1
                 self.report.unchanged += 1
-                if old_details[key] != details[key][2]:
-                    hashes.append({"b_id": old["id"], "details_hash": details[key][2]})
+                if old_details[key] != details[key][3]:
+                    hashes.append({"b_id": old["id"], "details_hash": details[key][3]})
                 continue
             updates.append(
                 {
@@ -462,15 +496,17 @@ class Merger:
         rewrite: list[int] = []
         member_rows: list[dict[str, Any]] = []
         provenance_rows: list[dict[str, Any]] = []
-        for key, (own_members, own_provenance, digest) in details.items():
+        value_rows: list[dict[str, Any]] = []
+        for key, (own_members, own_provenance, own_values, digest) in details.items():
             if old_details.get(key) == digest:
                 continue
             golden_id = row_ids[key]
             rewrite.append(golden_id)
             member_rows += [{**r, "golden_id": golden_id} for r in own_members]
             provenance_rows += [{**r, "golden_id": golden_id} for r in own_provenance]
+            value_rows += [{**r, "golden_id": golden_id} for r in own_values]
         await store.delete_golden_details(self.conn, sorted(rewrite))
-        await store.insert_golden_details(self.conn, member_rows, provenance_rows)
+        await store.insert_golden_details(self.conn, member_rows, provenance_rows, value_rows)
         await store.update_goldens(self.conn, hashes)
         return set(touched) | set(dropped)
 
@@ -510,8 +546,12 @@ class Merger:
         }
 
 
-def _details_hash(members: Sequence[dict[str, Any]], provenance: Sequence[dict[str, Any]]) -> str:
-    """Members and provenance of a golden record, confirmation times aside."""
+def _details_hash(
+    members: Sequence[dict[str, Any]],
+    provenance: Sequence[dict[str, Any]],
+    values: Sequence[dict[str, Any]],
+) -> str:
+    """Members, provenance and filter values of a golden record, confirmation times aside."""
     return _hash(
         [
             sorted((r["record_id"], r["member_public_id"]) for r in members),
@@ -519,6 +559,7 @@ def _details_hash(members: Sequence[dict[str, Any]], provenance: Sequence[dict[s
                 {k: v for k, v in r.items() if k not in ("golden_id", "last_confirmed_at")}
                 for r in provenance
             ],
+            [(r["field"], r["value"]) for r in values],
         ]
     )
 

@@ -1,6 +1,13 @@
 """SQLModel tables of the gateway's store: declarations only, no I/O."""
 
-from models.merge import FieldProvenance, GoldenMember, GoldenRecord, RecordBlock, RecordLink
+from models.merge import (
+    FieldProvenance,
+    GoldenMember,
+    GoldenRecord,
+    GoldenValue,
+    RecordBlock,
+    RecordLink,
+)
 from models.meta import Meta
 from models.records import IngestRun, ProducerRecord, ProducerRecordVersion, QuarantinedRow
 from models.sources import Source
@@ -14,6 +21,7 @@ __all__ = [
     "FieldProvenance",
     "GoldenMember",
     "GoldenRecord",
+    "GoldenValue",
     "IngestRun",
     "Meta",
     "ProducerRecord",

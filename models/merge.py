@@ -3,8 +3,8 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Index, Text, UniqueConstraint
+from sqlmodel import Column, Field, SQLModel
 
 from models.columns import json_field, timestamp
 
@@ -69,6 +69,8 @@ class GoldenRecord(SQLModel, table=True):
     content_hash: str | None = Field(default=None, max_length=64)
     # members and field provenance (confirmation times aside): equal -> details left as they are
     details_hash: str | None = Field(default=None, max_length=64)
+    # folded names and descriptions: the `texte` filter (accent- and case-blind)
+    search_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     data_version: int | None = Field(
         default=None, index=True
     )  # the data version that last changed it
@@ -76,6 +78,18 @@ class GoldenRecord(SQLModel, table=True):
     created_at: datetime | None = timestamp(nullable=True)
     updated_at: datetime | None = timestamp(nullable=True, index=True)
     deleted_at: datetime | None = timestamp(nullable=True)
+
+
+class GoldenValue(SQLModel, table=True):
+    """One value a golden record is filtered and counted by: an element of a list field
+    (thematique, public…), a producer that publishes it, the codes of its territory."""
+
+    __tablename__ = "golden_value"
+    __table_args__ = (Index("ix_golden_value_field_value", "field", "value", "golden_id"),)
+
+    golden_id: int = Field(foreign_key="golden_record.id", primary_key=True)
+    field: str = Field(max_length=32, primary_key=True)
+    value: str = Field(max_length=200, primary_key=True)
 
 
 class GoldenMember(SQLModel, table=True):

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import exists, func, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
     FieldProvenance,
     GoldenMember,
     GoldenRecord,
+    GoldenValue,
     IngestRun,
     ProducerRecord,
     Source,
@@ -33,6 +36,46 @@ provenance = table_of(FieldProvenance)
 records = table_of(ProducerRecord)
 sources = table_of(Source)
 runs = table_of(IngestRun)
+values = table_of(GoldenValue)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What a list of merged records is narrowed to; every condition must hold."""
+
+    values: Mapping[str, Sequence[str]] = field(default_factory=dict)  # golden_value: any of
+    score_min: float | None = None
+    date_min: date | None = None
+    words: Sequence[str] = ()  # folded words, each found in the record's name or description
+
+    def conditions(self) -> list[Any]:
+        out: list[Any] = []
+        for name, wanted in sorted(self.values.items()):
+            held = values.alias(f"held_{name}")  # apart from the facets' own golden_value
+            out.append(
+                exists()
+                .where(
+                    held.c.golden_id == goldens.c.id,
+                    held.c.field == name,
+                    held.c.value.in_(sorted(set(wanted))),
+                )
+                .correlate(goldens)
+            )
+        if self.score_min is not None:
+            out.append(goldens.c.score_qualite >= self.score_min)
+        if self.date_min is not None:
+            out.append(goldens.c.date_maj >= self.date_min)
+        out += [goldens.c.search_text.contains(word, autoescape=True) for word in self.words]
+        return out
+
+
+def _live(kind: str, visibility: str, where: Filter | None) -> list[Any]:
+    return [
+        goldens.c.kind == kind,
+        goldens.c.visibility.in_(stored_views(visibility)),
+        goldens.c.deleted_at.is_(None),
+        *(where.conditions() if where else []),
+    ]
 
 
 async def page(
@@ -42,15 +85,12 @@ async def page(
     *,
     first: int,
     after: Sequence[Any] | None,
+    where: Filter | None = None,
 ) -> list[tuple[list[Any], dict[str, Any]]]:
     """Live golden records ordered by public id; `first` rows after the cursor key."""
     stmt = (
         select(goldens)
-        .where(
-            goldens.c.kind == kind,
-            goldens.c.visibility.in_(stored_views(visibility)),
-            goldens.c.deleted_at.is_(None),
-        )
+        .where(*_live(kind, visibility, where))
         .order_by(goldens.c.public_id)
         .limit(first)
     )
@@ -114,17 +154,34 @@ async def service_counts(
     return {sid: int(n) for sid, n in await _execute(session, stmt)}
 
 
-async def count(session: AsyncSession, kind: str, visibility: str) -> int:
-    stmt = (
-        select(func.count())
-        .select_from(goldens)
-        .where(
-            goldens.c.kind == kind,
-            goldens.c.visibility.in_(stored_views(visibility)),
-            goldens.c.deleted_at.is_(None),
-        )
-    )
+async def count(
+    session: AsyncSession, kind: str, visibility: str, where: Filter | None = None
+) -> int:
+    stmt = select(func.count()).select_from(goldens).where(*_live(kind, visibility, where))
     return int((await _execute(session, stmt)).scalar_one())
+
+
+async def facets(
+    session: AsyncSession,
+    kind: str,
+    visibility: str,
+    fields: Sequence[str],
+    where: Filter | None = None,
+) -> dict[str, list[tuple[str, int]]]:
+    """Per filter field: each value with the number of matching records holding it, most
+    frequent first; one statement."""
+    stmt = (
+        select(values.c.field, values.c.value, func.count())
+        .join(goldens, goldens.c.id == values.c.golden_id)
+        .where(values.c.field.in_(list(fields)), *_live(kind, visibility, where))
+        .group_by(values.c.field, values.c.value)
+    )
+    out: dict[str, list[tuple[str, int]]] = {f: [] for f in fields}
+    for name, value, n in await _execute(session, stmt):
+        out[name].append((value, int(n)))
+    for counts in out.values():
+        counts.sort(key=lambda c: (-c[1], c[0]))
+    return out
 
 
 async def by_public_ids(

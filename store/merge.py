@@ -26,9 +26,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models import (
+    Commune,
     FieldProvenance,
     GoldenMember,
     GoldenRecord,
+    GoldenValue,
     IngestRun,
     ProducerRecord,
     ProducerRecordVersion,
@@ -49,6 +51,8 @@ links = table_of(RecordLink)
 goldens = table_of(GoldenRecord)
 golden_members = table_of(GoldenMember)
 provenance = table_of(FieldProvenance)
+golden_values = table_of(GoldenValue)
+communes = table_of(Commune)
 sources_table = table_of(Source)
 
 CHUNK = 1000
@@ -355,15 +359,57 @@ async def delete_golden_details(conn: AsyncConnection, golden_ids: Sequence[int]
     for chunk in _chunks(list(golden_ids)):
         await conn.execute(delete(provenance).where(provenance.c.golden_id.in_(chunk)))
         await conn.execute(delete(golden_members).where(golden_members.c.golden_id.in_(chunk)))
+        await conn.execute(delete(golden_values).where(golden_values.c.golden_id.in_(chunk)))
 
 
 async def insert_golden_details(
     conn: AsyncConnection,
     member_rows: Sequence[dict[str, Any]],
     provenance_rows: Sequence[dict[str, Any]],
+    value_rows: Sequence[dict[str, Any]] = (),
 ) -> None:
     await bulk_insert(conn, golden_members, member_rows)
     await bulk_insert(conn, provenance, provenance_rows)
+    await bulk_insert(conn, golden_values, value_rows)
+
+
+async def has_unindexed_goldens(conn: AsyncConnection) -> bool:
+    """Whether a live golden record was written before details were hashed and indexed."""
+    result = await conn.execute(
+        select(goldens.c.id)
+        .where(goldens.c.details_hash.is_(None), goldens.c.deleted_at.is_(None))
+        .limit(1)
+    )
+    return result.first() is not None
+
+
+async def structure_communes(conn: AsyncConnection, public_ids: Iterable[str]) -> dict[str, str]:
+    """Golden structure id -> the INSEE code of its commune (when it has one)."""
+    out: dict[str, str] = {}
+    for chunk in _chunks(sorted(set(public_ids))):
+        result = await conn.execute(
+            select(goldens.c.public_id, golden_values.c.value)
+            .join(golden_values, golden_values.c.golden_id == goldens.c.id)
+            .where(
+                goldens.c.kind == "structure",
+                goldens.c.public_id.in_(chunk),
+                goldens.c.deleted_at.is_(None),
+                golden_values.c.field == "commune",
+            )
+        )
+        out.update({pid: code for pid, code in result})
+    return out
+
+
+async def commune_territories(
+    conn: AsyncConnection,
+) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """Commune code -> (département, EPCI, région) codes."""
+    result = await conn.execute(
+        select(communes.c.code, communes.c.departement_code, communes.c.epci_code,
+               communes.c.region_code)
+    )  # fmt: skip
+    return {code: (dep, epci, reg) for code, dep, epci, reg in result}
 
 
 async def bulk_insert(conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

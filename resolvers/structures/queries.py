@@ -4,6 +4,7 @@ from typing import Annotated
 
 import strawberry
 
+from resolvers.filters import FilterArg
 from resolvers.merged import Info
 from resolvers.pagination import Connection
 from resolvers.root_pages import golden_page
@@ -33,5 +34,8 @@ class StructureQueries:
         info: Info,
         first: Annotated[int | None, FIRST_ARG] = None,
         after: Annotated[str | None, AFTER_ARG] = None,
+        filter: FilterArg = None,
     ) -> Connection[Structure]:  # type: ignore[valid-type]
-        return await golden_page(info, "structure", Structure, first=first, after=after)
+        return await golden_page(
+            info, "structure", Structure, first=first, after=after, where=filter
+        )

@@ -1,5 +1,6 @@
-"""Merge speed-ups: a hash of each golden record's details; stored duplicate-detection features;
-services found by their structure through an index; no second index on provenance's golden_id.
+"""Merge speed-ups and API filters: a hash of each golden record's details, stored
+duplicate-detection features, services found by their structure through an index, no second
+index on provenance's golden_id; the values and the text the API filters and counts by.
 
 Revision ID: 0002
 Revises: 0001
@@ -20,6 +21,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "golden_value",
+        sa.Column("golden_id", sa.Integer(), nullable=False),
+        sa.Column("field", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("value", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.ForeignKeyConstraint(["golden_id"], ["golden_record.id"]),
+        sa.PrimaryKeyConstraint("golden_id", "field", "value"),
+    )
+    with op.batch_alter_table("golden_value", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_golden_value_field_value", ["field", "value", "golden_id"], unique=False
+        )
     # (golden_id, field) is unique, so that index already serves lookups by golden_id
     with op.batch_alter_table("field_provenance", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_field_provenance_golden_id"))
@@ -27,6 +40,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("details_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
         )
+        batch_op.add_column(sa.Column("search_text", sa.Text(), nullable=True))
     with op.batch_alter_table("producer_record", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -43,10 +57,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("golden_value", schema=None) as batch_op:
+        batch_op.drop_index("ix_golden_value_field_value")
+    op.drop_table("golden_value")
     with op.batch_alter_table("producer_record", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_producer_record_structure_producer_id"))
         batch_op.drop_column("dedup_features")
     with op.batch_alter_table("golden_record", schema=None) as batch_op:
+        batch_op.drop_column("search_text")
         batch_op.drop_column("details_hash")
     with op.batch_alter_table("field_provenance", schema=None) as batch_op:
         batch_op.create_index(

@@ -1,0 +1,33 @@
+"""Getting a store ready: records merged before the filter index are indexed on the next start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import delete, func, select, update
+
+from gateway.bootstrap import prepare
+from ingestion.run import ingest
+from models import GoldenRecord, GoldenValue
+from store.engine import create_engine, normalize_url
+from store.territory_file import DEFAULT_PATH
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "merge"
+
+
+async def test_records_merged_before_the_index_are_indexed_once(tmp_path: Path) -> None:
+    engine = create_engine(normalize_url(f"sqlite:///{tmp_path / 'old.db'}"))
+    try:
+        await prepare(engine, DEFAULT_PATH)
+        await ingest(engine, "dora", sorted((EXAMPLE / "dora").iterdir()))
+        async with engine.begin() as conn:  # as a store merged before migration 0002 looks
+            await conn.execute(delete(GoldenValue))
+            await conn.execute(update(GoldenRecord).values(details_hash=None))
+        done = await prepare(engine, DEFAULT_PATH)
+        assert any("predated the filter index" in line for line in done)
+        async with engine.connect() as conn:
+            values = (await conn.execute(select(func.count()).select_from(GoldenValue))).scalar()
+        assert values and values > 0
+        assert not any("filter index" in line for line in await prepare(engine, DEFAULT_PATH))
+    finally:
+        await engine.dispose()
