@@ -493,19 +493,25 @@ class Merger:
         touched = sorted(row_ids.values())
         # members and provenance are rewritten only where they changed (a run that only confirms
         # values, or a rule change that leaves a record as it was, writes nothing here)
+        # (the digest's first half covers members and provenance, its second half the values)
         rewrite: list[int] = []
+        reindex: list[int] = []
         member_rows: list[dict[str, Any]] = []
         provenance_rows: list[dict[str, Any]] = []
         value_rows: list[dict[str, Any]] = []
+        half = len(_EMPTY_DIGEST) // 2
         for key, (own_members, own_provenance, own_values, digest) in details.items():
-            if old_details.get(key) == digest:
-                continue
+            before = old_details.get(key) or _EMPTY_DIGEST
             golden_id = row_ids[key]
-            rewrite.append(golden_id)
-            member_rows += [{**r, "golden_id": golden_id} for r in own_members]
-            provenance_rows += [{**r, "golden_id": golden_id} for r in own_provenance]
-            value_rows += [{**r, "golden_id": golden_id} for r in own_values]
-        await store.delete_golden_details(self.conn, sorted(rewrite))
+            if before[:half] != digest[:half]:
+                rewrite.append(golden_id)
+                member_rows += [{**r, "golden_id": golden_id} for r in own_members]
+                provenance_rows += [{**r, "golden_id": golden_id} for r in own_provenance]
+            if before[half:] != digest[half:]:
+                reindex.append(golden_id)
+                value_rows += [{**r, "golden_id": golden_id} for r in own_values]
+        await store.delete_golden_details(self.conn, sorted(rewrite), values=False)
+        await store.delete_golden_values(self.conn, sorted(reindex))
         await store.insert_golden_details(self.conn, member_rows, provenance_rows, value_rows)
         await store.update_goldens(self.conn, hashes)
         return set(touched) | set(dropped)
@@ -551,17 +557,23 @@ def _details_hash(
     provenance: Sequence[dict[str, Any]],
     values: Sequence[dict[str, Any]],
 ) -> str:
-    """Members, provenance and filter values of a golden record, confirmation times aside."""
-    return _hash(
+    """Members and provenance (confirmation times aside), then filter values, of a golden record:
+    two half-digests, so each part is rewritten only when it changed."""
+    details = _hash(
         [
             sorted((r["record_id"], r["member_public_id"]) for r in members),
             [
                 {k: v for k, v in r.items() if k not in ("golden_id", "last_confirmed_at")}
                 for r in provenance
             ],
-            [(r["field"], r["value"]) for r in values],
         ]
     )
+    indexed = _hash([(r["field"], r["value"]) for r in values])
+    half = len(_EMPTY_DIGEST) // 2
+    return details[:half] + indexed[:half]
+
+
+_EMPTY_DIGEST = "-" * 64  # what a record without details yet compares as (never a digest)
 
 
 def _reusable(rows: Mapping[str, dict[str, Any]], visibility: str) -> dict[str, Any] | None:

@@ -355,10 +355,19 @@ async def golden_rows(conn: AsyncConnection, golden_ids: Iterable[int]) -> list[
     return out
 
 
-async def delete_golden_details(conn: AsyncConnection, golden_ids: Sequence[int]) -> None:
+async def delete_golden_details(
+    conn: AsyncConnection, golden_ids: Sequence[int], *, values: bool = True
+) -> None:
+    """Members and provenance of these golden records, and their filter values (`values`)."""
     for chunk in _chunks(list(golden_ids)):
         await conn.execute(delete(provenance).where(provenance.c.golden_id.in_(chunk)))
         await conn.execute(delete(golden_members).where(golden_members.c.golden_id.in_(chunk)))
+    if values:
+        await delete_golden_values(conn, golden_ids)
+
+
+async def delete_golden_values(conn: AsyncConnection, golden_ids: Sequence[int]) -> None:
+    for chunk in _chunks(list(golden_ids)):
         await conn.execute(delete(golden_values).where(golden_values.c.golden_id.in_(chunk)))
 
 
