@@ -17,6 +17,12 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+async def _sources(info: Info, slugs: list[str] | None) -> list[Source]:
+    """Producers by slug, in the order given (through the request's source loader)."""
+    rows = await info.context.loaders.source_by_slug.load_many(list(slugs or []))
+    return [Source(row=row) for row in rows if row]
+
+
 @strawberry.type(description="A value a validator refused, and why it could not win.")
 class RejectedValue:
     source: str = strawberry.field(description="Slug of the producer that sent it.")
@@ -82,12 +88,12 @@ class FieldProvenance:
         return str(self.row["rule_set_version"])
 
     @strawberry.field(description="Other producers sending the same value.")
-    def agreeing_sources(self) -> list[str]:
-        return list(self.row.get("agreeing_sources") or [])
+    async def agreeing_sources(self, info: Info) -> list[Source]:
+        return await _sources(info, self.row.get("agreeing_sources"))
 
     @strawberry.field(description="Producers sending another (valid) value.")
-    def conflicting_sources(self) -> list[str]:
-        return list(self.row.get("conflicting_sources") or [])
+    async def conflicting_sources(self, info: Info) -> list[Source]:
+        return await _sources(info, self.row.get("conflicting_sources"))
 
     @strawberry.field(description="Values the validators refused (an invalid phone never wins).")
     def rejected_sources(self) -> list[RejectedValue]:

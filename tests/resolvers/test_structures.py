@@ -17,8 +17,9 @@ QUERY = """query($id: ID!) {
     sourceRecords { id source { slug } }
     provenance {
       nom { source { slug } sourceUpdatedAt sourceUpdatedAtTrusted valueSince lastConfirmedAt
-            strategy ruleSetVersion agreeingSources conflictingSources sourceRecordId }
-      telephone { source { slug } agreeingSources conflictingSources }
+            strategy ruleSetVersion agreeingSources { slug } conflictingSources { slug }
+            sourceRecordId }
+      telephone { source { slug } agreeingSources { slug } conflictingSources { slug } }
       reseauxPorteurs { strategy elements { value sources } }
     }
   }
@@ -35,6 +36,9 @@ async def test_a_structure_with_its_provenance(gql_example: GraphQLClient) -> No
     assert nom["source"] == {"slug": "dora"} and nom["sourceRecordId"] == "dora--a1"
     assert nom["sourceUpdatedAt"] == "2026-09-02" and nom["sourceUpdatedAtTrusted"] is True
     assert nom["valueSince"] and nom["lastConfirmedAt"] and nom["ruleSetVersion"]
+    assert nom["agreeingSources"] == [] and nom["conflictingSources"] == [
+        {"slug": "emplois-de-linclusion"}
+    ]  # "CCAS de Rennes" / "Centre communal d'action sociale de Rennes"
     phone = s["provenance"]["telephone"]
     assert phone["conflictingSources"] == []
     assert "soliguide" not in str(data)
