@@ -342,7 +342,7 @@ class Merger:
             written |= await self._persist_batch(kind, batch, self.structure_ids, counts)
         if counts["created"] > BULK:  # later statements of this transaction plan with fresh sizes
             await store.refresh_statistics(
-                self.conn, ["golden_record", "golden_member", "field_provenance"]
+                self.conn, ["golden_record", "golden_member", "field_provenance", "golden_value"]
             )
         vanished = sorted(old_live - written)  # clusters that vanished: tombstones for the feed
         await store.tombstone_goldens(self.conn, vanished, self.now, self.data_version)
