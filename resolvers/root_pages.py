@@ -2,10 +2,15 @@
 
 from typing import Any
 
+import strawberry
+
 from resolvers.filters import CommonFilter, build_filter
 from resolvers.merged import Info
 from resolvers.pagination import Connection, build_connection, decode_cursor, page_size
 from store import golden as store
+
+FIRST_ARG = strawberry.argument(description="Page size (default 20, at most 1000).")
+AFTER_ARG = strawberry.argument(description="`endCursor` of the previous page, to go on.")
 
 
 async def golden_page(

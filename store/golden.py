@@ -116,9 +116,7 @@ async def services_by_structures(
         .label("rank")
     )
     inner = select(goldens, rank).where(
-        goldens.c.kind == "service",
-        goldens.c.visibility.in_(stored_views(visibility)),
-        goldens.c.deleted_at.is_(None),
+        *_live("service", visibility, None),
         goldens.c.structure_public_id.in_(sorted(set(structure_ids))),
     )
     if after is not None:
@@ -144,9 +142,7 @@ async def service_counts(
     stmt = (
         select(goldens.c.structure_public_id, func.count())
         .where(
-            goldens.c.kind == "service",
-            goldens.c.visibility.in_(stored_views(visibility)),
-            goldens.c.deleted_at.is_(None),
+            *_live("service", visibility, None),
             goldens.c.structure_public_id.in_(sorted(set(structure_ids))),
         )
         .group_by(goldens.c.structure_public_id)
@@ -192,9 +188,7 @@ async def by_public_ids(
     direct = await _execute(
         session,
         select(goldens).where(
-            goldens.c.kind == kind,
-            goldens.c.visibility.in_(stored_views(visibility)),
-            goldens.c.deleted_at.is_(None),
+            *_live(kind, visibility, None),
             goldens.c.public_id.in_(wanted),
         ),
     )
@@ -206,9 +200,7 @@ async def by_public_ids(
             select(members.c.member_public_id, goldens)
             .join(goldens, goldens.c.id == members.c.golden_id)
             .where(
-                goldens.c.kind == kind,
-                goldens.c.visibility.in_(stored_views(visibility)),
-                goldens.c.deleted_at.is_(None),
+                *_live(kind, visibility, None),
                 members.c.member_public_id.in_(missing),
             ),
         )

@@ -40,7 +40,7 @@ from models import (
 )
 from models.members import Member, SourceFacts
 from models.merge import SHARED_VIEW, stored_views
-from store.engine import dumps_json
+from store.engine import dumps_json, is_sqlite
 from store.territories import table_of
 
 records = table_of(ProducerRecord)
@@ -65,14 +65,14 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 def _id_chunks(conn: AsyncConnection, ids: Sequence[int]) -> Iterable[Sequence[int]]:
     """PostgreSQL takes any number of ids as one array parameter; SQLite gets chunks of CHUNK."""
-    if conn.engine.url.drivername.startswith("sqlite"):
+    if is_sqlite(conn.engine):
         return _chunks(ids)
     return [ids] if ids else []
 
 
 def _among(conn: AsyncConnection, column: Any, ids: Sequence[int]) -> Any:
     """`column IN ids`: `= ANY(array)` on PostgreSQL, a plain IN list on SQLite."""
-    if conn.engine.url.drivername.startswith("sqlite"):
+    if is_sqlite(conn.engine):
         return column.in_(ids)
     return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
 
@@ -179,7 +179,7 @@ async def count_active(conn: AsyncConnection, kind: str) -> int:
 async def refresh_statistics(conn: AsyncConnection, tables: Sequence[str]) -> None:
     """PostgreSQL: ANALYZE tables a run just filled, inside its transaction (ANALYZE samples the
     transaction's own rows), so its next statements are not planned for empty tables."""
-    if conn.engine.url.drivername.startswith("sqlite"):
+    if is_sqlite(conn.engine):
         return
     for table in tables:
         await conn.execute(text(f'ANALYZE "{table}"'))
@@ -263,7 +263,7 @@ async def blocks_of(
     """key -> the records holding it, for the keys held by 2 to `max_block` records (larger blocks
     are skipped, as a full run skips them)."""
     out: dict[str, list[int]] = {}
-    if not conn.engine.url.drivername.startswith("sqlite"):
+    if not is_sqlite(conn.engine):
         # one statement, the keys as one array parameter (tens of thousands of them)
         params = {"kind": kind, "keys": sorted(set(keys)), "max_block": max_block}
         for key, record_id in await conn.execute(_BLOCKS_OF_PG, params):
@@ -426,7 +426,7 @@ async def bulk_insert(conn: AsyncConnection, table: Table, rows: Sequence[dict[s
     thousands of provenance rows a run writes), multi-row INSERTs on SQLite."""
     if not rows:
         return
-    if conn.engine.url.drivername.startswith("sqlite"):
+    if is_sqlite(conn.engine):
         for chunk in _chunks(list(rows)):
             await conn.execute(insert(table), list(chunk))
         return
@@ -443,13 +443,9 @@ async def bulk_insert(conn: AsyncConnection, table: Table, rows: Sequence[dict[s
 
 
 async def members_of_goldens(conn: AsyncConnection, golden_ids: Iterable[int]) -> set[int]:
-    found: set[int] = set()
-    for chunk in _chunks(sorted(set(golden_ids))):
-        result = await conn.execute(
-            select(golden_members.c.record_id).where(golden_members.c.golden_id.in_(chunk))
-        )
-        found.update(r[0] for r in result)
-    return found
+    """Every producer record these golden records hold."""
+    held = await members_by_golden(conn, sorted(set(golden_ids)))
+    return set().union(*held.values())
 
 
 async def structure_golden_ids(conn: AsyncConnection) -> dict[tuple[str, str], str]:
@@ -619,7 +615,7 @@ async def drop_goldens(conn: AsyncConnection, golden_ids: Sequence[int]) -> None
 async def insert_goldens(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[int]:
     if not rows:
         return []
-    if conn.engine.url.drivername.startswith("sqlite"):
+    if is_sqlite(conn.engine):
         # inside the run's write transaction SQLite has one writer: ids can be handed out here
         last = (await conn.execute(select(func.max(goldens.c.id)))).scalar_one_or_none() or 0
         ids = list(range(last + 1, last + 1 + len(rows)))

@@ -7,14 +7,12 @@ import strawberry
 from resolvers.filters import FilterArg
 from resolvers.merged import Info
 from resolvers.pagination import Connection
-from resolvers.root_pages import golden_page
+from resolvers.root_pages import AFTER_ARG, FIRST_ARG, golden_page
 from resolvers.structures.types import Structure
 
 ID_ARG = strawberry.argument(
     description="A structure id, or the id of any producer record merged into it."
 )
-FIRST_ARG = strawberry.argument(description="Page size (default 20, at most 1000).")
-AFTER_ARG = strawberry.argument(description="`endCursor` of the previous page, to go on.")
 
 
 @strawberry.type
