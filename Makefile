@@ -4,9 +4,11 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 GRAPHIQL_ASSETS = var/graphiql/.complete
 
-.PHONY: serve test lint typecheck schema install assets clean territories bench-ingest
+.PHONY: serve test lint typecheck schema install assets clean territories bench-ingest bench-api
 
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/bench_ingest
+BENCH_API_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/s100
+BENCH_API_ARGS ?= --concurrency 1,10 --duration 15s
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +55,13 @@ bench-ingest: install
 	  --database-url sqlite:///var/bench-ingest.db --database-url $(BENCH_DATABASE_URL)
 	$(BIN)/python scripts/bench_ingest.py --rows 50000 \
 	  --database-url sqlite:///var/bench-ingest.db --database-url $(BENCH_DATABASE_URL)
+
+# API benchmark: bench/*.graphql under hey (Debian package `hey`) at concurrency 1 and 10 on the
+# scale-100 demo store (bench/README.md says how it is built): p50/p95/p99, rps, SQL per request.
+# BENCH_API_ARGS="--only search_page --requests 500" narrows it.
+bench-api: install
+	$(BIN)/python scripts/bench_api.py --database-url $(BENCH_API_DATABASE_URL) \
+	  --out var/bench-api.md $(BENCH_API_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

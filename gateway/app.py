@@ -11,10 +11,10 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from gateway import graphiql
+from gateway import graphiql, sql_report
 from gateway.context import GatewayGraphQL
 from gateway.health import healthz, readyz_endpoint
-from gateway.schema import schema
+from gateway.schema import build_schema, schema
 from gateway.settings import Settings
 from store.cache import make_cache
 from store.engine import create_engine
@@ -28,8 +28,12 @@ def create_app(settings: Settings) -> Starlette:
     )
     cache = make_cache(settings.redis_url)
     db = partial(AsyncSession, engine, expire_on_commit=False)
+    graphql_schema = schema
+    if settings.report_sql_statements:
+        sql_report.install(engine)
+        graphql_schema = build_schema([sql_report.SQLStatementReport])
     graphql_app = GatewayGraphQL(
-        schema, db=db, cache=cache, ide_html=graphiql.page(settings.graphiql_assets)
+        graphql_schema, db=db, cache=cache, ide_html=graphiql.page(settings.graphiql_assets)
     )
 
     @contextlib.asynccontextmanager

@@ -215,7 +215,10 @@ def cmd_prune(settings: Settings, args: argparse.Namespace) -> None:
             return await store.prune(conn, before)
 
     doc = _run(settings, work)
-    print(f"pruned {doc['tombstones']} tombstones and {doc['versions']} closed versions")
+    print(
+        f"pruned {doc['tombstones']} tombstones, {doc['versions']} closed versions and "
+        f"{doc['changes']} change-feed entries"
+    )
 
 
 def cmd_overlap(settings: Settings, args: argparse.Namespace) -> None:

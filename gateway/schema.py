@@ -1,11 +1,16 @@
 """The strawberry schema: the root Query assembled from each domain's root fields."""
 
+from collections.abc import Sequence
+
 import strawberry
+from strawberry.extensions import SchemaExtension
 from strawberry.printer import print_schema
 
+from resolvers.changes import ChangeQueries
 from resolvers.referential.queries import ReferentialQueries
 from resolvers.services.facets import FacetQueries
 from resolvers.services.queries import ServiceQueries
+from resolvers.services.search import SearchQueries
 from resolvers.sources.queries import SourceQueries
 from resolvers.structures.queries import StructureQueries
 from resolvers.territories.queries import TerritoryQueries
@@ -18,7 +23,9 @@ from resolvers.territories.queries import TerritoryQueries
 class Query(
     StructureQueries,
     ServiceQueries,
+    SearchQueries,
     FacetQueries,
+    ChangeQueries,
     SourceQueries,
     TerritoryQueries,
     ReferentialQueries,
@@ -26,7 +33,12 @@ class Query(
     pass
 
 
-schema = strawberry.Schema(query=Query)
+def build_schema(extensions: Sequence[type[SchemaExtension]] = ()) -> strawberry.Schema:
+    """The schema, with these extensions (the SDL does not depend on them)."""
+    return strawberry.Schema(query=Query, extensions=list(extensions))
+
+
+schema = build_schema()
 
 
 def sdl() -> str:

@@ -36,6 +36,9 @@ class Settings:
     territories_file: Path = DEFAULT_TERRITORIES  # GATEWAY_TERRITORIES_FILE
     producers_dir: Path = DEFAULT_PRODUCERS  # GATEWAY_PRODUCERS_DIR (registry + mappings)
     log_level: str = "info"  # GATEWAY_LOG_LEVEL
+    # add `extensions.sqlStatements` (statements the request ran) to every GraphQL response;
+    # for benchmarks and debugging, off in production
+    report_sql_statements: bool = False  # GATEWAY_REPORT_SQL_STATEMENTS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +55,7 @@ class Settings:
             territories_file=Path(env.get("GATEWAY_TERRITORIES_FILE") or DEFAULT_TERRITORIES),
             producers_dir=Path(env.get("GATEWAY_PRODUCERS_DIR") or DEFAULT_PRODUCERS),
             log_level=(env.get("GATEWAY_LOG_LEVEL") or "info").lower(),
+            report_sql_statements=_bool(env, "GATEWAY_REPORT_SQL_STATEMENTS", False),
         )
         settings.database()  # fail now, naming the setting, rather than at the first request
         return settings
@@ -80,3 +84,18 @@ def _int(
         bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
         raise SettingsError(f"{name} must be {bounds}, got {value}")
     return value
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be one of {', '.join(_TRUE + _FALSE)}, got {raw!r}")

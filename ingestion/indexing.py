@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from store.text import fold
+from store.text import fold, french_stems
 
 # golden_value.field -> the merged data field whose values (one or a list) it holds
 LIST_FIELDS: Mapping[str, Mapping[str, str]] = {
@@ -55,5 +55,23 @@ def filter_values(
 
 
 def search_text(data: Mapping[str, Any]) -> str:
-    """The folded words of the record's name and description (`texte` searches them)."""
-    return " ".join(fold(str(data[f])) for f in TEXT_FIELDS if data.get(f))
+    """The French stems of the record's name and description, folded (`texte` searches them)."""
+    return " ".join(" ".join(french_stems(str(data[f]))) for f in TEXT_FIELDS if data.get(f))
+
+
+def sort_name(data: Mapping[str, Any]) -> str | None:
+    """The folded name: the alphabetical order ("Épicerie" sorts with "epicerie")."""
+    name = data.get("nom")
+    return fold(str(name))[:200] if name else None
+
+
+def coordinates(data: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """The record's own (latitude, longitude), both or neither, within the valid ranges."""
+    try:
+        latitude = float(data["latitude"])
+        longitude = float(data["longitude"])
+    except (KeyError, TypeError, ValueError):
+        return None, None
+    if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+        return latitude, longitude
+    return None, None

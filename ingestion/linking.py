@@ -376,14 +376,16 @@ class Merger:
         old_details: dict[tuple[str, str], str | None] = {}
         details: dict[tuple[str, str], tuple[list[Any], list[Any], list[Any], str]] = {}
         hashes: list[dict[str, Any]] = []  # unchanged records whose details changed
+        changes: list[dict[str, Any]] = []  # the change feed's entries
+        compared: list[tuple[tuple[str, str], dict[str, Any], dict[str, Any], Any]] = []
         datas: dict[tuple[str, str], dict[str, Any]] = {}
         for key, (golden, _cluster) in produced.items():
             datas[key] = dict(golden.data)
             if kind == "service":
                 self._point_at_structure(datas[key], key[0], structure_ids)
         # a service without an address of its own is found where its structure is
-        structure_communes = (
-            await store.structure_communes(
+        structure_places = (
+            await store.structure_places(
                 self.conn,
                 {d["structure_id"] for d in datas.values() if d.get("structure_id")},
             )
@@ -404,9 +406,11 @@ class Merger:
                 if m.public_id in visible
             ]
             own_provenance = [self._provenance_row(0, p) for p in golden.provenance.values()]
-            commune = data.get("code_insee") or structure_communes.get(
-                data.get("structure_id") or ""
-            )
+            place = structure_places.get(data.get("structure_id") or "")
+            commune = data.get("code_insee") or (place.commune if place else None)
+            latitude, longitude = indexing.coordinates(data)
+            if latitude is None and place is not None:
+                latitude, longitude = place.latitude, place.longitude
             visible_sources = sorted({m.source for m in cluster if m.public_id in visible})
             own_values = [
                 {"golden_id": 0, "field": f, "value": v[:200]}
@@ -433,6 +437,9 @@ class Merger:
                 "content_hash": content,
                 "details_hash": details[key][3],
                 "search_text": indexing.search_text(data),
+                "sort_name": indexing.sort_name(data),
+                "latitude": latitude,
+                "longitude": longitude,
                 "rule_set_version": self.rules.version,
             }
             if kind == "service" and data.get("structure_id"):
@@ -455,6 +462,7 @@ class Merger:
                     }
                 )
                 insert_keys.append(key)
+                changes.append(self._change(kind, key, "created", sorted(data)))
                 counts["created"] += 1
                 self.report.created += 1
                 continue
@@ -483,9 +491,12 @@ class Merger:
             if old["deleted_at"] is None:
                 counts["updated"] += 1
                 self.report.updated += 1
+                compared.append((key, old, data, score))
             else:  # a cluster that comes back keeps its row (and id)
+                changes.append(self._change(kind, key, "created", sorted(data)))
                 counts["created"] += 1
                 self.report.created += 1
+        changes += await self._updates_changed(kind, compared)
         await store.drop_goldens(self.conn, dropped)
         new_ids = await store.insert_goldens(self.conn, inserts)
         row_ids.update(zip(insert_keys, new_ids, strict=True))
@@ -514,7 +525,42 @@ class Merger:
         await store.delete_golden_values(self.conn, sorted(reindex))
         await store.insert_golden_details(self.conn, member_rows, provenance_rows, value_rows)
         await store.update_goldens(self.conn, hashes)
+        await store.insert_changes(self.conn, changes)
         return set(touched) | set(dropped)
+
+    def _change(
+        self, kind: str, key: tuple[str, str], operation: str, fields: Sequence[str]
+    ) -> dict[str, Any]:
+        return {
+            "kind": kind,
+            "visibility": key[0],
+            "public_id": key[1],
+            "operation": operation,
+            "fields": list(fields),
+            "at": self.now,
+            "data_version": self.data_version,
+        }
+
+    async def _updates_changed(
+        self,
+        kind: str,
+        compared: Sequence[tuple[tuple[str, str], dict[str, Any], dict[str, Any], Any]],
+    ) -> list[dict[str, Any]]:
+        """Change-feed entries of updated records: the fields whose merged value changed
+        (`score_qualite` for the score, `members` when only the records behind it changed). A
+        record recomputed after a migration (no previous hash) without any change gives none."""
+        before = await store.golden_data(self.conn, [old["id"] for _k, old, _d, _s in compared])
+        out: list[dict[str, Any]] = []
+        for key, old, data, score in compared:
+            old_data, old_score = before.get(old["id"], ({}, None))
+            fields = sorted(f for f in set(data) | set(old_data) if data.get(f) != old_data.get(f))
+            if score != old_score and not (score is None and old_score is None):
+                fields.append("score_qualite")
+            if not fields and old["content_hash"] is not None:
+                fields = ["members"]
+            if fields:
+                out.append(self._change(kind, key, "updated", fields))
+        return out
 
     @staticmethod
     def _point_at_structure(

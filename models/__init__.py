@@ -2,6 +2,7 @@
 
 from models.merge import (
     FieldProvenance,
+    GoldenChange,
     GoldenMember,
     GoldenRecord,
     GoldenValue,
@@ -19,6 +20,7 @@ __all__ = [
     "Departement",
     "Epci",
     "FieldProvenance",
+    "GoldenChange",
     "GoldenMember",
     "GoldenRecord",
     "GoldenValue",

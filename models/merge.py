@@ -56,7 +56,10 @@ class GoldenRecord(SQLModel, table=True):
     """The merged record served by default, computed per visibility class."""
 
     __tablename__ = "golden_record"
-    __table_args__ = (UniqueConstraint("kind", "visibility", "public_id"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "visibility", "public_id"),
+        Index("ix_golden_record_kind_latitude", "kind", "latitude"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)  # structure | service
@@ -69,8 +72,13 @@ class GoldenRecord(SQLModel, table=True):
     content_hash: str | None = Field(default=None, max_length=64)
     # members and field provenance (confirmation times aside): equal -> details left as they are
     details_hash: str | None = Field(default=None, max_length=64)
-    # folded names and descriptions: the `texte` filter (accent- and case-blind)
+    # French stems of names and descriptions, folded: the `texte` filter (accent- and case-blind)
     search_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # folded name: the alphabetical order
+    sort_name: str | None = Field(default=None, max_length=200)
+    # where it is: its own coordinates, or for a service without any its structure's
+    latitude: float | None = None
+    longitude: float | None = None
     data_version: int | None = Field(
         default=None, index=True
     )  # the data version that last changed it
@@ -78,6 +86,22 @@ class GoldenRecord(SQLModel, table=True):
     created_at: datetime | None = timestamp(nullable=True)
     updated_at: datetime | None = timestamp(nullable=True, index=True)
     deleted_at: datetime | None = timestamp(nullable=True)
+
+
+class GoldenChange(SQLModel, table=True):
+    """One entry of the change feed: a golden record created, updated or deleted by a run, with
+    the fields that changed. Kept as long as the tombstones (`gateway prune`)."""
+
+    __tablename__ = "golden_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    public_id: str = Field(max_length=320)
+    visibility: str = Field(max_length=32)  # the stored view that changed (see above)
+    operation: str = Field(max_length=16)  # created | updated | deleted
+    fields: list[Any] = json_field(default=[])  # schema field names
+    at: datetime = timestamp(index=True)
+    data_version: int
 
 
 class GoldenValue(SQLModel, table=True):

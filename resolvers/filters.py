@@ -10,8 +10,8 @@ from data_inclusion.schema import v1
 from models.referential import ENUMERATIONS
 from resolvers.errors import BadUserInput
 from resolvers.merged import Info
-from store.golden import Filter
-from store.text import fold
+from store.listing import Filter
+from store.text import french_stems
 
 TOUS_PUBLICS = v1.Public.TOUS_PUBLICS.value
 
@@ -144,7 +144,7 @@ async def build_filter(info: Info, f: CommonFilter | None) -> Filter | None:
         raise BadUserInput(
             "`scoreQualiteMin` must be between 0 and 1", argument="filter.scoreQualiteMin"
         )
-    words = fold(f.texte).split() if f.texte else []
+    words = french_stems(f.texte) if f.texte else []
     return Filter(
         values=values, score_min=f.score_qualite_min, date_min=f.date_maj_apres, words=words
     )

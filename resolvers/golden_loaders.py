@@ -9,6 +9,7 @@ from aiodataloader import DataLoader
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store import golden as store
+from store import listing
 
 
 class _Loader(DataLoader[Any, Any]):
@@ -70,7 +71,7 @@ class ServicesByStructureLoader(_Loader):
         found: dict[tuple[str, str, int, Any], Any] = {}
         async with self._db() as session:
             for (visibility, first, after), ids in groups.items():
-                pages = await store.services_by_structures(
+                pages = await listing.services_by_structures(
                     session, visibility, ids, first=first, after=list(after) if after else None
                 )
                 found.update({(visibility, i, first, after): pages.get(i, []) for i in ids})
@@ -87,6 +88,47 @@ class ServiceCountByStructureLoader(_Loader):
         found: dict[tuple[str, str], int] = {}
         async with self._db() as session:
             for visibility, ids in groups.items():
-                counts = await store.service_counts(session, visibility, ids)
+                counts = await listing.service_counts(session, visibility, ids)
                 found.update({(visibility, i): counts.get(i, 0) for i in ids})
+        return [found[key] for key in keys]
+
+
+class PagesByValueLoader(_Loader):
+    """(kind, visibility, filter field, value, page size + 1, cursor key or None) ->
+    [(sort key, row)]: the records of a territory or a producer, one statement per page shape."""
+
+    async def batch_load_fn(self, keys: list[tuple[str, str, str, str, int, Any]]) -> list[Any]:
+        groups: dict[tuple[str, str, str, int, Any], list[str]] = {}
+        for kind, visibility, field, value, first, after in keys:
+            groups.setdefault((kind, visibility, field, first, after), []).append(value)
+        found: dict[tuple[str, str, str, str, int, Any], Any] = {}
+        async with self._db() as session:
+            for (kind, visibility, field, first, after), wanted in groups.items():
+                pages = await listing.pages_by_value(
+                    session,
+                    kind,
+                    visibility,
+                    field,
+                    wanted,
+                    first=first,
+                    after=list(after) if after else None,
+                )
+                found.update(
+                    {(kind, visibility, field, v, first, after): pages.get(v, []) for v in wanted}
+                )
+        return [found[key] for key in keys]
+
+
+class CountByValueLoader(_Loader):
+    """(kind, visibility, filter field, value) -> how many live records hold it."""
+
+    async def batch_load_fn(self, keys: list[tuple[str, str, str, str]]) -> list[Any]:
+        groups: dict[tuple[str, str, str], list[str]] = {}
+        for kind, visibility, field, value in keys:
+            groups.setdefault((kind, visibility, field), []).append(value)
+        found: dict[tuple[str, str, str, str], int] = {}
+        async with self._db() as session:
+            for (kind, visibility, field), wanted in groups.items():
+                counts = await listing.counts_by_value(session, kind, visibility, field, wanted)
+                found.update({(kind, visibility, field, v): counts.get(v, 0) for v in wanted})
         return [found[key] for key in keys]

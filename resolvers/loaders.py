@@ -29,6 +29,8 @@ class Loaders:
     versions_by_golden_id: golden.VersionsByGoldenIdLoader
     services_by_structure: golden.ServicesByStructureLoader
     service_count_by_structure: golden.ServiceCountByStructureLoader
+    pages_by_value: golden.PagesByValueLoader
+    count_by_value: golden.CountByValueLoader
 
     @classmethod
     def build(cls, db: Callable[[], AsyncSession]) -> Loaders:
@@ -49,4 +51,6 @@ class Loaders:
             versions_by_golden_id=golden.VersionsByGoldenIdLoader(db),
             services_by_structure=golden.ServicesByStructureLoader(db),
             service_count_by_structure=golden.ServiceCountByStructureLoader(db),
+            pages_by_value=golden.PagesByValueLoader(db),
+            count_by_value=golden.CountByValueLoader(db),
         )

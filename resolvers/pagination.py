@@ -16,6 +16,11 @@ T = TypeVar("T")
 DEFAULT_PAGE = 20
 MAX_PAGE = 1000
 
+FIRST_ARG = strawberry.argument(
+    description=f"Page size (default {DEFAULT_PAGE}, at most {MAX_PAGE})."
+)
+AFTER_ARG = strawberry.argument(description="`endCursor` of the previous page, to go on.")
+
 
 def encode_cursor(key: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(list(key))).decode().rstrip("=")

@@ -1,16 +1,66 @@
-"""A page of merged records of one kind, as the root list fields serve them."""
+"""Pages of merged records as the list fields serve them: the root lists (filtered, ordered) and
+the records of one territory or producer (through the per-request loaders)."""
 
-from typing import Any
+from enum import Enum
+from typing import Annotated, Any
 
 import strawberry
 
+from resolvers.errors import BadUserInput
 from resolvers.filters import CommonFilter, build_filter
 from resolvers.merged import Info
-from resolvers.pagination import Connection, build_connection, decode_cursor, page_size
-from store import golden as store
+from resolvers.pagination import (
+    AFTER_ARG,
+    FIRST_ARG,
+    Connection,
+    build_connection,
+    decode_cursor,
+    page_size,
+)
+from store import listing as store
 
-FIRST_ARG = strawberry.argument(description="Page size (default 20, at most 1000).")
-AFTER_ARG = strawberry.argument(description="`endCursor` of the previous page, to go on.")
+__all__ = ["AFTER_ARG", "FIRST_ARG", "ORDER_ARG", "Order", "golden_page", "value_page"]
+
+
+@strawberry.enum(description="How a list of merged records is sorted (then by id).")
+class Order(Enum):
+    ID = strawberry.enum_value(
+        "id",
+        description="By id: the default, and the order to sync with (a walk through it meets "
+        "every record that lives through the walk exactly once, even while ingests land).",
+    )
+    NOM = strawberry.enum_value(
+        "nom", description="Alphabetically by name (accent- and case-blind)."
+    )
+    DATE_MAJ_DESC = strawberry.enum_value(
+        "date_maj_desc", description="Most recently updated first (no date last)."
+    )
+    SCORE_QUALITE_DESC = strawberry.enum_value(
+        "score_qualite_desc", description="Best quality score first (no score last)."
+    )
+
+
+ORDER_ARG = Annotated[
+    Order | None,
+    strawberry.argument(
+        description="Sort order (default `ID`). Sorts other than `ID` follow values an ingest "
+        "may change, so a walk through them may meet a record twice or miss one."
+    ),
+]
+
+
+def _after(after: str | None, order: str) -> list[Any] | None:
+    key = decode_cursor(after)
+    if key is None:
+        return None
+    try:
+        store.ORDERS[order].after(key)
+    except ValueError as exc:
+        raise BadUserInput(
+            f"`after` is not a cursor of this list in the order {order.upper()}",
+            argument="after",
+        ) from exc
+    return key
 
 
 async def golden_page(
@@ -21,19 +71,48 @@ async def golden_page(
     first: int | None,
     after: str | None,
     where: CommonFilter | None = None,
+    order: Order | None = None,
 ) -> Connection[Any]:
-    """`first` merged records of `kind` after the cursor, ordered by id, in the consumer's view."""
+    """`first` merged records of `kind` after the cursor, in the consumer's view."""
     size = page_size(first)
-    key = decode_cursor(after)
+    sort = (order or Order.ID).value
+    key = _after(after, sort)
     visibility = info.context.visibility
     condition = await build_filter(info, where)
     async with info.context.db() as session:
         rows = await store.page(
-            session, kind, visibility, first=size + 1, after=key, where=condition
+            session, kind, visibility, first=size + 1, after=key, where=condition, order=sort
         )
 
     async def count() -> int:
         async with info.context.db() as session:
             return await store.count(session, kind, visibility, condition)
+
+    return build_connection([(k, node(row=r)) for k, r in rows], first=size, after=key, count=count)
+
+
+async def value_page(
+    info: Info,
+    kind: str,
+    node: Any,
+    field: str,
+    value: str,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Connection[Any]:
+    """The merged records of `kind` holding `value` in the filter field `field` (a territory's
+    code, a producer's slug), by id; batched with every other such page of the request."""
+    size = page_size(first)
+    key = _after(after, "id")
+    visibility = info.context.visibility
+    loaders = info.context.loaders
+    rows = await loaders.pages_by_value.load(
+        (kind, visibility, field, value, size + 1, tuple(key) if key else None)
+    )
+
+    async def count() -> int:
+        n: int = await loaders.count_by_value.load((kind, visibility, field, value))
+        return n
 
     return build_connection([(k, node(row=r)) for k, r in rows], first=size, after=key, count=count)

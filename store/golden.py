@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import exists, func, select, tuple_
+from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
     FieldProvenance,
     GoldenMember,
     GoldenRecord,
-    GoldenValue,
     IngestRun,
     ProducerRecord,
     Source,
@@ -26,7 +23,7 @@ from store.territories import table_of
 goldens = table_of(GoldenRecord)
 
 
-async def _execute(session: AsyncSession, stmt: Any) -> Any:
+async def execute(session: AsyncSession, stmt: Any) -> Any:
     """Core statements run on the session's connection (sqlmodel's session wants ORM ones)."""
     return await (await session.connection()).execute(stmt)
 
@@ -36,148 +33,16 @@ provenance = table_of(FieldProvenance)
 records = table_of(ProducerRecord)
 sources = table_of(Source)
 runs = table_of(IngestRun)
-values = table_of(GoldenValue)
 
 
-@dataclass(frozen=True)
-class Filter:
-    """What a list of merged records is narrowed to; every condition must hold."""
-
-    values: Mapping[str, Sequence[str]] = field(default_factory=dict)  # golden_value: any of
-    score_min: float | None = None
-    date_min: date | None = None
-    words: Sequence[str] = ()  # folded words, each found in the record's name or description
-
-    def conditions(self) -> list[Any]:
-        out: list[Any] = []
-        for name, wanted in sorted(self.values.items()):
-            held = values.alias(f"held_{name}")  # apart from the facets' own golden_value
-            out.append(
-                exists()
-                .where(
-                    held.c.golden_id == goldens.c.id,
-                    held.c.field == name,
-                    held.c.value.in_(sorted(set(wanted))),
-                )
-                .correlate(goldens)
-            )
-        if self.score_min is not None:
-            out.append(goldens.c.score_qualite >= self.score_min)
-        if self.date_min is not None:
-            out.append(goldens.c.date_maj >= self.date_min)
-        out += [goldens.c.search_text.contains(word, autoescape=True) for word in self.words]
-        return out
-
-
-def _live(kind: str, visibility: str, where: Filter | None) -> list[Any]:
+def live(kind: str, visibility: str) -> list[Any]:
+    """What a golden row must be to be served to a consumer of `visibility`: of that kind, in a
+    view that consumer reads, not deleted."""
     return [
         goldens.c.kind == kind,
         goldens.c.visibility.in_(stored_views(visibility)),
         goldens.c.deleted_at.is_(None),
-        *(where.conditions() if where else []),
     ]
-
-
-async def page(
-    session: AsyncSession,
-    kind: str,
-    visibility: str,
-    *,
-    first: int,
-    after: Sequence[Any] | None,
-    where: Filter | None = None,
-) -> list[tuple[list[Any], dict[str, Any]]]:
-    """Live golden records ordered by public id; `first` rows after the cursor key."""
-    stmt = (
-        select(goldens)
-        .where(*_live(kind, visibility, where))
-        .order_by(goldens.c.public_id)
-        .limit(first)
-    )
-    if after is not None:
-        stmt = stmt.where(tuple_(goldens.c.public_id) > tuple_(after[0]))
-    result = await _execute(session, stmt)
-    return [([row["public_id"]], dict(row)) for row in result.mappings()]
-
-
-async def services_by_structures(
-    session: AsyncSession,
-    visibility: str,
-    structure_ids: Sequence[str],
-    *,
-    first: int,
-    after: Sequence[Any] | None,
-) -> dict[str, list[tuple[list[Any], dict[str, Any]]]]:
-    """Per golden structure id: its live services ordered by id, `first` rows after the cursor
-    key; one statement for any number of structures (a window per structure)."""
-    rank = (
-        func.row_number()
-        .over(partition_by=goldens.c.structure_public_id, order_by=goldens.c.public_id)
-        .label("rank")
-    )
-    inner = select(goldens, rank).where(
-        *_live("service", visibility, None),
-        goldens.c.structure_public_id.in_(sorted(set(structure_ids))),
-    )
-    if after is not None:
-        inner = inner.where(goldens.c.public_id > after[0])
-    ranked = inner.subquery()
-    stmt = (
-        select(ranked)
-        .where(ranked.c.rank <= first)
-        .order_by(ranked.c.structure_public_id, ranked.c.public_id)
-    )
-    out: dict[str, list[tuple[list[Any], dict[str, Any]]]] = defaultdict(list)
-    for row in (await _execute(session, stmt)).mappings():
-        data = dict(row)
-        data.pop("rank")
-        out[data["structure_public_id"]].append(([data["public_id"]], data))
-    return out
-
-
-async def service_counts(
-    session: AsyncSession, visibility: str, structure_ids: Sequence[str]
-) -> dict[str, int]:
-    """Per golden structure id: how many live services it has."""
-    stmt = (
-        select(goldens.c.structure_public_id, func.count())
-        .where(
-            *_live("service", visibility, None),
-            goldens.c.structure_public_id.in_(sorted(set(structure_ids))),
-        )
-        .group_by(goldens.c.structure_public_id)
-    )
-    return {sid: int(n) for sid, n in await _execute(session, stmt)}
-
-
-async def count(
-    session: AsyncSession, kind: str, visibility: str, where: Filter | None = None
-) -> int:
-    stmt = select(func.count()).select_from(goldens).where(*_live(kind, visibility, where))
-    return int((await _execute(session, stmt)).scalar_one())
-
-
-async def facets(
-    session: AsyncSession,
-    kind: str,
-    visibility: str,
-    fields: Sequence[str],
-    where: Filter | None = None,
-) -> dict[str, list[tuple[str, int]]]:
-    """Per filter field: each value with the number of matching records holding it, most
-    frequent first; one statement."""
-    stmt = (
-        select(values.c.field, values.c.value, func.count())
-        .join(goldens, goldens.c.id == values.c.golden_id)
-        .where(values.c.field.in_(list(fields)), *_live(kind, visibility, where))
-        .group_by(values.c.field, values.c.value)
-    )
-    out: dict[str, list[tuple[str, int]]] = {f: [] for f in fields}
-    for name, value, n in await _execute(session, stmt):
-        out[name].append((value, int(n)))
-    for counts in out.values():
-        counts.sort(key=lambda c: (-c[1], c[0]))
-    return out
 
 
 async def by_public_ids(
@@ -185,22 +50,22 @@ async def by_public_ids(
 ) -> dict[str, dict[str, Any]]:
     """Live golden records by their own id or by the id of any of their members."""
     wanted = sorted(set(ids))
-    direct = await _execute(
+    direct = await execute(
         session,
         select(goldens).where(
-            *_live(kind, visibility, None),
+            *live(kind, visibility),
             goldens.c.public_id.in_(wanted),
         ),
     )
     found = {row["public_id"]: dict(row) for row in direct.mappings()}
     missing = [i for i in wanted if i not in found]
     if missing:
-        via = await _execute(
+        via = await execute(
             session,
             select(members.c.member_public_id, goldens)
             .join(goldens, goldens.c.id == members.c.golden_id)
             .where(
-                *_live(kind, visibility, None),
+                *live(kind, visibility),
                 members.c.member_public_id.in_(missing),
             ),
         )
@@ -220,7 +85,7 @@ async def provenance_by_golden_ids(
     confirmed every active record) may be later.
     """
     last_seen = runs.alias("last_seen")
-    result = await _execute(
+    result = await execute(
         session,
         select(provenance, last_seen.c.started_at.label("record_seen_at"))
         .outerjoin(records, records.c.id == provenance.c.record_id)
@@ -231,7 +96,7 @@ async def provenance_by_golden_ids(
     full_runs: dict[str, Any] = {}
     slugs = sorted({r["source_slug"] for r in rows})
     if slugs:
-        full = await _execute(
+        full = await execute(
             session,
             select(runs.c.source_slug, func.max(runs.c.finished_at))
             .where(
@@ -255,7 +120,7 @@ async def member_records_by_golden_ids(
     session: AsyncSession, golden_ids: Sequence[int]
 ) -> dict[int, list[dict[str, Any]]]:
     """The producer records behind each golden record, as each producer published them."""
-    result = await _execute(
+    result = await execute(
         session,
         select(
             members.c.golden_id,
@@ -280,12 +145,12 @@ async def member_records_by_golden_ids(
 async def sources_by_slugs(
     session: AsyncSession, slugs: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
-    result = await _execute(session, select(sources).where(sources.c.slug.in_(sorted(set(slugs)))))
+    result = await execute(session, select(sources).where(sources.c.slug.in_(sorted(set(slugs)))))
     return {row["slug"]: dict(row) for row in result.mappings()}
 
 
 async def all_sources(session: AsyncSession) -> list[dict[str, Any]]:
-    result = await _execute(session, select(sources).order_by(sources.c.slug))
+    result = await execute(session, select(sources).order_by(sources.c.slug))
     return [dict(row) for row in result.mappings()]
 
 
@@ -296,7 +161,7 @@ async def versions_by_golden_ids(
     from models import ProducerRecordVersion
 
     versions = table_of(ProducerRecordVersion)
-    result = await _execute(
+    result = await execute(
         session,
         select(
             members.c.golden_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from models import (
     Commune,
     FieldProvenance,
+    GoldenChange,
     GoldenMember,
     GoldenRecord,
     GoldenValue,
@@ -52,6 +54,7 @@ goldens = table_of(GoldenRecord)
 golden_members = table_of(GoldenMember)
 provenance = table_of(FieldProvenance)
 golden_values = table_of(GoldenValue)
+changes_table = table_of(GoldenChange)
 communes = table_of(Commune)
 sources_table = table_of(Source)
 
@@ -392,22 +395,54 @@ async def has_unindexed_goldens(conn: AsyncConnection) -> bool:
     return result.first() is not None
 
 
-async def structure_communes(conn: AsyncConnection, public_ids: Iterable[str]) -> dict[str, str]:
-    """Golden structure id -> the INSEE code of its commune (when it has one)."""
-    out: dict[str, str] = {}
+@dataclass(frozen=True)
+class Place:
+    """Where a golden structure is: its commune's INSEE code and its coordinates, when known."""
+
+    commune: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+async def structure_places(conn: AsyncConnection, public_ids: Iterable[str]) -> dict[str, Place]:
+    """Golden structure id -> where it is (a service without an address is found there)."""
+    out: dict[str, Place] = {}
     for chunk in _chunks(sorted(set(public_ids))):
         result = await conn.execute(
-            select(goldens.c.public_id, golden_values.c.value)
-            .join(golden_values, golden_values.c.golden_id == goldens.c.id)
+            select(goldens.c.public_id, golden_values.c.value, goldens.c.latitude,
+                   goldens.c.longitude)
+            .outerjoin(
+                golden_values,
+                and_(golden_values.c.golden_id == goldens.c.id, golden_values.c.field == "commune"),
+            )
             .where(
                 goldens.c.kind == "structure",
                 goldens.c.public_id.in_(chunk),
                 goldens.c.deleted_at.is_(None),
-                golden_values.c.field == "commune",
+            )
+        )  # fmt: skip
+        out.update({pid: Place(code, lat, lon) for pid, code, lat, lon in result})
+    return out
+
+
+async def golden_data(
+    conn: AsyncConnection, golden_ids: Sequence[int]
+) -> dict[int, tuple[dict[str, Any], float | None]]:
+    """Golden row id -> its merged data and score, as stored (before an update)."""
+    out: dict[int, tuple[dict[str, Any], float | None]] = {}
+    for chunk in _id_chunks(conn, sorted(set(golden_ids))):
+        result = await conn.execute(
+            select(goldens.c.id, goldens.c.data, goldens.c.score_qualite).where(
+                _among(conn, goldens.c.id, chunk)
             )
         )
-        out.update({pid: code for pid, code in result})
+        out.update({i: (data or {}, score) for i, data, score in result})
     return out
+
+
+async def insert_changes(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Append entries to the change feed."""
+    await bulk_insert(conn, changes_table, rows)
 
 
 async def commune_territories(
@@ -563,7 +598,12 @@ async def prune(conn: AsyncConnection, before: datetime) -> dict[str, int]:
             versions.c.id.not_in(referenced),
         )
     )
-    return {"tombstones": len(old), "versions": closed.rowcount or 0}
+    feed = await conn.execute(delete(changes_table).where(changes_table.c.at < before))
+    return {
+        "tombstones": len(old),
+        "versions": closed.rowcount or 0,
+        "changes": feed.rowcount or 0,
+    }
 
 
 async def kinds_of(conn: AsyncConnection, record_ids: Sequence[int]) -> dict[int, str]:
@@ -647,9 +687,19 @@ async def update_goldens(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) 
 async def tombstone_goldens(
     conn: AsyncConnection, golden_ids: Sequence[int], at: datetime, data_version: int
 ) -> None:
+    """Mark golden rows deleted, each with a `deleted` entry in the change feed."""
     for chunk in _chunks(list(golden_ids)):
-        await conn.execute(
+        gone = await conn.execute(
             update(goldens)
             .where(goldens.c.id.in_(chunk))
             .values(deleted_at=at, data_version=data_version, updated_at=at)
+            .returning(goldens.c.kind, goldens.c.visibility, goldens.c.public_id)
         )
+        await insert_changes(
+            conn,
+            [
+                {"kind": kind, "visibility": visibility, "public_id": public_id,
+                 "operation": "deleted", "fields": [], "at": at, "data_version": data_version}
+                for kind, visibility, public_id in gone.all()
+            ],
+        )  # fmt: skip

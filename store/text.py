@@ -3,6 +3,8 @@
 import re
 import unicodedata
 
+import snowballstemmer
+
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "Œ": "oe", "Æ": "ae", "ß": "ss"})
 
@@ -15,3 +17,32 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _NON_ALNUM.sub(" ", stripped.lower()).strip()
+
+
+_WORDS = re.compile(r"\w+")
+_FRENCH = snowballstemmer.stemmer("french")
+_STOPWORDS = frozenset(
+    {
+        "a", "au", "aux", "avec", "ce", "ces", "d", "dans", "de", "des", "du", "en", "et", "l",
+        "la", "le", "les", "leur", "leurs", "ou", "par", "pour", "sa", "se", "ses", "son",
+        "sur", "un", "une",
+    }
+)  # fmt: skip
+
+
+def french_stems(text: str) -> list[str]:
+    """The French stems of the words of `text`, folded (lower-case, no accents), stop words left
+    out: "Aides alimentaires" and "aide alimentaire" give the same stems.
+
+    Stemming runs on the accented word (the Snowball rules read accents), folding after it; a
+    plural `s` or `x` the stemmer keeps is dropped too ("emplois" -> "emploi")."""
+    out: list[str] = []
+    for word in _WORDS.findall(text.lower()):
+        if word in _STOPWORDS:
+            continue
+        stem = fold(_FRENCH.stemWord(word)).replace(" ", "")
+        if len(stem) > 3 and stem[-1] in "sx":
+            stem = stem[:-1]
+        if stem:
+            out.append(stem)
+    return out

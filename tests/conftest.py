@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,30 @@ def database_url(backend: str, sqlite_path: Path) -> str:
         return f"sqlite:///{sqlite_path}"
     assert TEST_DATABASE_URL
     return TEST_DATABASE_URL
+
+
+@asynccontextmanager
+async def fresh_database(backend: str, tmp_path: Path, name: str) -> AsyncIterator[str]:
+    """The URL of an empty database of its own: a file on SQLite, a database created next to
+    TEST_DATABASE_URL's (and dropped afterwards) on PostgreSQL."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / f'{name}.db'}"
+        return
+    assert TEST_DATABASE_URL
+    server = normalize_url(TEST_DATABASE_URL)
+    database = f"{name}_{os.getpid()}"
+    admin = create_engine(server)
+    async with admin.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f"DROP DATABASE IF EXISTS {database}"))
+        await conn.execute(text(f"CREATE DATABASE {database}"))
+    try:
+        yield server.set(database=database).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+        await admin.dispose()
 
 
 async def reset(engine: AsyncEngine) -> None:

@@ -6,7 +6,7 @@ import strawberry
 
 from resolvers.filters import ServiceFilter, build_filter
 from resolvers.merged import Info
-from store import golden as store
+from store import listing as store
 
 
 @strawberry.type(description="One option of a facet and how many matching services have it.")

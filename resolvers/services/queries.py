@@ -6,9 +6,8 @@ import strawberry
 
 from resolvers.filters import ServiceFilterArg
 from resolvers.merged import Info
-from resolvers.pagination import Connection
-from resolvers.root_pages import AFTER_ARG, FIRST_ARG, golden_page
-from resolvers.services.types import Service
+from resolvers.root_pages import AFTER_ARG, FIRST_ARG, ORDER_ARG, golden_page
+from resolvers.services.types import Service, ServiceConnection
 
 ID_ARG = strawberry.argument(
     description="A service id, or the id of any producer record merged into it."
@@ -26,12 +25,17 @@ class ServiceQueries:
         row = await info.context.loaders.golden_by_id.load(key)
         return Service(row=row) if row else None
 
-    @strawberry.field(description="Merged services, a page at a time, ordered by id.")
+    @strawberry.field(
+        description="Merged services, a page at a time (by id unless `orderBy` says otherwise)."
+    )
     async def services(
         self,
         info: Info,
         first: Annotated[int | None, FIRST_ARG] = None,
         after: Annotated[str | None, AFTER_ARG] = None,
         filter: ServiceFilterArg = None,
-    ) -> Connection[Service]:  # type: ignore[valid-type]
-        return await golden_page(info, "service", Service, first=first, after=after, where=filter)
+        order_by: ORDER_ARG = None,
+    ) -> ServiceConnection:
+        return await golden_page(
+            info, "service", Service, first=first, after=after, where=filter, order=order_by
+        )

@@ -6,6 +6,7 @@ import strawberry
 from data_inclusion.schema import v1
 
 from resolvers.merged import Info, merged_type, resolver, source_record_type
+from resolvers.pagination import Connection
 
 if TYPE_CHECKING:
     from resolvers.structures.types import Structure
@@ -58,3 +59,10 @@ Service = merged_type(
         ),
     },
 )
+
+
+@strawberry.type(
+    description="A page of merged services, with cursors to go on and the total count."
+)
+class ServiceConnection(Connection[Service]):  # type: ignore[valid-type]
+    pass

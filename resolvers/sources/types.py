@@ -4,6 +4,8 @@ from typing import Any
 
 import strawberry
 
+from resolvers.records_of import records_of
+
 
 @strawberry.type(description="A producer publishing structures and/or services.")
 class Source:
@@ -50,3 +52,16 @@ class Source:
     )
     def restricted(self) -> bool:
         return self.restreinte()
+
+    structures = records_of(
+        "structure",
+        "source",
+        lambda self: self.row["slug"],
+        "The merged structures this producer publishes (alone or with others), by id.",
+    )
+    services = records_of(
+        "service",
+        "source",
+        lambda self: self.row["slug"],
+        "The merged services this producer publishes (alone or with others), by id.",
+    )

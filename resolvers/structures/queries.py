@@ -6,9 +6,8 @@ import strawberry
 
 from resolvers.filters import FilterArg
 from resolvers.merged import Info
-from resolvers.pagination import Connection
-from resolvers.root_pages import AFTER_ARG, FIRST_ARG, golden_page
-from resolvers.structures.types import Structure
+from resolvers.root_pages import AFTER_ARG, FIRST_ARG, ORDER_ARG, golden_page
+from resolvers.structures.types import Structure, StructureConnection
 
 ID_ARG = strawberry.argument(
     description="A structure id, or the id of any producer record merged into it."
@@ -26,14 +25,17 @@ class StructureQueries:
         row = await info.context.loaders.golden_by_id.load(key)
         return Structure(row=row) if row else None
 
-    @strawberry.field(description="Merged structures, a page at a time, ordered by id.")
+    @strawberry.field(
+        description="Merged structures, a page at a time (by id unless `orderBy` says otherwise)."
+    )
     async def structures(
         self,
         info: Info,
         first: Annotated[int | None, FIRST_ARG] = None,
         after: Annotated[str | None, AFTER_ARG] = None,
         filter: FilterArg = None,
-    ) -> Connection[Structure]:  # type: ignore[valid-type]
+        order_by: ORDER_ARG = None,
+    ) -> StructureConnection:
         return await golden_page(
-            info, "structure", Structure, first=first, after=after, where=filter
+            info, "structure", Structure, first=first, after=after, where=filter, order=order_by
         )

@@ -8,7 +8,7 @@ from data_inclusion.schema import v1
 
 from resolvers.merged import Info, merged_type, resolver, source_record_type
 from resolvers.pagination import Connection, build_connection, decode_cursor, page_size
-from resolvers.services.types import Service
+from resolvers.services.types import Service, ServiceConnection
 
 SourceStructure = source_record_type("SourceStructure", "structure")
 
@@ -20,7 +20,7 @@ def _score(self: Any) -> float | None:
 
 async def _services(
     self: Any, info: Info, first: int | None = None, after: str | None = None
-) -> Connection[Service]:  # type: ignore[valid-type]
+) -> ServiceConnection:
     size = page_size(first)
     key = decode_cursor(after)
     visibility = info.context.visibility
@@ -65,9 +65,16 @@ Structure = merged_type(
                     str | None,
                     strawberry.argument(description="`endCursor` of the previous page."),
                 ],
-                "return": Connection[Service],  # type: ignore[valid-type]
+                "return": ServiceConnection,
             },
             "The structure's merged services, a page at a time, ordered by id.",
         ),
     },
 )
+
+
+@strawberry.type(
+    description="A page of merged structures, with cursors to go on and the total count."
+)
+class StructureConnection(Connection[Structure]):  # type: ignore[valid-type]
+    pass

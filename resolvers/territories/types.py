@@ -11,6 +11,7 @@ from models import Departement as DepartementRow
 from models import Epci as EpciRow
 from models import Region as RegionRow
 from resolvers.context import Context
+from resolvers.records_of import records_of
 
 Info = strawberry.Info[Context, None]
 
@@ -86,6 +87,20 @@ class Region:
         rows = await info.context.loaders.departements_by_region_code.load(self.row.code)
         return [Departement(row=r) for r in rows]
 
+    structures = records_of(
+        "structure",
+        "region",
+        lambda self: self.row.code,
+        "The merged structures located in this région, by id.",
+    )
+    services = records_of(
+        "service",
+        "region",
+        lambda self: self.row.code,
+        "The merged services located in this région (a service without an "
+        "address is where its structure is), by id.",
+    )
+
 
 @strawberry.type(description="A département, or an overseas collectivity (zone `com`).")
 class Departement:
@@ -121,6 +136,20 @@ class Departement:
         rows = await info.context.loaders.communes_by_departement_code.load(self.row.code)
         return [Commune(row=r) for r in rows]
 
+    structures = records_of(
+        "structure",
+        "departement",
+        lambda self: self.row.code,
+        "The merged structures located in this département, by id.",
+    )
+    services = records_of(
+        "service",
+        "departement",
+        lambda self: self.row.code,
+        "The merged services located in this département (a service without an "
+        "address is where its structure is), by id.",
+    )
+
 
 @strawberry.type(description="An EPCI (intercommunality: CC, CA, CU, métropole), keyed by SIREN.")
 class Epci:
@@ -149,6 +178,20 @@ class Epci:
     async def communes(self, info: Info) -> list[Commune]:
         rows = await info.context.loaders.communes_by_epci_code.load(self.row.code)
         return [Commune(row=r) for r in rows]
+
+    structures = records_of(
+        "structure",
+        "epci",
+        lambda self: self.row.code,
+        "The merged structures located in this EPCI, by id.",
+    )
+    services = records_of(
+        "service",
+        "epci",
+        lambda self: self.row.code,
+        "The merged services located in this EPCI (a service without an "
+        "address is where its structure is), by id.",
+    )
 
 
 @strawberry.type(description="A current commune (Code officiel géographique).")
@@ -217,6 +260,20 @@ class Commune:
     async def arrondissements(self, info: Info) -> list[ArrondissementMunicipal]:
         rows = await info.context.loaders.arrondissements_by_commune_code.load(self.row.code)
         return [ArrondissementMunicipal(row=r) for r in rows]
+
+    structures = records_of(
+        "structure",
+        "commune",
+        lambda self: self.row.code,
+        "The merged structures located in this commune, by id.",
+    )
+    services = records_of(
+        "service",
+        "commune",
+        lambda self: self.row.code,
+        "The merged services located in this commune (a service without an "
+        "address is where its structure is), by id.",
+    )
 
 
 @strawberry.type(description="A municipal arrondissement of Paris, Lyon or Marseille.")

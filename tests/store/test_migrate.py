@@ -2,40 +2,24 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 from store import migrate
 from store.engine import create_engine, normalize_url
+from tests.conftest import BACKENDS, fresh_database
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
-
-@pytest.fixture(params=["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else []))
+@pytest.fixture(params=BACKENDS)
 async def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    assert TEST_DATABASE_URL
-    server = normalize_url(TEST_DATABASE_URL)
-    name = f"gateway_migrations_{os.getpid()}"
-    admin = create_engine(server)
-    async with admin.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        await conn.execute(text(f"CREATE DATABASE {name}"))
-    yield server.set(database=name).render_as_string(hide_password=False)
-    async with admin.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    await admin.dispose()
+    async with fresh_database(request.param, tmp_path, "gateway_migrations") as url:
+        yield url
 
 
 async def test_up_down_up(empty_url: str) -> None:

@@ -1,0 +1,40 @@
+"""Connection fields from a territory or a producer to the merged records that belong to it
+(`Departement.services`, `Source.structures`…), batched per request by the loaders."""
+
+import importlib
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import strawberry
+
+from resolvers.context import Context
+from resolvers.pagination import AFTER_ARG, FIRST_ARG
+
+Info = strawberry.Info[Context, None]
+
+TYPES = {
+    "structure": ("resolvers.structures.types", "Structure", "StructureConnection"),
+    "service": ("resolvers.services.types", "Service", "ServiceConnection"),
+}
+
+
+def records_of(kind: str, field: str, key: Callable[[Any], str], description: str) -> Any:
+    """A `first`/`after` connection of the merged records of `kind` holding `key(self)` in the
+    filter field `field` (the golden values: `departement`, `source`…), ordered by id."""
+    module, node_name, connection_name = TYPES[kind]
+
+    async def resolve(
+        self: Any, info: Info, first: int | None = None, after: str | None = None
+    ) -> Any:
+        from resolvers.root_pages import value_page
+
+        node = getattr(importlib.import_module(module), node_name)
+        return await value_page(info, kind, node, field, key(self), first=first, after=after)
+
+    resolve.__annotations__ = {
+        "info": Info,
+        "first": Annotated[int | None, FIRST_ARG],
+        "after": Annotated[str | None, AFTER_ARG],
+        "return": Annotated[connection_name, strawberry.lazy(module)],
+    }
+    return strawberry.field(resolver=resolve, description=description)
