@@ -12,6 +12,7 @@ from resolvers.services.facets import FacetQueries
 from resolvers.services.queries import ServiceQueries
 from resolvers.services.search import SearchQueries
 from resolvers.sources.queries import SourceQueries
+from resolvers.sources.records import SourceRecordQueries
 from resolvers.structures.queries import StructureQueries
 from resolvers.territories.queries import TerritoryQueries
 
@@ -27,6 +28,7 @@ class Query(
     FacetQueries,
     ChangeQueries,
     SourceQueries,
+    SourceRecordQueries,
     TerritoryQueries,
     ReferentialQueries,
 ):

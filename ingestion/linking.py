@@ -307,7 +307,8 @@ class Merger:
             candidates,
             None if seeds is None else scope,
         )
-        await self._merge_clusters(kind, services, scope)
+        # the touched services that are gone: their merged records may have to go too
+        await self._merge_clusters(kind, services, scope | service_ids)
 
     # --- persistence -------------------------------------------------------------------------
 
@@ -318,9 +319,13 @@ class Merger:
         counts = self.report.by_kind.setdefault(
             kind, {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
         )
-        old_rows = await store.golden_rows(
-            self.conn, await store.golden_ids_of_members(self.conn, scope)
-        )
+        old_rows = [
+            r
+            for r in await store.golden_rows(
+                self.conn, await store.golden_ids_of_members(self.conn, scope)
+            )
+            if r["kind"] == kind
+        ]
         old_live = {r["id"] for r in old_rows if r["deleted_at"] is None}
         if kind == "service":  # the structures these services pointed at get a new mean score
             self.touched_structures |= {

@@ -11,3 +11,10 @@ class BadUserInput(GraphQLError):
         if argument:
             extensions["argument"] = argument
         super().__init__(message, extensions=extensions)
+
+
+class Forbidden(GraphQLError):
+    """Something this consumer may not see (a restricted producer's records)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, extensions={"code": "FORBIDDEN"})

@@ -13,7 +13,15 @@ from strawberry.scalars import JSON
 
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
-from resolvers.provenance import HistoryEntry, field_history, provenance_type
+from resolvers.pagination import (
+    AFTER_ARG,
+    FIRST_ARG,
+    Connection,
+    build_connection,
+    decode_cursor,
+    page_size,
+)
+from resolvers.provenance import Claim, FieldChange, claims_of, field_history, provenance_type
 from resolvers.sources.types import Source
 
 Info = strawberry.Info[Context, None]
@@ -207,25 +215,79 @@ def merged_type(
         "the record whose id it carries (what the real API's `exclure_doublons` leaves out).",
     )
 
-    async def history(self: Any, info: Info, field: str) -> list[HistoryEntry]:
-        if field not in by_graphql_name:
+    def fields_named(names: list[str] | None, argument: str) -> list[str]:
+        if names is None:
+            return list(fields)
+        unknown = sorted(set(names) - set(by_graphql_name))
+        if unknown:
             raise BadUserInput(
-                f"`field` must be a field of {name}, one of: {', '.join(sorted(by_graphql_name))}",
-                argument="field",
+                f"`{argument}`: {', '.join(map(repr, unknown))} not a field of {name}; one of: "
+                f"{', '.join(sorted(by_graphql_name))}",
+                argument=argument,
             )
+        return [by_graphql_name[n] for n in names]
+
+    async def history(
+        self: Any,
+        info: Info,
+        field: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[FieldChange]:
+        size = page_size(first)
+        key = decode_cursor(after)
+        if key is not None and (len(key) != 2 or key[0] != "h" or not isinstance(key[1], int)):
+            raise BadUserInput("`after` is not a cursor of this history", argument="after")
+        names = fields_named(None if field is None else [field], "field")
         versions = await info.context.loaders.versions_by_golden_id.load(self.row["id"])
-        return field_history(versions, by_graphql_name[field])
+        changes = field_history(versions, names)
+        start = 0 if key is None else key[1] + 1
+        rows = [(["h", i], c) for i, c in enumerate(changes)][start : start + size + 1]
+
+        async def count() -> int:
+            return len(changes)
+
+        return build_connection(rows, first=size, after=key, count=count)
 
     history.__annotations__ = {
         "info": Info,
         "field": typing.Annotated[
-            str, strawberry.argument(description="A field name as in this type (`telephone`).")
+            str | None,
+            strawberry.argument(
+                description="Only this field, named as in this type (`telephone`); default all."
+            ),
         ],
-        "return": list[HistoryEntry],
+        "first": typing.Annotated[int | None, FIRST_ARG],
+        "after": typing.Annotated[str | None, AFTER_ARG],
+        "return": Connection[FieldChange],
     }
     attrs["history"] = strawberry.field(
         resolver=history,
-        description="How one field changed over time at each producer behind this record.",
+        description="How the fields changed over time at each producer behind this record: one "
+        "entry per value a producer record sent, oldest first.",
+    )
+
+    async def claims(self: Any, info: Info, fields: list[str] | None = None) -> list[Claim]:
+        names = fields_named(fields, "fields")
+        loaders = info.context.loaders
+        rows = await members(info, self.row)
+        provenance = await loaders.provenance_by_golden_id.load(self.row["id"])
+        return claims_of(rows, provenance, names)
+
+    claims.__annotations__ = {
+        "info": Info,
+        "fields": typing.Annotated[
+            list[str] | None,
+            strawberry.argument(
+                description="Only these fields, named as in this type; default all."
+            ),
+        ],
+        "return": list[Claim],
+    }
+    attrs["claims"] = strawberry.field(
+        resolver=claims,
+        description=f"What every producer behind this {what} says, field by field (only "
+        "non-null values), and which value was chosen: compare them with `provenance`.",
     )
 
     async def provenance(self: Any, info: Info) -> Any:

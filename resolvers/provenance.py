@@ -133,9 +133,13 @@ def provenance_type(name: str, fields: list[str], what: str) -> type:
 
 
 @strawberry.type(description="A value one producer sent for a field, and for how long.")
-class HistoryEntry:
+class FieldChange:
     row: strawberry.Private[dict[str, Any]]
     field_name: strawberry.Private[str]
+
+    @strawberry.field(description="The field, named as in the merged type (`telephone`).")
+    def field(self) -> str:
+        return _camel(self.field_name)
 
     @strawberry.field(description="Slug of the producer.")
     def source(self) -> str:
@@ -162,18 +166,77 @@ class HistoryEntry:
         return self.row.get("valid_to")
 
 
-def field_history(versions: list[dict[str, Any]], field_name: str) -> list[HistoryEntry]:
-    """Per producer record, one entry per distinct consecutive value of the field."""
-    out: list[HistoryEntry] = []
-    current: dict[str, Any] = {}
-    for v in versions:  # ordered by record, then version
-        key = v["public_id"]
-        value = v["data"].get(field_name)
-        previous = current.get(key)
-        if previous is not None and previous["data"].get(field_name) == value:
-            previous["valid_to"] = v["valid_to"]
-            continue
-        entry = dict(v)
-        current[key] = entry
-        out.append(HistoryEntry(row=entry, field_name=field_name))
+def field_history(versions: list[dict[str, Any]], field_names: list[str]) -> list[FieldChange]:
+    """Per field and producer record, one entry per distinct consecutive value; oldest first
+    (then by field and record), so later versions only ever add entries at the end."""
+    out: list[tuple[Any, str, str, int, FieldChange]] = []
+    for field_name in field_names:
+        current: dict[str, dict[str, Any]] = {}
+        for v in versions:  # ordered by record, then version
+            key = v["public_id"]
+            value = v["data"].get(field_name)
+            previous = current.get(key)
+            if previous is not None and previous["data"].get(field_name) == value:
+                previous["valid_to"] = v["valid_to"]
+                continue
+            if previous is None and value is None:
+                continue  # a field the record never had
+            entry = dict(v)
+            current[key] = entry
+            change = FieldChange(row=entry, field_name=field_name)
+            out.append((v["valid_from"], field_name, key, int(v["version"]), change))
+    out.sort(key=lambda e: (e[0] is None, e[0] or 0, e[1], e[2], e[3]))
+    return [e[4] for e in out]
+
+
+@strawberry.type(description="What one producer record says for one field.")
+class Claim:
+    row: strawberry.Private[dict[str, Any]]
+    field_name: strawberry.Private[str]
+    is_chosen: strawberry.Private[bool]
+
+    @strawberry.field(description="The field, named as in the merged type (`telephone`).")
+    def field(self) -> str:
+        return _camel(self.field_name)
+
+    @strawberry.field(description="The value this producer sends (after mapping).")
+    def value(self) -> JSON:
+        return self.row["data"].get(self.field_name)
+
+    @strawberry.field(description="The producer.")
+    async def source(self, info: Info) -> Source | None:
+        row = await info.context.loaders.source_by_slug.load(self.row["source_slug"])
+        return Source(row=row) if row else None
+
+    @strawberry.field(description="Id of the producer record (`dora--42`).")
+    def source_record_id(self) -> strawberry.ID:
+        return strawberry.ID(self.row["public_id"])
+
+    @strawberry.field(description="The producer's update date of that record.")
+    def source_updated_at(self) -> date | None:
+        return self.row.get("date_maj")
+
+    @strawberry.field(
+        description="Whether this value is the merged one (for a list field: whether it "
+        "contributed elements to the union)."
+    )
+    def chosen(self) -> bool:
+        return self.is_chosen
+
+
+def claims_of(
+    members: list[dict[str, Any]], provenance: dict[str, dict[str, Any]], field_names: list[str]
+) -> list[Claim]:
+    """Every non-null value each member record sends for each field, field by field."""
+    out: list[Claim] = []
+    for field_name in field_names:
+        winner = provenance.get(field_name) or {}
+        contributors = {s for _value, sources in winner.get("elements") or () for s in sources}
+        for member in members:
+            if member["data"].get(field_name) is None:
+                continue
+            chosen = member["public_id"] == winner.get("public_id") or (
+                member["source_slug"] in contributors
+            )
+            out.append(Claim(row=member, field_name=field_name, is_chosen=chosen))
     return out

@@ -183,3 +183,35 @@ async def versions_by_golden_ids(
         data = dict(row)
         out[data.pop("golden_id")].append(data)
     return out
+
+
+def _producer_records(source: str, kind: str) -> list[Any]:
+    return [records.c.source_slug == source, records.c.kind == kind, records.c.status == "active"]
+
+
+async def producer_records_page(
+    session: AsyncSession, source: str, kind: str, *, first: int, after: str | None
+) -> list[tuple[list[Any], dict[str, Any]]]:
+    """One producer's active records of a kind as it published them (after mapping), by id."""
+    stmt = (
+        select(
+            records.c.public_id,
+            records.c.source_slug,
+            records.c.producer_id,
+            records.c.data,
+            records.c.date_maj,
+            records.c.version,
+        )
+        .where(*_producer_records(source, kind))
+        .order_by(records.c.public_id)
+        .limit(first)
+    )
+    if after is not None:
+        stmt = stmt.where(records.c.public_id > after)
+    result = await execute(session, stmt)
+    return [([row["public_id"]], dict(row)) for row in result.mappings()]
+
+
+async def producer_records_count(session: AsyncSession, source: str, kind: str) -> int:
+    stmt = select(func.count()).select_from(records).where(*_producer_records(source, kind))
+    return int((await execute(session, stmt)).scalar_one())

@@ -93,6 +93,24 @@ async def test_a_page_costs_the_same_statements_whatever_its_size(
     assert max(counts.values()) <= 5, counts
 
 
+async def test_claims_show_what_every_producer_says(gql_example: GraphQLClient) -> None:
+    query = """{ structure(id: "dora--a1") { nom telephone reseauxPorteurs
+        claims(fields: ["nom", "telephone", "reseauxPorteurs"]) {
+          field value chosen sourceRecordId sourceUpdatedAt source { slug } } } }"""
+    s = (await gql_example.data(query))["structure"]
+    claims = s["claims"]
+    assert {c["field"] for c in claims} <= {"nom", "telephone", "reseauxPorteurs"}
+    # the public view: the restricted producer's claims are not there
+    assert {c["source"]["slug"] for c in claims} == {"dora", "emplois-de-linclusion"}
+    for field in ("nom", "telephone"):
+        chosen = [c for c in claims if c["field"] == field and c["chosen"]]
+        assert len(chosen) == 1 and chosen[0]["value"] == s[field]
+    names = {c["sourceRecordId"]: c["value"] for c in claims if c["field"] == "nom"}
+    assert set(names) == {"dora--a1", "emplois-de-linclusion--17"}
+    bad = await gql_example('{ structure(id: "dora--a1") { claims(fields: ["nope"]) { field } } }')
+    assert bad["errors"][0]["extensions"]["argument"] == "fields"
+
+
 async def test_history_of_a_field_across_versions(
     gql_example: GraphQLClient, tmp_path: Path
 ) -> None:
@@ -106,14 +124,34 @@ async def test_history_of_a_field_across_versions(
     engine = create_engine(normalize_url(APPS["url"]))
     await ingest(engine, "dora", sorted(folder.iterdir()))
     await engine.dispose()
-    query = """{ structure(id: "dora--a1") { history(field: "telephone") {
-        source sourceRecordId value version validFrom validTo } } }"""
-    history = (await gql_example.data(query))["structure"]["history"]
+    query = """{ structure(id: "dora--a1") { history(field: "telephone") { totalCount edges {
+        node { field source sourceRecordId value version validFrom validTo } } } } }"""
+    found = (await gql_example.data(query))["structure"]["history"]
+    history = [e["node"] for e in found["edges"]]
+    assert found["totalCount"] == len(history) and {h["field"] for h in history} == {"telephone"}
     dora = [h for h in history if h["source"] == "dora"]
     assert [(h["value"], h["version"]) for h in dora] == [("+33299286311", 1), ("+33299286399", 2)]
     assert dora[0]["validTo"] is not None and dora[1]["validTo"] is None
     assert [h["value"] for h in history if h["source"] == "emplois-de-linclusion"] == [
         "+33299286311"
     ]
-    bad = await gql_example('{ structure(id: "dora--a1") { history(field: "nope") { value } } }')
+    # every field, a page at a time: the same entries as asking field by field, oldest first
+    walk = """query($after: String) { structure(id: "dora--a1") { history(first: 4,
+        after: $after) { pageInfo { hasNextPage endCursor } edges { node { field value
+        validFrom } } } } }"""
+    entries: list[dict[str, Any]] = []
+    after = None
+    while True:
+        page = (await gql_example.data(walk, {"after": after}))["structure"]["history"]
+        entries += [e["node"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    phones = [e["value"] for e in entries if e["field"] == "telephone"]
+    assert sorted(phones) == sorted(h["value"] for h in history)
+    assert [e["validFrom"] for e in entries] == sorted(e["validFrom"] for e in entries)
+    assert {"nom", "telephone", "adresse"} <= {e["field"] for e in entries}
+    bad = await gql_example(
+        '{ structure(id: "dora--a1") { history(field: "nope") { totalCount } } }'
+    )
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

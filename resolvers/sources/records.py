@@ -1,0 +1,80 @@
+"""`sourceStructures` and `sourceServices`: one producer's records as it published them (after
+mapping to the schema), before any merge: what a producer checks and what its consumers sync."""
+
+from typing import Annotated, Any
+
+import strawberry
+
+from resolvers.errors import BadUserInput, Forbidden
+from resolvers.merged import Info
+from resolvers.pagination import (
+    AFTER_ARG,
+    FIRST_ARG,
+    Connection,
+    build_connection,
+    decode_cursor,
+    page_size,
+)
+from resolvers.services.types import SourceService
+from resolvers.structures.types import SourceStructure
+from store import golden as store
+
+SOURCE_ARG = strawberry.argument(description="The producer's slug (`dora`).")
+
+
+async def _page(
+    info: Info, source: str, kind: str, node: Any, first: int | None, after: str | None
+) -> Connection[Any]:
+    size = page_size(first)
+    key = decode_cursor(after)
+    if key is not None and (len(key) != 1 or not isinstance(key[0], str)):
+        raise BadUserInput("`after` is not a cursor of this list", argument="after")
+    row = await info.context.loaders.source_by_slug.load(source)
+    if row is None:
+        raise BadUserInput(
+            f"`source`: unknown producer {source!r}; the `sources` root field lists them",
+            argument="source",
+        )
+    if row.get("restreinte") and info.context.visibility != "restricted":
+        raise Forbidden(
+            f"the records of {source!r} are restricted: only consumers with its scope may read them"
+        )
+    async with info.context.db() as session:
+        rows = await store.producer_records_page(
+            session, source, kind, first=size + 1, after=key[0] if key else None
+        )
+
+    async def count() -> int:
+        async with info.context.db() as session:
+            return await store.producer_records_count(session, source, kind)
+
+    return build_connection([(k, node(row=r)) for k, r in rows], first=size, after=key, count=count)
+
+
+@strawberry.type
+class SourceRecordQueries:
+    @strawberry.field(
+        description="One producer's structures as it published them (mapped to the schema, "
+        "not merged), by id; restricted producers only for consumers with their scope."
+    )
+    async def source_structures(
+        self,
+        info: Info,
+        source: Annotated[str, SOURCE_ARG],
+        first: Annotated[int | None, FIRST_ARG] = None,
+        after: Annotated[str | None, AFTER_ARG] = None,
+    ) -> Connection[SourceStructure]:  # type: ignore[valid-type]
+        return await _page(info, source, "structure", SourceStructure, first, after)
+
+    @strawberry.field(
+        description="One producer's services as it published them (mapped to the schema, "
+        "not merged), by id; restricted producers only for consumers with their scope."
+    )
+    async def source_services(
+        self,
+        info: Info,
+        source: Annotated[str, SOURCE_ARG],
+        first: Annotated[int | None, FIRST_ARG] = None,
+        after: Annotated[str | None, AFTER_ARG] = None,
+    ) -> Connection[SourceService]:  # type: ignore[valid-type]
+        return await _page(info, source, "service", SourceService, first, after)
