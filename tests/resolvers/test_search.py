@@ -210,3 +210,42 @@ async def test_french_text_search_matches_other_forms_of_a_word(gql: GraphQLClie
         """{ structures(filter: { texte: "epiceries solidaires" }) { edges { node { id } } } }"""
     )
     assert [e["node"]["id"] for e in found["structures"]["edges"]] == ["dora--nc"]
+
+
+LISTS = {
+    "services": """query($first: Int) { services(first: $first) { totalCount edges { node {
+        id structure { id nom services(first: $first) { totalCount edges { node { id } } } }
+        sources { slug } source { slug } doublons { id }
+        sourceRecords { id source { slug } }
+        provenance { nom { source { slug } agreeingSources { slug } conflictingSources { slug } }
+                     thematiques { strategy elements { value sources } } }
+        claims(fields: ["nom", "telephone"]) { field chosen source { slug } }
+        history(first: $first) { totalCount edges { node { field value } } }
+    } } } }""",
+    "structures": """query($first: Int) { structures(first: $first, orderBy: NOM) {
+        totalCount edges { node { id
+          services(first: $first) { totalCount edges { node { id structure { id }
+            provenance { nom { source { slug } } } } } }
+          sourceRecords { id } claims { field } provenance { adresse { strategy } } } } } }""",
+    "producer": """query($first: Int) { sources { slug
+        services(first: $first) { totalCount edges { node { id sources { slug } } } }
+        structures(first: $first) { edges { node { id services(first: $first) {
+          edges { node { id } } } } } } } }""",
+    "sourceServices": """query($first: Int) { sourceServices(source: "dora", first: $first) {
+        totalCount edges { node { id source { slug } } } } }""",
+    "facets+filter": """query($first: Int) {
+        facets(filter: { codeDepartement: "35" }) { totalCount thematiques { value count } }
+        services(first: $first, filter: { codeDepartement: "35", texte: "solidaire" }) {
+          edges { node { id } } } }""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+async def test_every_list_costs_the_same_whatever_the_page(gql: GraphQLClient, name: str) -> None:
+    """The statements a query runs do not depend on the page size, nested lists included."""
+    counts = []
+    for first in (1, 4):
+        with counting(APP["app"]) as counter:
+            await gql.data(LISTS[name], {"first": first})
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
