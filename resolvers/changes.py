@@ -36,8 +36,8 @@ class ChangeOperation(Enum):
 
 @strawberry.enum(description="The kinds of merged records.")
 class RecordKind(Enum):
-    STRUCTURE = "structure"
-    SERVICE = "service"
+    STRUCTURE = strawberry.enum_value("structure", description="A merged structure.")
+    SERVICE = strawberry.enum_value("service", description="A merged service.")
 
 
 @strawberry.type(description="One entry of the change feed.")
@@ -76,7 +76,7 @@ class Change:
     @strawberry.field(description="The structure as it is now (null once deleted).")
     async def structure(
         self, info: Info
-    ) -> Annotated["Structure", strawberry.lazy("resolvers.structures.types")] | None:
+    ) -> Annotated["Structure", strawberry.lazy("resolvers.structures.types")] | None:  # type: ignore[valid-type]
         from resolvers.structures.types import Structure
 
         return await self._current(info, "structure", Structure)
@@ -84,7 +84,7 @@ class Change:
     @strawberry.field(description="The service as it is now (null once deleted).")
     async def service(
         self, info: Info
-    ) -> Annotated["Service", strawberry.lazy("resolvers.services.types")] | None:
+    ) -> Annotated["Service", strawberry.lazy("resolvers.services.types")] | None:  # type: ignore[valid-type]
         from resolvers.services.types import Service
 
         return await self._current(info, "service", Service)

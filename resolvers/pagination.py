@@ -86,11 +86,13 @@ def build_connection(
     first: int,
     after: Sequence[Any] | None,
     count: Callable[[], Awaitable[int]],
-) -> Connection[T]:
-    """`rows` holds up to `first + 1` (sort key, node) pairs; the extra one only says more exist."""
+    cls: type[Connection[Any]] = Connection,
+) -> Any:
+    """`rows` holds up to `first + 1` (sort key, node) pairs; the extra one only says more exist.
+    `cls`: the connection type served (`ServiceConnection`…), a `Connection` by default."""
     page = rows[:first]
     edges = [Edge(cursor=encode_cursor(key), node=node) for key, node in page]
-    return Connection(
+    return cls(
         edges=edges,
         page_info=PageInfo(
             has_next_page=len(rows) > first,

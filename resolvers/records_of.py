@@ -28,8 +28,17 @@ def records_of(kind: str, field: str, key: Callable[[Any], str], description: st
     ) -> Any:
         from resolvers.root_pages import value_page
 
-        node = getattr(importlib.import_module(module), node_name)
-        return await value_page(info, kind, node, field, key(self), first=first, after=after)
+        types = importlib.import_module(module)
+        return await value_page(
+            info,
+            kind,
+            getattr(types, node_name),
+            field,
+            key(self),
+            first=first,
+            after=after,
+            connection=getattr(types, connection_name),
+        )
 
     resolve.__annotations__ = {
         "info": Info,

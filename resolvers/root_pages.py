@@ -1,6 +1,7 @@
 """Pages of merged records as the list fields serve them: the root lists (filtered, ordered) and
 the records of one territory or producer (through the per-request loaders)."""
 
+import typing
 from enum import Enum
 from typing import Annotated, Any
 
@@ -72,10 +73,11 @@ async def golden_page(
     after: str | None,
     where: CommonFilter | None = None,
     order: Order | None = None,
-) -> Connection[Any]:
+    connection: type[Connection[Any]] = Connection,
+) -> Any:
     """`first` merged records of `kind` after the cursor, in the consumer's view."""
     size = page_size(first)
-    sort = (order or Order.ID).value
+    sort = typing.cast(str, (order or Order.ID).value)
     key = _after(after, sort)
     visibility = info.context.visibility
     condition = await build_filter(info, where)
@@ -88,7 +90,9 @@ async def golden_page(
         async with info.context.db() as session:
             return await store.count(session, kind, visibility, condition)
 
-    return build_connection([(k, node(row=r)) for k, r in rows], first=size, after=key, count=count)
+    return build_connection(
+        [(k, node(row=r)) for k, r in rows], first=size, after=key, count=count, cls=connection
+    )
 
 
 async def value_page(
@@ -100,7 +104,8 @@ async def value_page(
     *,
     first: int | None,
     after: str | None,
-) -> Connection[Any]:
+    connection: type[Connection[Any]] = Connection,
+) -> Any:
     """The merged records of `kind` holding `value` in the filter field `field` (a territory's
     code, a producer's slug), by id; batched with every other such page of the request."""
     size = page_size(first)
@@ -115,4 +120,6 @@ async def value_page(
         n: int = await loaders.count_by_value.load((kind, visibility, field, value))
         return n
 
-    return build_connection([(k, node(row=r)) for k, r in rows], first=size, after=key, count=count)
+    return build_connection(
+        [(k, node(row=r)) for k, r in rows], first=size, after=key, count=count, cls=connection
+    )

@@ -410,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.url and not args.database_url:
         raise SystemExit("say --url, or --database-url (or set DATABASE_URL) to start a gateway")
 
+    started = datetime.now(UTC)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         server = None
@@ -431,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
 
     amount = f"{args.requests} requests" if args.requests else f"{duration}"
     header = [
-        f"API benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {git_commit()}",
+        f"API benchmark, {started:%Y-%m-%d %H:%M} UTC, commit {git_commit()}",
         f"{target}; hey -cpus {args.hey_cpus}, {amount} per row, keep-alive; "
         f"{os.cpu_count()} CPU(s), {platform.machine()}, Python {platform.python_version()}",
     ]

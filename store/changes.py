@@ -18,7 +18,7 @@ changes = table_of(GoldenChange)
 
 
 def _conditions(visibility: str, since: datetime | None, kinds: Sequence[str] | None) -> list[Any]:
-    out = [changes.c.visibility.in_(stored_views(visibility))]
+    out: list[Any] = [changes.c.visibility.in_(stored_views(visibility))]
     if since is not None:
         out.append(changes.c.at > since)
     if kinds:

@@ -37,5 +37,12 @@ class ServiceQueries:
         order_by: ORDER_ARG = None,
     ) -> ServiceConnection:
         return await golden_page(
-            info, "service", Service, first=first, after=after, where=filter, order=order_by
+            info,
+            "service",
+            Service,
+            first=first,
+            after=after,
+            where=filter,
+            order=order_by,
+            connection=ServiceConnection,
         )

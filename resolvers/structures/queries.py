@@ -37,5 +37,12 @@ class StructureQueries:
         order_by: ORDER_ARG = None,
     ) -> StructureConnection:
         return await golden_page(
-            info, "structure", Structure, first=first, after=after, where=filter, order=order_by
+            info,
+            "structure",
+            Structure,
+            first=first,
+            after=after,
+            where=filter,
+            order=order_by,
+            connection=StructureConnection,
         )

@@ -35,7 +35,11 @@ async def _services(
         return n
 
     return build_connection(
-        [(k, Service(row=r)) for k, r in rows], first=size, after=key, count=count
+        [(k, Service(row=r)) for k, r in rows],
+        first=size,
+        after=key,
+        count=count,
+        cls=ServiceConnection,
     )
 
 
