@@ -23,6 +23,7 @@ from resolvers.pagination import (
 )
 from resolvers.provenance import Claim, FieldChange, claims_of, field_history, provenance_type
 from resolvers.sources.types import Source
+from resolvers.territories.types import Commune
 
 Info = strawberry.Info[Context, None]
 
@@ -74,16 +75,24 @@ def _convert(value: Any, target: Any) -> Any:
     return value
 
 
-def data_field(name: str, model: Any) -> Any:
+# list fields served as possibly null: the others are an empty list when no producer gives any
+NULLABLE_LISTS = frozenset({"zone_eligibilite"})
+
+
+def data_field(name: str, model: Any, description: str | None = None) -> Any:
     info = model.model_fields[name]
     gql = _graphql_type(info.annotation, info.is_required())
+    empty: Any = None
+    if gql == list[str] | None and name not in NULLABLE_LISTS:
+        gql, empty = list[str], []
 
     def resolve(self: Any) -> Any:
-        return _convert(self.row["data"].get(name), gql)
+        value = _convert(self.row["data"].get(name), gql)
+        return empty if value is None else value
 
     resolve.__annotations__ = {"return": gql}
-    description = (info.description or info.title or name).strip()
-    return strawberry.field(resolver=resolve, description=description)
+    described = description or (info.description or info.title or name).strip()
+    return strawberry.field(resolver=resolve, description=described)
 
 
 def source_record_type(name: str, what: str) -> type:
@@ -160,6 +169,29 @@ def merged_type(
     )
     for field_name in fields:
         attrs[field_name] = data_field(field_name, model)
+    # `commune` is the edge to the territory; the name as the producers wrote it stays readable
+    attrs["commune_libelle"] = data_field(
+        "commune",
+        model,
+        "The commune's name as the producers wrote it (`commune` in data·inclusion's schema).",
+    )
+
+    async def commune(self: Any, info: Info) -> Commune | None:
+        code = self.row["data"].get("code_insee")
+        if not code:
+            return None
+        loaders = info.context.loaders
+        current = await loaders.current_commune_code_by_code.load(code)
+        row = await loaders.commune_by_code.load(current) if current else None
+        return Commune(row=row) if row else None
+
+    commune.__annotations__ = {"info": Info, "return": Commune | None}
+    attrs["commune"] = strawberry.field(
+        resolver=commune,
+        description=f"The commune of the {what} (from `codeInsee`; former and delegated "
+        "communes resolved to the current one), and through it its EPCI, département and région; "
+        "`communeLibelle` holds the name as the producers wrote it.",
+    )
 
     async def source(self: Any, info: Info) -> Source | None:
         row = await info.context.loaders.source_by_slug.load(self.row["data"].get("source"))
