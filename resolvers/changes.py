@@ -1,6 +1,7 @@
 """`changes`: the feed a consumer syncs from: merged records created, updated or deleted since a
 time or since its last visit, with the fields that changed."""
 
+import typing
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -170,7 +171,7 @@ class ChangeQueries:
                 "`since` needs a time zone (`2026-11-27T10:00:00Z`)", argument="since"
             )
         visibility = info.context.visibility
-        wanted = [k.value for k in kinds] if kinds else None
+        wanted = [typing.cast(str, k.value) for k in kinds] if kinds else None
         async with info.context.db() as session:
             # read before the page: an entry committed meanwhile has a larger id, so resuming
             # from here never skips it (runs that change data commit one after the other)
