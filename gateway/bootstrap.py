@@ -73,13 +73,17 @@ async def prepare(
         done.append("territories loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     await sync_sources(engine, producers_dir)
     if await reindex_if_needed(engine):
-        done.append("merged records recomputed: they predated the filter index (0002)")
+        done.append(
+            "merged records recomputed: a migration (0002 filter index, 0003 feed, order and "
+            "coordinates) marked them"
+        )
     return done
 
 
 async def reindex_if_needed(engine: AsyncEngine) -> bool:
-    """Golden records merged before migration 0002 have no filter values: merge them again once
-    (what `gateway merge --all` does), so filters and facets see them."""
+    """Golden records a migration marked (no details hash: merged before 0002's filter values or
+    0003's coordinates, sort name and stems) are merged again once, as `gateway merge --all`
+    does, so filters, orders and the search around a place see them."""
     from datetime import UTC, datetime
 
     from ingestion.linking import merge_run
@@ -89,7 +93,7 @@ async def reindex_if_needed(engine: AsyncEngine) -> bool:
     async with engine.connect() as conn:
         if not await merge_store.has_unindexed_goldens(conn):
             return False
-    log.info("merged records predate the filter index: recomputing them (merge --all)")
+    log.info("merged records marked by a migration: recomputing them (merge --all)")
     async with engine.begin() as conn:
         version = await record_store.bump_data_version(conn)
         await merge_run(conn, None, now=datetime.now(UTC), data_version=version)

@@ -559,7 +559,8 @@ class Merger:
         for key, old, data, score in compared:
             old_data, old_score = before.get(old["id"], ({}, None))
             fields = sorted(f for f in set(data) | set(old_data) if data.get(f) != old_data.get(f))
-            if score != old_score and not (score is None and old_score is None):
+            # a structure's score is its services' mean, refreshed after the services' pass
+            if kind == "service" and score != old_score:
                 fields.append("score_qualite")
             if not fields and old["content_hash"] is not None:
                 fields = ["members"]

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select, update
 
 from gateway.bootstrap import prepare
 from ingestion.run import ingest
-from models import GoldenRecord, GoldenValue
+from models import GoldenChange, GoldenRecord, GoldenValue
 from store.engine import create_engine, normalize_url
 from store.territory_file import DEFAULT_PATH
 
@@ -24,10 +24,43 @@ async def test_records_merged_before_the_index_are_indexed_once(tmp_path: Path) 
             await conn.execute(delete(GoldenValue))
             await conn.execute(update(GoldenRecord).values(details_hash=None))
         done = await prepare(engine, DEFAULT_PATH)
-        assert any("predated the filter index" in line for line in done)
+        assert any("marked them" in line for line in done)
         async with engine.connect() as conn:
             values = (await conn.execute(select(func.count()).select_from(GoldenValue))).scalar()
         assert values and values > 0
-        assert not any("filter index" in line for line in await prepare(engine, DEFAULT_PATH))
+        assert not any("marked them" in line for line in await prepare(engine, DEFAULT_PATH))
+    finally:
+        await engine.dispose()
+
+
+async def test_records_marked_by_migration_0003_get_coordinates_without_feed_noise(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(normalize_url(f"sqlite:///{tmp_path / 'old.db'}"))
+    try:
+        await prepare(engine, DEFAULT_PATH)
+        await ingest(engine, "dora", sorted((EXAMPLE / "dora").iterdir()))
+        async with engine.begin() as conn:  # as migration 0003 leaves a store merged before it
+            feed = (await conn.execute(select(func.count()).select_from(GoldenChange))).scalar()
+            await conn.execute(
+                update(GoldenRecord).values(
+                    details_hash=None, content_hash=None, latitude=None, longitude=None,
+                    sort_name=None, search_text="old folded text",
+                )
+            )  # fmt: skip
+        await prepare(engine, DEFAULT_PATH)
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(GoldenRecord.public_id, GoldenRecord.latitude, GoldenRecord.sort_name,
+                           GoldenRecord.search_text)
+                    .where(GoldenRecord.public_id == "dora--a1")
+                )
+            ).all()  # fmt: skip
+            after = (await conn.execute(select(func.count()).select_from(GoldenChange))).scalar()
+        (_, latitude, sort_name, text), *_ = rows
+        assert latitude == 48.1085 and sort_name == "ccas de rennes"
+        assert text and "old folded" not in text
+        assert after == feed  # recomputing changed no value: nothing for the change feed
     finally:
         await engine.dispose()
