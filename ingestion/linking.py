@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ingestion import dedup, ids, indexing, merge, quality
 from models.members import Member, SourceFacts
-from models.merge import SHARED_VIEW
+from models.merge import SHARED_VIEW, VISIBILITIES, stored_views
 from store import merge as store
 from store.records import as_date
 
@@ -58,6 +58,7 @@ class Merger:
         self.sources: dict[str, SourceFacts] = {}
         self.structure_ids: dict[tuple[str, str], str] = {}
         self.touched_structures: set[str] = set()  # golden structure ids whose score may move
+        self.created: set[tuple[str, str]] = set()  # (view, id) of structures created this run
         self.territories: dict[str, tuple[str | None, str | None, str | None]] = {}
 
     # --- entry points ------------------------------------------------------------------------
@@ -342,6 +343,7 @@ class Merger:
         groups = list(clusters.values())
         chosen = ids.assign(groups, previous, self.sources)
         written: set[int] = set()
+        self.views_written: dict[str, set[str]] = {}  # public id -> the views written this run
         for start in range(0, len(groups), PERSIST_BATCH):
             batch = list(zip(groups, chosen, strict=True))[start : start + PERSIST_BATCH]
             written |= await self._persist_batch(kind, batch, self.structure_ids, counts)
@@ -350,12 +352,27 @@ class Merger:
                 self.conn, ["golden_record", "golden_member", "field_provenance", "golden_value"]
             )
         vanished = sorted(old_live - written)  # clusters that vanished: tombstones for the feed
-        await store.tombstone_goldens(self.conn, vanished, self.now, self.data_version)
+        by_id = {r["id"]: r for r in old_rows}
+        feed_views = {
+            i: _lost_by(
+                by_id[i]["visibility"], self.views_written.get(by_id[i]["public_id"], set())
+            )
+            for i in vanished
+        }
+        await store.tombstone_goldens(self.conn, vanished, self.now, self.data_version, feed_views)
         await store.delete_golden_details(self.conn, vanished)
         counts["deleted"] += len(vanished)
         self.report.deleted += len(vanished)
         if kind == "service":
-            await store.refresh_structure_scores(self.conn, self.touched_structures)
+            rescored = await store.refresh_structure_scores(self.conn, self.touched_structures)
+            await store.insert_changes(
+                self.conn,
+                [
+                    self._change("structure", key, "updated", ["score_qualite"])
+                    for key in rescored
+                    if key not in self.created  # its CREATED entry is enough
+                ],
+            )
 
     async def _persist_batch(
         self,
@@ -370,6 +387,7 @@ class Merger:
             views = merge.stored_views(kind, members, self.sources, self.rules, keep_id=keep_id)
             for visibility, golden in views.items():
                 produced[(visibility, golden.public_id)] = (golden, members)
+                self.views_written.setdefault(golden.public_id, set()).add(visibility)
         existing = await store.goldens_by_public_ids(
             self.conn, kind, sorted({p for _v, p in produced})
         )
@@ -411,7 +429,9 @@ class Merger:
                 if m.public_id in visible
             ]
             own_provenance = [self._provenance_row(0, p) for p in golden.provenance.values()]
-            place = structure_places.get(data.get("structure_id") or "")
+            place = store.place_in_view(
+                structure_places, visibility, data.get("structure_id") or ""
+            )
             commune = data.get("code_insee") or (place.commune if place else None)
             latitude, longitude = indexing.coordinates(data)
             if latitude is None and place is not None:
@@ -431,13 +451,12 @@ class Merger:
                 own_members,
                 own_provenance,
                 own_values,
-                _details_hash(own_members, own_provenance, own_values),
+                _details_hash(own_members, own_provenance, own_values, (latitude, longitude)),
             )
             values = {
                 "visibility": visibility,
                 "data": data,
                 "structure_public_id": data.get("structure_id"),
-                "score_qualite": score,
                 "date_maj": as_date(data.get("date_maj")),
                 "content_hash": content,
                 "details_hash": details[key][3],
@@ -447,6 +466,8 @@ class Merger:
                 "longitude": longitude,
                 "rule_set_version": self.rules.version,
             }
+            if kind == "service":  # a structure's is its services' mean, set after their pass
+                values["score_qualite"] = score
             if kind == "service" and data.get("structure_id"):
                 self.touched_structures.add(data["structure_id"])
             rows = existing.get(public_id, {})
@@ -481,8 +502,15 @@ class Merger:
             ):
                 counts["unchanged"] += 1
                 self.report.unchanged += 1
-                if old_details[key] != details[key][3]:
-                    hashes.append({"b_id": old["id"], "details_hash": details[key][3]})
+                if old_details[key] != details[key][3]:  # also where an inherited point moved
+                    hashes.append(
+                        {
+                            "b_id": old["id"],
+                            "details_hash": details[key][3],
+                            "latitude": latitude,
+                            "longitude": longitude,
+                        }
+                    )
                 continue
             updates.append(
                 {
@@ -536,6 +564,8 @@ class Merger:
     def _change(
         self, kind: str, key: tuple[str, str], operation: str, fields: Sequence[str]
     ) -> dict[str, Any]:
+        if kind == "structure" and operation == "created":
+            self.created.add(key)
         return {
             "kind": kind,
             "visibility": key[0],
@@ -604,13 +634,30 @@ class Merger:
         }
 
 
+def _lost_by(view: str, written: set[str]) -> str | None:
+    """Which consumers a vanished row of `view` is deleted for, as a view of the change feed
+    (None: nobody), given the views of that id written in the same run: a row that only changed
+    view (a producer turning restricted, a restricted member leaving) is not deleted for the
+    consumers who still read the record under its new row."""
+    lost = [
+        consumers
+        for consumers in VISIBILITIES
+        if view in stored_views(consumers) and not written & set(stored_views(consumers))
+    ]
+    if len(lost) == len(VISIBILITIES):
+        return view
+    return lost[0] if lost else None
+
+
 def _details_hash(
     members: Sequence[dict[str, Any]],
     provenance: Sequence[dict[str, Any]],
     values: Sequence[dict[str, Any]],
+    point: tuple[float | None, float | None] = (None, None),
 ) -> str:
-    """Members and provenance (confirmation times aside), then filter values, of a golden record:
-    two half-digests, so each part is rewritten only when it changed."""
+    """Members and provenance (confirmation times aside), then filter values and the point (a
+    service may inherit both from its structure), of a golden record: two half-digests, so each
+    part is rewritten only when it changed."""
     details = _hash(
         [
             sorted((r["record_id"], r["member_public_id"]) for r in members),
@@ -620,7 +667,7 @@ def _details_hash(
             ],
         ]
     )
-    indexed = _hash([(r["field"], r["value"]) for r in values])
+    indexed = _hash([[(r["field"], r["value"]) for r in values], list(point)])
     half = len(_EMPTY_DIGEST) // 2
     return details[:half] + indexed[:half]
 

@@ -93,6 +93,7 @@ class GoldenChange(SQLModel, table=True):
     the fields that changed. Kept as long as the tombstones (`gateway prune`)."""
 
     __tablename__ = "golden_change"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused, even after a prune
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)

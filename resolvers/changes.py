@@ -57,7 +57,11 @@ class Change:
     def operation(self) -> ChangeOperation:
         return ChangeOperation(self.row["operation"])
 
-    @strawberry.field(description="When the ingest run that made the change committed.")
+    @strawberry.field(
+        description="The time of the ingest run that made the change (when it started; its "
+        "changes became visible when it committed, a little later). `since` compares with "
+        "it: to miss nothing, follow the feed with `after` rather than with times."
+    )
     def at(self) -> datetime:
         at: datetime = self.row["at"]
         return at
@@ -128,7 +132,13 @@ def _position(after: str | None) -> int | None:
     key = decode_cursor(after)
     if key is None:
         return None
-    if len(key) != 2 or key[0] != "change" or not isinstance(key[1], int):
+    if (
+        len(key) != 2
+        or key[0] != "change"
+        or isinstance(key[1], bool)
+        or not isinstance(key[1], int)
+        or not 0 <= key[1] < 2**63
+    ):
         raise BadUserInput("`after` is not a cursor of the change feed", argument="after")
     return int(key[1])
 
@@ -173,9 +183,23 @@ class ChangeQueries:
         visibility = info.context.visibility
         wanted = [typing.cast(str, k.value) for k in kinds] if kinds else None
         async with info.context.db() as session:
+            through, before = await store.pruned(session)
+            if position is not None and position < through:
+                raise BadUserInput(
+                    "`after` points at changes `gateway prune` has dropped since: sync again "
+                    "(walk the lists, then follow the feed from a new `resumeCursor`)",
+                    argument="after",
+                )
+            if position is None and since is not None and before is not None and since < before:
+                raise BadUserInput(
+                    f"`since`: changes before {before.isoformat()} were pruned: sync again, or "
+                    "ask from a later time",
+                    argument="since",
+                )
             # read before the page: an entry committed meanwhile has a larger id, so resuming
             # from here never skips it (runs that change data commit one after the other)
-            latest = await store.last_id(session) if position is None else position
+            # (an emptied feed resumes after what was pruned: ids are never reused)
+            latest = max(await store.last_id(session), through) if position is None else position
             rows = await store.page(
                 session,
                 visibility,

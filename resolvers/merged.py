@@ -21,7 +21,15 @@ from resolvers.pagination import (
     decode_cursor,
     page_size,
 )
-from resolvers.provenance import Claim, FieldChange, claims_of, field_history, provenance_type
+from resolvers.provenance import (
+    Claim,
+    FieldChange,
+    claims_of,
+    field_history,
+    is_history_key,
+    provenance_type,
+    served_name,
+)
 from resolvers.sources.types import Source
 from resolvers.territories.types import Commune
 
@@ -32,8 +40,8 @@ NOT_PLAIN = frozenset({"source", "id", "structure_id"})
 
 
 def graphql_name(field: str) -> str:
-    head, *rest = field.split("_")
-    return head + "".join(part.title() for part in rest)
+    """The GraphQL name of a schema field in the merged types."""
+    return served_name(field)
 
 
 def schema_fields(model: Any) -> list[str]:
@@ -268,13 +276,12 @@ def merged_type(
     ) -> Connection[FieldChange]:
         size = page_size(first)
         key = decode_cursor(after)
-        if key is not None and (len(key) != 2 or key[0] != "h" or not isinstance(key[1], int)):
+        if key is not None and not (len(key) == 2 and key[0] == "h" and is_history_key(key[1])):
             raise BadUserInput("`after` is not a cursor of this history", argument="after")
         names = fields_named(None if field is None else [field], "field")
         versions = await info.context.loaders.versions_by_golden_id.load(self.row["id"])
         changes = field_history(versions, names)
-        start = 0 if key is None else key[1] + 1
-        rows = [(["h", i], c) for i, c in enumerate(changes)][start : start + size + 1]
+        rows = [(["h", k], c) for k, c in changes if key is None or k > key[1]][: size + 1]
 
         async def count() -> int:
             return len(changes)

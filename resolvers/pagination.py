@@ -41,6 +41,14 @@ def decode_cursor(cursor: str | None) -> list[Any] | None:
     return key
 
 
+def decode_id_cursor(cursor: str | None) -> list[Any] | None:
+    """A cursor of a list ordered by id alone (`[id]`)."""
+    key = decode_cursor(cursor)
+    if key is not None and (len(key) != 1 or not isinstance(key[0], str)):
+        raise BadUserInput("`after` is not a cursor of this list", argument="after")
+    return key
+
+
 def page_size(first: int | None, *, default: int = DEFAULT_PAGE, maximum: int = MAX_PAGE) -> int:
     if first is None:
         return default

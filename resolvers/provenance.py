@@ -17,6 +17,15 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+# schema fields served under another name: `commune` is the edge to the territory
+SERVED_AS = {"commune": "commune_libelle"}
+
+
+def served_name(field: str) -> str:
+    """The GraphQL name of a schema field in the merged types (`code_insee` -> `codeInsee`)."""
+    return _camel(SERVED_AS.get(field, field))
+
+
 async def _sources(info: Info, slugs: list[str] | None) -> list[Source]:
     """Producers by slug, in the order given (through the request's source loader)."""
     rows = await info.context.loaders.source_by_slug.load_many(list(slugs or []))
@@ -123,11 +132,12 @@ def provenance_type(name: str, fields: list[str], what: str) -> type:
         resolve.__annotations__ = {"return": FieldProvenance | None}
         return strawberry.field(
             resolver=resolve,
-            description=f"Where `{_camel(field_name)}` comes from (null when the value is null).",
+            description=f"Where `{served_name(field_name)}` comes from (null when the value is "
+            "null).",
         )
 
     for field_name in fields:
-        attrs[field_name] = make(field_name)
+        attrs[SERVED_AS.get(field_name, field_name)] = make(field_name)
     cls = type(name, (), attrs)
     return strawberry.type(cls, description=f"Provenance of every field of a merged {what}.")
 
@@ -139,7 +149,7 @@ class FieldChange:
 
     @strawberry.field(description="The field, named as in the merged type (`telephone`).")
     def field(self) -> str:
-        return _camel(self.field_name)
+        return served_name(self.field_name)
 
     @strawberry.field(description="Slug of the producer.")
     def source(self) -> str:
@@ -166,10 +176,16 @@ class FieldChange:
         return self.row.get("valid_to")
 
 
-def field_history(versions: list[dict[str, Any]], field_names: list[str]) -> list[FieldChange]:
-    """Per field and producer record, one entry per distinct consecutive value; oldest first
-    (then by field and record), so later versions only ever add entries at the end."""
-    out: list[tuple[Any, str, str, int, FieldChange]] = []
+HistoryKey = list[Any]  # [no date (0|1), valid_from (ISO), field, record id, version]
+
+
+def field_history(
+    versions: list[dict[str, Any]], field_names: list[str]
+) -> list[tuple[HistoryKey, FieldChange]]:
+    """Per field and producer record, one entry per distinct consecutive value, with its sort
+    key: oldest first, then by field, record and version (a cursor is a key, so entries that
+    appear later, such as a member joining with older versions, shift no page boundary)."""
+    out: list[tuple[HistoryKey, FieldChange]] = []
     for field_name in field_names:
         current: dict[str, dict[str, Any]] = {}
         for v in versions:  # ordered by record, then version
@@ -184,9 +200,22 @@ def field_history(versions: list[dict[str, Any]], field_names: list[str]) -> lis
             entry = dict(v)
             current[key] = entry
             change = FieldChange(row=entry, field_name=field_name)
-            out.append((v["valid_from"], field_name, key, int(v["version"]), change))
-    out.sort(key=lambda e: (e[0] is None, e[0] or 0, e[1], e[2], e[3]))
-    return [e[4] for e in out]
+            since = v["valid_from"]
+            sort = [int(since is None), since.isoformat() if since else "", field_name, key]
+            out.append(([*sort, int(v["version"])], change))
+    out.sort(key=lambda e: e[0])
+    return out
+
+
+def is_history_key(key: Any) -> bool:
+    return (
+        isinstance(key, list)
+        and len(key) == 5
+        and key[0] in (0, 1)
+        and all(isinstance(k, str) for k in key[1:4])
+        and isinstance(key[4], int)
+        and not isinstance(key[4], bool)
+    )
 
 
 @strawberry.type(description="What one producer record says for one field.")
@@ -197,7 +226,7 @@ class Claim:
 
     @strawberry.field(description="The field, named as in the merged type (`telephone`).")
     def field(self) -> str:
-        return _camel(self.field_name)
+        return served_name(self.field_name)
 
     @strawberry.field(description="The value this producer sends (after mapping).")
     def value(self) -> JSON:

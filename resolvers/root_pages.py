@@ -16,6 +16,7 @@ from resolvers.pagination import (
     Connection,
     build_connection,
     decode_cursor,
+    decode_id_cursor,
     page_size,
 )
 from store import listing as store
@@ -109,7 +110,7 @@ async def value_page(
     """The merged records of `kind` holding `value` in the filter field `field` (a territory's
     code, a producer's slug), by id; batched with every other such page of the request."""
     size = page_size(first)
-    key = _after(after, "id")
+    key = decode_id_cursor(after)
     visibility = info.context.visibility
     loaders = info.context.loaders
     rows = await loaders.pages_by_value.load(

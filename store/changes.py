@@ -9,12 +9,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import GoldenChange
+from models import GoldenChange, Meta
 from models.merge import stored_views
 from store.golden import execute
+from store.merge import FEED_PRUNED_BEFORE, FEED_PRUNED_THROUGH
 from store.territories import table_of
 
 changes = table_of(GoldenChange)
+meta = table_of(Meta)
 
 
 def _conditions(visibility: str, since: datetime | None, kinds: Sequence[str] | None) -> list[Any]:
@@ -59,6 +61,20 @@ async def count(
     if after is not None:
         stmt = stmt.where(changes.c.id > after)
     return int((await execute(session, stmt)).scalar_one())
+
+
+async def pruned(session: AsyncSession) -> tuple[int, datetime | None]:
+    """How far `gateway prune` dropped the feed: the last entry id dropped (0: none) and the time
+    before which entries are gone (None: never pruned)."""
+    rows = dict(
+        (await execute(session, select(meta.c.key, meta.c.value).where(
+            meta.c.key.in_((FEED_PRUNED_THROUGH, FEED_PRUNED_BEFORE))
+        ))).all()
+    )  # fmt: skip
+    before = rows.get(FEED_PRUNED_BEFORE)
+    return int(rows.get(FEED_PRUNED_THROUGH) or 0), (
+        datetime.fromisoformat(before) if before else None
+    )
 
 
 async def last_id(session: AsyncSession) -> int:

@@ -34,6 +34,7 @@ from models import (
     GoldenRecord,
     GoldenValue,
     IngestRun,
+    Meta,
     ProducerRecord,
     ProducerRecordVersion,
     RecordBlock,
@@ -55,6 +56,7 @@ golden_members = table_of(GoldenMember)
 provenance = table_of(FieldProvenance)
 golden_values = table_of(GoldenValue)
 changes_table = table_of(GoldenChange)
+meta = table_of(Meta)
 communes = table_of(Commune)
 sources_table = table_of(Source)
 
@@ -404,13 +406,17 @@ class Place:
     longitude: float | None
 
 
-async def structure_places(conn: AsyncConnection, public_ids: Iterable[str]) -> dict[str, Place]:
-    """Golden structure id -> where it is (a service without an address is found there)."""
-    out: dict[str, Place] = {}
+async def structure_places(
+    conn: AsyncConnection, public_ids: Iterable[str]
+) -> dict[tuple[str, str], Place]:
+    """(stored view, golden structure id) -> where it is (a service without an address is found
+    there: each view at its own row, so a restricted producer's address never reaches the public
+    view)."""
+    out: dict[tuple[str, str], Place] = {}
     for chunk in _chunks(sorted(set(public_ids))):
         result = await conn.execute(
-            select(goldens.c.public_id, golden_values.c.value, goldens.c.latitude,
-                   goldens.c.longitude)
+            select(goldens.c.visibility, goldens.c.public_id, golden_values.c.value,
+                   goldens.c.latitude, goldens.c.longitude)
             .outerjoin(
                 golden_values,
                 and_(golden_values.c.golden_id == goldens.c.id, golden_values.c.field == "commune"),
@@ -421,8 +427,24 @@ async def structure_places(conn: AsyncConnection, public_ids: Iterable[str]) -> 
                 goldens.c.deleted_at.is_(None),
             )
         )  # fmt: skip
-        out.update({pid: Place(code, lat, lon) for pid, code, lat, lon in result})
+        out.update({(view, pid): Place(code, lat, lon) for view, pid, code, lat, lon in result})
     return out
+
+
+def place_in_view(
+    places: Mapping[tuple[str, str], Place], visibility: str, structure_id: str
+) -> Place | None:
+    """Where a structure is as a record of `visibility` sees it: its own view's row, else the
+    shared one; an unrestricted record may also read the public row, never the restricted one."""
+    views = (
+        (visibility, SHARED_VIEW)
+        if visibility == "restricted"
+        else (visibility, SHARED_VIEW, "public")
+    )
+    for view in views:
+        if (view, structure_id) in places:
+            return places[(view, structure_id)]
+    return None
 
 
 async def golden_data(
@@ -533,10 +555,13 @@ async def services_of_structures(
     return found
 
 
-async def refresh_structure_scores(conn: AsyncConnection, public_ids: Iterable[str]) -> None:
+async def refresh_structure_scores(
+    conn: AsyncConnection, public_ids: Iterable[str]
+) -> list[tuple[str, str]]:
     """A structure's quality score is the mean of its live services' (as the real API does).
 
     A structure row reads the services its consumers see: shared rows, and rows of its own view.
+    Returns the (stored view, public id) of the live structures whose score changed.
     """
     services = goldens.alias("services")
     own_view = case((goldens.c.visibility == "restricted", "restricted"), else_="public")
@@ -550,12 +575,24 @@ async def refresh_structure_scores(conn: AsyncConnection, public_ids: Iterable[s
         )
         .scalar_subquery()
     )
+    changed: list[tuple[str, str]] = []
     for chunk in _chunks(sorted(set(public_ids))):
-        await conn.execute(
-            update(goldens)
-            .where(goldens.c.kind == "structure", goldens.c.public_id.in_(chunk))
-            .values(score_qualite=mean)
+        scope = [goldens.c.kind == "structure", goldens.c.public_id.in_(chunk)]
+        live = [*scope, goldens.c.deleted_at.is_(None)]
+        before = {
+            (view, pid): score
+            for view, pid, score in await conn.execute(
+                select(goldens.c.visibility, goldens.c.public_id, goldens.c.score_qualite).where(
+                    *live
+                )
+            )
+        }
+        await conn.execute(update(goldens).where(*scope).values(score_qualite=mean))
+        after = await conn.execute(
+            select(goldens.c.visibility, goldens.c.public_id, goldens.c.score_qualite).where(*live)
         )
+        changed += [(view, pid) for view, pid, score in after if before.get((view, pid)) != score]
+    return changed
 
 
 async def clusters_by_record(conn: AsyncConnection, kind: str) -> dict[int, list[int]]:
@@ -598,12 +635,28 @@ async def prune(conn: AsyncConnection, before: datetime) -> dict[str, int]:
             versions.c.id.not_in(referenced),
         )
     )
+    last_pruned = (
+        await conn.execute(select(func.max(changes_table.c.id)).where(changes_table.c.at < before))
+    ).scalar()
     feed = await conn.execute(delete(changes_table).where(changes_table.c.at < before))
+    if last_pruned is not None:  # a consumer further behind than this must sync again
+        await set_meta(conn, FEED_PRUNED_THROUGH, str(last_pruned))
+    await set_meta(conn, FEED_PRUNED_BEFORE, before.isoformat())
     return {
         "tombstones": len(old),
         "versions": closed.rowcount or 0,
         "changes": feed.rowcount or 0,
     }
+
+
+FEED_PRUNED_THROUGH = "change_feed_pruned_through"  # the last entry id `prune` dropped
+FEED_PRUNED_BEFORE = "change_feed_pruned_before"  # entries before this time are gone
+
+
+async def set_meta(conn: AsyncConnection, key: str, value: str) -> None:
+    done = await conn.execute(update(meta).where(meta.c.key == key).values(value=value))
+    if not done.rowcount:
+        await conn.execute(insert(meta).values(key=key, value=value))
 
 
 async def kinds_of(conn: AsyncConnection, record_ids: Sequence[int]) -> dict[int, str]:
@@ -685,21 +738,28 @@ async def update_goldens(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) 
 
 
 async def tombstone_goldens(
-    conn: AsyncConnection, golden_ids: Sequence[int], at: datetime, data_version: int
+    conn: AsyncConnection,
+    golden_ids: Sequence[int],
+    at: datetime,
+    data_version: int,
+    feed_views: Mapping[int, str | None] | None = None,
 ) -> None:
-    """Mark golden rows deleted, each with a `deleted` entry in the change feed."""
+    """Mark golden rows deleted, each with a `deleted` entry in the change feed under the row's
+    view, or under `feed_views[id]` (None: no entry; the record lives on in another row)."""
     for chunk in _chunks(list(golden_ids)):
         gone = await conn.execute(
             update(goldens)
             .where(goldens.c.id.in_(chunk))
             .values(deleted_at=at, data_version=data_version, updated_at=at)
-            .returning(goldens.c.kind, goldens.c.visibility, goldens.c.public_id)
+            .returning(goldens.c.id, goldens.c.kind, goldens.c.visibility, goldens.c.public_id)
         )
+        views = feed_views or {}
         await insert_changes(
             conn,
             [
-                {"kind": kind, "visibility": visibility, "public_id": public_id,
+                {"kind": kind, "visibility": views.get(i, visibility), "public_id": public_id,
                  "operation": "deleted", "fields": [], "at": at, "data_version": data_version}
-                for kind, visibility, public_id in gone.all()
+                for i, kind, visibility, public_id in gone.all()
+                if views.get(i, visibility) is not None
             ],
         )  # fmt: skip

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Integer, String, bindparam, cast, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models import IngestRun, Meta, ProducerRecord, ProducerRecordVersion, QuarantinedRow, Source
@@ -100,17 +100,20 @@ async def finish_run(conn: AsyncConnection, run_id: int, **values: Any) -> None:
 
 
 async def bump_data_version(conn: AsyncConnection) -> int:
-    current = (
-        await conn.execute(select(meta.c.value).where(meta.c.key == DATA_VERSION_KEY))
-    ).scalar_one_or_none()
-    new = int(current or 0) + 1
-    if current is None:
-        await conn.execute(insert(meta).values(key=DATA_VERSION_KEY, value=str(new)))
-    else:
-        await conn.execute(
-            update(meta).where(meta.c.key == DATA_VERSION_KEY).values(value=str(new))
-        )
-    return new
+    """The next data version, taken in one statement: the row stays locked until the run
+    commits, so runs that change data publish their versions (and their change-feed entries)
+    one after the other."""
+    bumped = await conn.execute(
+        update(meta)
+        .where(meta.c.key == DATA_VERSION_KEY)
+        .values(value=cast(cast(meta.c.value, Integer) + 1, String))
+        .returning(meta.c.value)
+    )
+    value = bumped.scalar_one_or_none()
+    if value is None:
+        await conn.execute(insert(meta).values(key=DATA_VERSION_KEY, value="1"))
+        return 1
+    return int(value)
 
 
 async def data_version(conn: AsyncConnection) -> int:

@@ -12,7 +12,7 @@ from resolvers.pagination import (
     FIRST_ARG,
     Connection,
     build_connection,
-    decode_cursor,
+    decode_id_cursor,
     page_size,
 )
 from resolvers.services.types import SourceService
@@ -26,9 +26,7 @@ async def _page(
     info: Info, source: str, kind: str, node: Any, first: int | None, after: str | None
 ) -> Connection[Any]:
     size = page_size(first)
-    key = decode_cursor(after)
-    if key is not None and (len(key) != 1 or not isinstance(key[0], str)):
-        raise BadUserInput("`after` is not a cursor of this list", argument="after")
+    key = decode_id_cursor(after)
     row = await info.context.loaders.source_by_slug.load(source)
     if row is None:
         raise BadUserInput(

@@ -7,7 +7,7 @@ import strawberry
 from data_inclusion.schema import v1
 
 from resolvers.merged import Info, merged_type, resolver, source_record_type
-from resolvers.pagination import Connection, build_connection, decode_cursor, page_size
+from resolvers.pagination import Connection, build_connection, decode_id_cursor, page_size
 from resolvers.services.types import Service, ServiceConnection
 
 SourceStructure = source_record_type("SourceStructure", "structure")
@@ -22,7 +22,7 @@ async def _services(
     self: Any, info: Info, first: int | None = None, after: str | None = None
 ) -> ServiceConnection:
     size = page_size(first)
-    key = decode_cursor(after)
+    key = decode_id_cursor(after)
     visibility = info.context.visibility
     rows = await info.context.loaders.services_by_structure.load(
         (visibility, self.row["public_id"], size + 1, tuple(key) if key else None)

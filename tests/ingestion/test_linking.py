@@ -200,3 +200,41 @@ async def test_an_unchanged_re_ingest_confirms_the_values_again(engine: AsyncEng
     after = (await _golden(engine, "public", "dora--a1"))["provenance"]["nom"]
     assert after["last_confirmed_at"] > before["last_confirmed_at"]
     assert after["value_since"] == before["value_since"]
+
+
+async def test_a_service_inherits_its_structures_point_in_its_own_view(
+    engine: AsyncEngine,
+) -> None:
+    """dora's service has no address: it is where its structure is, as the public view of that
+    structure has it (dora's point), never the restricted view's (soliguide's point)."""
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(GoldenRecord.kind, GoldenRecord.visibility, GoldenRecord.latitude,
+                       GoldenRecord.longitude)
+                .where(GoldenRecord.public_id.in_(["dora--a1", "dora--s1"]))
+            )
+        ).all()  # fmt: skip
+    points = {(kind, view): (lat, lon) for kind, view, lat, lon in rows}
+    assert points[("structure", "public")] != points[("structure", "restricted")]
+    assert points[("service", "all")] == points[("structure", "public")]
+
+
+@pytest.mark.parametrize(
+    ("view", "written", "entry"),
+    [
+        ("all", set(), "all"),  # gone for everybody
+        ("all", {"restricted"}, "public"),  # only restricted members left: public loses it
+        ("all", {"public", "restricted"}, None),  # a restricted member joined: nobody loses it
+        ("restricted", {"all"}, None),  # the restricted member left: the shared row serves all
+        ("restricted", set(), "restricted"),
+        ("public", {"all"}, None),
+        ("public", {"restricted"}, "public"),
+    ],
+)
+def test_a_vanished_row_is_deleted_in_the_feed_only_for_who_loses_it(
+    view: str, written: set[str], entry: str | None
+) -> None:
+    from ingestion.linking import _lost_by
+
+    assert _lost_by(view, written) == entry

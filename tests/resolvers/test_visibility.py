@@ -15,8 +15,8 @@ from tests.conftest import GraphQLClient
 from tests.resolvers.conftest import APPS
 
 QUERY = """{
-  changes(since: "2000-01-01T00:00:00Z", first: 1000) { edges { node { recordId kind
-    structure { sources { slug } } } } }
+  changes(since: "2000-01-01T00:00:00Z", first: 1000) { edges { node { recordId kind operation
+    structure { sources { slug } } service { id } } } }
   structure(id: "dora--a1") {
     claims { source { slug } }
     history(first: 1000) { edges { node { source } } }
@@ -55,6 +55,13 @@ async def test_restricted_values_stay_out_of_the_public_view(gql_example: GraphQ
         }
 
     assert "soliguide" not in feed_sources(p) and "soliguide" in feed_sources(r)
+    # every entry a public consumer reads is about a record it can read (a restricted-only
+    # record's entry would lead to nothing)
+    for data in (p, r):
+        for edge in data["changes"]["edges"]:
+            node = edge["node"]
+            if node["operation"] != "DELETED":
+                assert node[node["kind"].lower()] is not None, node
 
     assert {c["source"]["slug"] for c in p["structure"]["claims"]} == {
         "dora",

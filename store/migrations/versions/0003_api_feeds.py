@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("at", models.columns.AwareDateTime(timezone=True), nullable=False),
         sa.Column("data_version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("golden_change", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_golden_change_at"), ["at"], unique=False)
