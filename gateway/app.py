@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from functools import partial
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from gateway import graphiql, sql_report
+from gateway import access, graphiql, sql_report
 from gateway.context import GatewayGraphQL
 from gateway.health import healthz, readyz_endpoint
 from gateway.schema import build_schema, schema
@@ -28,13 +29,17 @@ def create_app(settings: Settings) -> Starlette:
     )
     cache = make_cache(settings.redis_url)
     db = partial(AsyncSession, engine, expire_on_commit=False)
-    graphql_schema = schema
+    extensions: list[Any] = []
+    if settings.anonymous_access == "referential":
+        extensions.append(access.ReferentialOnly)
     if settings.report_sql_statements:
         sql_report.install(engine)
-        graphql_schema = build_schema([sql_report.SQLStatementReport])
+        extensions.append(sql_report.SQLStatementReport)
+    graphql_schema = build_schema(extensions) if extensions else schema
     graphql_app = GatewayGraphQL(
         graphql_schema, db=db, cache=cache, ide_html=graphiql.page(settings.graphiql_assets)
     )
+    book = access.TokenBook(engine, settings.token_cache_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -44,7 +49,11 @@ def create_app(settings: Settings) -> Starlette:
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                access.Guard(graphql_app, book, settings.anonymous_access),
+                methods=["GET", "POST"],
+            ),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz_endpoint(engine, cache), methods=["GET"]),
             Mount(

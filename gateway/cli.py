@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from gateway import cli_ingest, cli_merge
+from gateway import cli_access, cli_ingest, cli_merge
 from gateway.bootstrap import DatabaseUnreachable, load_territories, prepare
 from gateway.settings import Settings, SettingsError
 from store.engine import create_engine
@@ -128,6 +128,7 @@ def parser() -> argparse.ArgumentParser:
 
     cli_ingest.register(sub)
     cli_merge.register(sub)
+    cli_access.register(sub)
     return p
 
 

@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from gateway.access import principal_of
 from resolvers.context import Context
 from store.cache import Cache
 
@@ -33,7 +34,16 @@ class GatewayGraphQL(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return Context.build(self._db, self._cache, request=request, response=response)
+        principal = principal_of(request)
+        return Context.build(
+            self._db,
+            self._cache,
+            request=request,
+            response=response,
+            visibility=principal.visibility,
+            has_token=principal.has_token,
+            extra={"principal": principal},
+        )
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self._ide_html)

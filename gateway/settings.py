@@ -39,6 +39,11 @@ class Settings:
     # add `extensions.sqlStatements` (statements the request ran) to every GraphQL response;
     # for benchmarks and debugging, off in production
     report_sql_statements: bool = False  # GATEWAY_REPORT_SQL_STATEMENTS
+    # what a request without a token may read: "read" (everything not restricted), "referential"
+    # (territories and enumerations only) or "off" (a token is required)
+    anonymous_access: str = "read"  # GATEWAY_ANONYMOUS_ACCESS
+    # how long a process trusts a token it looked up (a revocation takes this long to apply)
+    token_cache_seconds: int = 30  # GATEWAY_TOKEN_CACHE_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -56,6 +61,8 @@ class Settings:
             producers_dir=Path(env.get("GATEWAY_PRODUCERS_DIR") or DEFAULT_PRODUCERS),
             log_level=(env.get("GATEWAY_LOG_LEVEL") or "info").lower(),
             report_sql_statements=_bool(env, "GATEWAY_REPORT_SQL_STATEMENTS", False),
+            anonymous_access=_choice(env, "GATEWAY_ANONYMOUS_ACCESS", "read", ANONYMOUS_ACCESS),
+            token_cache_seconds=_int(env, "GATEWAY_TOKEN_CACHE_SECONDS", 30, low=0, high=3600),
         )
         settings.database()  # fail now, naming the setting, rather than at the first request
         return settings
@@ -84,6 +91,18 @@ def _int(
         bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
         raise SettingsError(f"{name} must be {bounds}, got {value}")
     return value
+
+
+ANONYMOUS_ACCESS = ("read", "referential", "off")
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
 
 
 _TRUE = ("1", "true", "yes", "on")

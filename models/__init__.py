@@ -1,5 +1,6 @@
 """SQLModel tables of the gateway's store: declarations only, no I/O."""
 
+from models.access import Consumer, Token
 from models.merge import (
     FieldProvenance,
     GoldenChange,
@@ -17,6 +18,7 @@ from models.territories import Commune, CommuneAlias, Departement, Epci, Region
 __all__ = [
     "Commune",
     "CommuneAlias",
+    "Consumer",
     "Departement",
     "Epci",
     "FieldProvenance",
@@ -33,4 +35,5 @@ __all__ = [
     "RecordLink",
     "Region",
     "Source",
+    "Token",
 ]

@@ -20,8 +20,10 @@ class Context:
     cache: Cache
     loaders: Loaders
     # what the consumer may see: "public", or "restricted" with the restricted producers' scope
-    # (tokens and scopes arrive with the access issue; until then every request is public)
+    # (the gateway derives it from the token's scopes; anonymous requests are public)
     visibility: str = "public"
+    # whether the consumer showed a token: fields that may hold personal data need one
+    has_token: bool = False
     request: Any = None
     response: Any = None
     extra: dict[str, Any] = field(default_factory=dict)

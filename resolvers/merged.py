@@ -87,19 +87,40 @@ def _convert(value: Any, target: Any) -> Any:
 NULLABLE_LISTS = frozenset({"zone_eligibilite"})
 
 
+# fields that may hold personal data: served only to consumers with a token
+PERSONAL_FIELDS = frozenset({"contact_nom_prenom"})
+
+
+def without_personal(info: Info, data: dict[str, Any]) -> dict[str, Any]:
+    """A record's data as this consumer may read it (personal fields need a token)."""
+    if info.context.has_token:
+        return data
+    return {k: v for k, v in data.items() if k not in PERSONAL_FIELDS}
+
+
 def data_field(name: str, model: Any, description: str | None = None) -> Any:
     info = model.model_fields[name]
     gql = _graphql_type(info.annotation, info.is_required())
     empty: Any = None
     if gql == list[str] | None and name not in NULLABLE_LISTS:
         gql, empty = list[str], []
+    described = description or (info.description or info.title or name).strip()
+    if name in PERSONAL_FIELDS:
+
+        def personal(self: Any, info: Info) -> Any:
+            if not info.context.has_token:
+                return None
+            return _convert(self.row["data"].get(name), gql)
+
+        personal.__annotations__ = {"info": Info, "return": gql}
+        described += " May hold personal data: served only to consumers with a token."
+        return strawberry.field(resolver=personal, description=described)
 
     def resolve(self: Any) -> Any:
         value = _convert(self.row["data"].get(name), gql)
         return empty if value is None else value
 
     resolve.__annotations__ = {"return": gql}
-    described = description or (info.description or info.title or name).strip()
     return strawberry.field(resolver=resolve, description=described)
 
 
@@ -119,14 +140,14 @@ def source_record_type(name: str, what: str) -> type:
     def version(self: Any) -> int:
         return int(self.row["version"])
 
-    def data(self: Any) -> JSON:
-        return self.row["data"]
+    def data(self: Any, info: Info) -> JSON:
+        return typing.cast(JSON, without_personal(info, self.row["data"]))
 
     id_.__annotations__ = {"return": strawberry.ID}
     source.__annotations__ = {"info": Info, "return": Source | None}
     date_maj.__annotations__ = {"return": date | None}
     version.__annotations__ = {"return": int}
-    data.__annotations__ = {"return": JSON}
+    data.__annotations__ = {"info": Info, "return": JSON}
     attrs: dict[str, Any] = {
         "__annotations__": {"row": strawberry.Private[dict[str, Any]]},
         "id": strawberry.field(
@@ -255,6 +276,9 @@ def merged_type(
         "the record whose id it carries (what the real API's `exclure_doublons` leaves out).",
     )
 
+    def allowed(info: Info, field_name: str) -> bool:
+        return field_name not in PERSONAL_FIELDS or info.context.has_token
+
     def fields_named(names: list[str] | None, argument: str) -> list[str]:
         if names is None:
             return list(fields)
@@ -278,7 +302,9 @@ def merged_type(
         key = decode_cursor(after)
         if key is not None and not (len(key) == 2 and key[0] == "h" and is_history_key(key[1])):
             raise BadUserInput("`after` is not a cursor of this history", argument="after")
-        names = fields_named(None if field is None else [field], "field")
+        names = [
+            n for n in fields_named(None if field is None else [field], "field") if allowed(info, n)
+        ]
         versions = await info.context.loaders.versions_by_golden_id.load(self.row["id"])
         changes = field_history(versions, names)
         rows = [(["h", k], c) for k, c in changes if key is None or k > key[1]][: size + 1]
@@ -307,7 +333,7 @@ def merged_type(
     )
 
     async def claims(self: Any, info: Info, fields: list[str] | None = None) -> list[Claim]:
-        names = fields_named(fields, "fields")
+        names = [n for n in fields_named(fields, "fields") if allowed(info, n)]
         loaders = info.context.loaders
         rows = await members(info, self.row)
         provenance = await loaders.provenance_by_golden_id.load(self.row["id"])

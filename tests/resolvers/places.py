@@ -164,6 +164,7 @@ def service_row(producer_id: str, date_maj: str = "2026-09-02", **changes: Any) 
         "modes_orientation_accompagnateur": [],
         "zone_diffusion_type": None,
         "zone_diffusion_code": zone,
+        "contact_nom_prenom": "Jeanne Martin" if producer_id == "r0-alim" else None,
         "lien_source": None,
         "date_maj": f"{date_maj}T10:00:00+02:00",
     }

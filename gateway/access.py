@@ -1,0 +1,203 @@
+"""Who is asking: bearer tokens (random, stored hashed, with scopes, origins, expiry and
+revocation), the anonymous policy, and the guard in front of /graphql that turns them into the
+request's `Principal` (its visibility and whether it holds a token)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.extensions import SchemaExtension
+
+from models.access import SCOPES
+from store import access as store
+
+TOKEN_PREFIX = "dig_"  # recognisable in logs and secret scanners
+PREFIX_LENGTH = 12  # what `token list` shows and `token revoke` takes
+
+# root fields an anonymous client may use when anonymous access is narrowed to "referential"
+REFERENTIAL_ROOTS = frozenset(
+    {
+        "regions", "region", "departements", "departement", "epcis", "epci", "communes",
+        "commune", "thematiques", "categories", "publics", "frais", "modesAccueil",
+        "typesServices", "reseauxPorteurs", "modesMobilisation", "personnesMobilisatrices",
+        "sources", "source", "__schema", "__type", "__typename",
+    }
+)  # fmt: skip
+
+
+def new_token() -> str:
+    """A fresh bearer token: 256 random bits."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_scopes(scopes: list[str]) -> list[str]:
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown:
+        raise ValueError(f"unknown scope(s) {', '.join(unknown)}; scopes are {', '.join(SCOPES)}")
+    return sorted(set(scopes))
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The consumer behind a request (None: anonymous) and what it may read."""
+
+    consumer: str | None = None
+    token_prefix: str | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    referential_only: bool = False  # anonymous access narrowed to territories and enumerations
+
+    @property
+    def visibility(self) -> str:
+        return "restricted" if "restricted" in self.scopes else "public"
+
+    @property
+    def has_token(self) -> bool:
+        return self.token_prefix is not None
+
+
+class AccessDenied(Exception):
+    """A request the guard refuses: its HTTP status, a stable code and a readable message."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class TokenBook:
+    """Looks tokens up by hash, remembering answers for `ttl` seconds per process."""
+
+    def __init__(self, engine: AsyncEngine, ttl: float) -> None:
+        self._engine = engine
+        self._ttl = ttl
+        self._seen: dict[str, tuple[float, dict[str, Any] | None]] = {}
+
+    async def find(self, sha256: str) -> dict[str, Any] | None:
+        now = time.monotonic()
+        hit = self._seen.get(sha256)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        async with self._engine.connect() as conn:
+            row = await store.token_by_hash(conn, sha256)
+        if self._ttl > 0:
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            self._seen[sha256] = (now, row)
+        return row
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise AccessDenied(
+            401, "UNAUTHENTICATED", "the Authorization header must be `Bearer <token>`"
+        )
+    return value.strip()
+
+
+async def authenticate(request: Request, book: TokenBook, anonymous: str) -> Principal:
+    token = _bearer(request)
+    if token is None:
+        if anonymous == "off":
+            raise AccessDenied(
+                401, "UNAUTHENTICATED", "this gateway needs a token: `Authorization: Bearer …`"
+            )
+        return Principal(referential_only=anonymous == "referential")
+    row = await book.find(token_hash(token))
+    if row is None:
+        raise AccessDenied(401, "UNAUTHENTICATED", "unknown token")
+    now = datetime.now(UTC)
+    if row["revoked_at"] is not None:
+        raise AccessDenied(401, "UNAUTHENTICATED", "this token was revoked")
+    if row["expires_at"] is not None and row["expires_at"] <= now:
+        raise AccessDenied(401, "UNAUTHENTICATED", "this token has expired")
+    if row["consumer_disabled_at"] is not None:
+        raise AccessDenied(403, "FORBIDDEN", "this token's consumer is disabled")
+    origin = request.headers.get("origin")
+    if row["origins"] and origin is not None and origin not in row["origins"]:
+        raise AccessDenied(403, "FORBIDDEN", f"this token may not be used from {origin}")
+    return Principal(
+        consumer=row["consumer_name"],
+        token_prefix=row["prefix"],
+        scopes=frozenset(row["scopes"]),
+    )
+
+
+class Guard:
+    """The ASGI app in front of /graphql: a refused request gets its status and a GraphQL
+    error body; an accepted one carries its `Principal` in `request.state.principal`.
+    (A class, not a function: Starlette would take a function for a request endpoint.)"""
+
+    def __init__(self, app: ASGIApp, book: TokenBook, anonymous: str) -> None:
+        self.app, self.book, self.anonymous = app, book, anonymous
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        try:
+            principal = await authenticate(request, self.book, self.anonymous)
+        except AccessDenied as denied:
+            body = orjson.dumps(
+                {"errors": [{"message": denied.message, "extensions": {"code": denied.code}}]}
+            )
+            headers = [(b"content-type", b"application/json")]
+            if denied.status == 401:
+                headers.append((b"www-authenticate", b'Bearer realm="data-inclusion"'))
+            await send({"type": "http.response.start", "status": denied.status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+
+def principal_of(request: Any) -> Principal:
+    state: Mapping[str, Any] = getattr(request, "scope", {}).get("state", {}) if request else {}
+    principal = state.get("principal")
+    return principal if isinstance(principal, Principal) else Principal()
+
+
+class ReferentialOnly(SchemaExtension):
+    """Anonymous access narrowed to "referential": root fields other than the territories, the
+    enumerations and the producers are refused, with a FORBIDDEN error naming them."""
+
+    async def on_execute(self) -> Any:
+        context = self.execution_context.context
+        principal = getattr(context, "extra", {}).get("principal")
+        document = self.execution_context.graphql_document
+        if principal is not None and principal.referential_only and document is not None:
+            from graphql import GraphQLError, OperationDefinitionNode
+
+            refused = sorted(
+                {
+                    selection.name.value
+                    for definition in document.definitions
+                    if isinstance(definition, OperationDefinitionNode)
+                    for selection in definition.selection_set.selections
+                    if hasattr(selection, "name") and selection.name.value not in REFERENTIAL_ROOTS
+                }
+            )
+            if refused:
+                raise GraphQLError(
+                    f"anonymous access covers the territories and the referential only; "
+                    f"{', '.join(refused)} need a token",
+                    extensions={"code": "FORBIDDEN"},
+                )
+        yield

@@ -1,0 +1,202 @@
+"""Command-line commands of access: consumers (with the terms of use they accepted) and their
+tokens (create, list, revoke). A token is printed once, at creation; only its hash is kept."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway import access
+from gateway.cli_ingest import CommandFailed, _print_json, _run
+from gateway.settings import Settings
+from models.access import SCOPES
+
+
+def _date(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandFailed(f"{what} must be a date (YYYY-MM-DD), got {value!r}") from None
+
+
+def cmd_consumer_create(settings: Settings, args: argparse.Namespace) -> None:
+    from store import access as store
+
+    accepted = _date(args.cgu_date, "--cgu-date")
+
+    async def work(engine: AsyncEngine) -> int:
+        async with engine.begin() as conn:
+            if await store.consumer_by_name_or_id(conn, args.name) is not None:
+                raise CommandFailed(f"a consumer named {args.name!r} exists already")
+            return await store.create_consumer(
+                conn,
+                name=args.name,
+                contact=args.contact,
+                cgu_version=args.cgu_version,
+                cgu_accepted_on=accepted,
+                now=datetime.now(UTC),
+            )
+
+    consumer_id = _run(settings, work)
+    if args.json:
+        _print_json({"id": consumer_id, "name": args.name})
+    else:
+        print(f"consumer {consumer_id} {args.name!r} created (CGU {args.cgu_version}, {accepted})")
+
+
+def cmd_token_create(settings: Settings, args: argparse.Namespace) -> None:
+    from store import access as store
+
+    try:
+        scopes = access.check_scopes([s.strip() for s in args.scopes.split(",") if s.strip()])
+    except ValueError as exc:
+        raise CommandFailed(f"--scopes: {exc}") from None
+    if not scopes:
+        raise CommandFailed(f"--scopes: give at least one of {', '.join(SCOPES)}")
+    expires = None
+    if args.expires:
+        expires = datetime.combine(_date(args.expires, "--expires"), datetime.min.time(), UTC)
+        if expires <= datetime.now(UTC):
+            raise CommandFailed("--expires must be in the future")
+    token = access.new_token()
+
+    async def work(engine: AsyncEngine) -> dict[str, Any]:
+        async with engine.begin() as conn:
+            consumer = await store.consumer_by_name_or_id(conn, args.consumer)
+            if consumer is None:
+                raise CommandFailed(
+                    f"no consumer {args.consumer!r}: create it with `gateway consumer create`"
+                )
+            token_id = await store.create_token(
+                conn,
+                consumer_id=consumer["id"],
+                prefix=token[: access.PREFIX_LENGTH],
+                sha256=access.token_hash(token),
+                scopes=scopes,
+                origins=args.origin or [],
+                label=args.label,
+                expires_at=expires,
+                now=datetime.now(UTC),
+            )
+            return {"id": token_id, "consumer": consumer["name"]}
+
+    created = _run(settings, work)
+    doc = {
+        **created,
+        "token": token,
+        "prefix": token[: access.PREFIX_LENGTH],
+        "scopes": scopes,
+        "origins": args.origin or [],
+        "expires_at": expires.isoformat() if expires else None,
+    }
+    if args.json:
+        _print_json(doc)
+        return
+    print(token)
+    print(
+        f"token {doc['prefix']} for {created['consumer']}: scopes {', '.join(scopes)}"
+        + (f", origins {', '.join(doc['origins'])}" if doc["origins"] else "")
+        + (f", expires {expires.date()}" if expires else "")
+        + " — shown once: keep it now, only its hash is stored"
+    )
+
+
+def cmd_token_revoke(settings: Settings, args: argparse.Namespace) -> None:
+    from store import access as store
+
+    prefix = args.prefix[: access.PREFIX_LENGTH]
+    if len(prefix) < access.PREFIX_LENGTH:
+        raise CommandFailed(
+            f"give the token's prefix ({access.PREFIX_LENGTH} characters, see `gateway token "
+            "list`) or the token itself"
+        )
+
+    async def work(engine: AsyncEngine) -> int:
+        async with engine.begin() as conn:
+            return await store.revoke_tokens(conn, prefix, datetime.now(UTC))
+
+    revoked = _run(settings, work)
+    if not revoked:
+        raise CommandFailed(f"no live token with the prefix {prefix!r}")
+    print(
+        f"revoked {revoked} token(s) {prefix} (gateway processes stop accepting it within "
+        f"{settings.token_cache_seconds} s)"
+    )
+
+
+def cmd_token_list(settings: Settings, args: argparse.Namespace) -> None:
+    from store import access as store
+
+    async def work(engine: AsyncEngine) -> list[dict[str, Any]]:
+        async with engine.connect() as conn:
+            consumer_id = None
+            if args.consumer:
+                consumer = await store.consumer_by_name_or_id(conn, args.consumer)
+                if consumer is None:
+                    raise CommandFailed(f"no consumer {args.consumer!r}")
+                consumer_id = consumer["id"]
+            return await store.list_tokens(conn, consumer_id)
+
+    rows = _run(settings, work)
+    if args.json:
+        _print_json(
+            [
+                {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in r.items()}
+                for r in rows
+            ]
+        )
+        return
+    now = datetime.now(UTC)
+    for r in rows:
+        state = (
+            "revoked"
+            if r["revoked_at"]
+            else "expired"
+            if r["expires_at"] and r["expires_at"] <= now
+            else "live"
+        )
+        print(
+            f"{r['prefix']}  {state:7}  {r['consumer']}  {','.join(r['scopes'])}"
+            + (f"  origins={','.join(r['origins'])}" if r["origins"] else "")
+            + (f"  expires={r['expires_at'].date()}" if r["expires_at"] else "")
+            + (f"  {r['label']}" if r["label"] else "")
+        )
+    if not rows:
+        print("no tokens")
+
+
+def register(sub: Any) -> None:
+    consumer = sub.add_parser("consumer", help="consumers of the API")
+    consumer_sub = consumer.add_subparsers(dest="consumer_command", required=True, metavar="CMD")
+    create = consumer_sub.add_parser("create", help="a consumer and the terms of use it accepted")
+    create.add_argument("name", help="the consumer's name (unique)")
+    create.add_argument("--cgu-version", required=True, help="version of the terms accepted")
+    create.add_argument("--cgu-date", required=True, help="when it accepted them (YYYY-MM-DD)")
+    create.add_argument("--contact", help="who to write to (an address)")
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(func=cmd_consumer_create)
+
+    token = sub.add_parser("token", help="consumers' tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True, metavar="CMD")
+    new = token_sub.add_parser("create", help="a new token (printed once)")
+    new.add_argument("consumer", help="the consumer's name or id")
+    new.add_argument("--scopes", default="read", help=f"comma-separated, among {', '.join(SCOPES)}")
+    new.add_argument(
+        "--origin",
+        action="append",
+        help="a browser origin it may be used from (repeat; default: any)",
+    )
+    new.add_argument("--expires", help="last day it works (YYYY-MM-DD)")
+    new.add_argument("--label", help="what it is for")
+    new.add_argument("--json", action="store_true")
+    new.set_defaults(func=cmd_token_create)
+    revoke = token_sub.add_parser("revoke", help="revoke a token by its prefix")
+    revoke.add_argument("prefix", help="the prefix `token list` shows (or the whole token)")
+    revoke.set_defaults(func=cmd_token_revoke)
+    listing = token_sub.add_parser("list", help="tokens, without their secret")
+    listing.add_argument("--consumer", help="only this consumer's")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_token_list)

@@ -1,0 +1,42 @@
+"""Consumers of the API and their tokens (stored hashed, never in clear)."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from models.columns import json_field, timestamp
+
+SCOPES = ("read", "restricted", "admin")  # restricted: the restricted producers' records
+
+
+class Consumer(SQLModel, table=True):
+    """An organisation or an application reading the API, with the terms of use it accepted."""
+
+    __tablename__ = "consumer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    contact: str | None = Field(default=None, max_length=320)
+    cgu_version: str = Field(max_length=32)  # version of the terms of use (CGU) accepted
+    cgu_accepted_on: date
+    created_at: datetime = timestamp()
+    disabled_at: datetime | None = timestamp(nullable=True)
+
+
+class Token(SQLModel, table=True):
+    """A bearer token of a consumer: only its SHA-256 is stored; `prefix` names it in lists."""
+
+    __tablename__ = "token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    consumer_id: int = Field(foreign_key="consumer.id", index=True)
+    prefix: str = Field(max_length=16, index=True)  # the first characters, shown in lists
+    sha256: str = Field(max_length=64, unique=True)
+    scopes: list[Any] = json_field(default=[])
+    # browser origins a front-end-safe token may be used from (empty: any, or no browser)
+    origins: list[Any] = json_field(default=[])
+    label: str | None = Field(default=None, max_length=200)
+    created_at: datetime = timestamp()
+    expires_at: datetime | None = timestamp(nullable=True)
+    revoked_at: datetime | None = timestamp(nullable=True)
