@@ -1,9 +1,10 @@
 """The strawberry schema: the root Query assembled from each domain's root fields."""
 
 from collections.abc import Sequence
+from typing import Any
 
 import strawberry
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.printer import print_schema
 
 from resolvers.changes import ChangeQueries
@@ -35,9 +36,12 @@ class Query(
     pass
 
 
-def build_schema(extensions: Sequence[type[SchemaExtension]] = ()) -> strawberry.Schema:
-    """The schema, with these extensions (the SDL does not depend on them)."""
-    return strawberry.Schema(query=Query, extensions=list(extensions))
+def build_schema(extensions: Sequence[Any] = ()) -> strawberry.Schema:
+    """The schema, with these extensions (the SDL does not depend on them), after the caches of
+    parsed and validated documents (a front-end sends the same few documents again and again:
+    parsing and validating a search page's document cost several milliseconds each time)."""
+    caches: list[Any] = [ParserCache(maxsize=1000), ValidationCache(maxsize=1000)]
+    return strawberry.Schema(query=Query, extensions=[*caches, *extensions])
 
 
 schema = build_schema()

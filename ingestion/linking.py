@@ -557,6 +557,7 @@ class Merger:
         await store.delete_golden_details(self.conn, sorted(rewrite), values=False)
         await store.delete_golden_values(self.conn, sorted(reindex))
         await store.insert_golden_details(self.conn, member_rows, provenance_rows, value_rows)
+        await store.refresh_tags(self.conn, reindex)
         await store.update_goldens(self.conn, hashes)
         await store.insert_changes(self.conn, changes)
         return set(touched) | set(dropped)

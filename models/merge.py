@@ -3,7 +3,8 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Column, Field, SQLModel
 
 from models.columns import json_field, timestamp
@@ -59,6 +60,7 @@ class GoldenRecord(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("kind", "visibility", "public_id"),
         Index("ix_golden_record_kind_latitude", "kind", "latitude"),
+        Index("ix_golden_record_tags", "tags", postgresql_using="gin"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -74,6 +76,11 @@ class GoldenRecord(SQLModel, table=True):
     details_hash: str | None = Field(default=None, max_length=64)
     # French stems of names and descriptions, folded: the `texte` filter (accent- and case-blind)
     search_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # PostgreSQL: the filter values (golden_value) as "field:value" in one GIN-indexed array,
+    # so a filter of several conditions is one bitmap AND; SQLite reads golden_value instead
+    tags: list[str] | None = Field(
+        default=None, sa_column=Column(ARRAY(Text).with_variant(JSON(), "sqlite"), nullable=True)
+    )
     # folded name: the alphabetical order
     sort_name: str | None = Field(default=None, max_length=200)
     # where it is: its own coordinates, or for a service without any its structure's

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, tuple_
+from sqlalchemy import Text, and_, cast, exists, func, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import GoldenValue
+from store.engine import is_sqlite
 from store.golden import execute, goldens, live
 from store.territories import table_of
 
@@ -30,10 +32,11 @@ class Filter:
     date_min: date | None = None
     words: Sequence[str] = ()  # French stems, each found in the record's name or description
 
-    def conditions(self) -> list[Any]:
+    def conditions(self, tagged: bool = False) -> list[Any]:
+        """The conditions as SQL; `tagged`: through the GIN-indexed tags (PostgreSQL)."""
         out: list[Any] = []
         for name, wanted in sorted(self.values.items()):
-            out.append(holds(name, wanted))
+            out.append(has_tag(name, wanted) if tagged else holds(name, wanted))
         if self.score_min is not None:
             out.append(goldens.c.score_qualite >= self.score_min)
         if self.date_min is not None:
@@ -54,6 +57,15 @@ def holds(name: str, wanted: Sequence[str]) -> Any:
         )
         .correlate(goldens)
     )
+
+
+def tags_of(name: str, wanted: Sequence[str]) -> list[str]:
+    return [f"{name}:{value}" for value in sorted(set(wanted))]
+
+
+def has_tag(name: str, wanted: Sequence[str]) -> Any:
+    """PostgreSQL: the golden record's tags hold one of `wanted` for the filter field `name`."""
+    return goldens.c.tags.overlap(cast(array(tags_of(name, wanted)), ARRAY(Text)))
 
 
 def holds_any(name: str) -> Any:
@@ -131,8 +143,11 @@ ORDERS: Mapping[str, Order] = {
 }
 
 
-def _conditions(kind: str, visibility: str, where: Filter | None) -> list[Any]:
-    return [*live(kind, visibility), *(where.conditions() if where else [])]
+def _conditions(
+    kind: str, visibility: str, where: Filter | None, session: AsyncSession
+) -> list[Any]:
+    tagged = not is_sqlite(session.bind)
+    return [*live(kind, visibility), *(where.conditions(tagged) if where else [])]
 
 
 async def page(
@@ -150,7 +165,7 @@ async def page(
     columns = [goldens] if sort.expression is None else [goldens, sort.expression.label("_sort")]
     stmt = (
         select(*columns)
-        .where(*_conditions(kind, visibility, where))
+        .where(*_conditions(kind, visibility, where, session))
         .order_by(*sort.clauses())
         .limit(first)
     )
@@ -169,7 +184,11 @@ async def page(
 async def count(
     session: AsyncSession, kind: str, visibility: str, where: Filter | None = None
 ) -> int:
-    stmt = select(func.count()).select_from(goldens).where(*_conditions(kind, visibility, where))
+    stmt = (
+        select(func.count())
+        .select_from(goldens)
+        .where(*_conditions(kind, visibility, where, session))
+    )
     return int((await execute(session, stmt)).scalar_one())
 
 
@@ -290,7 +309,7 @@ async def facets(
     stmt = (
         select(values.c.field, values.c.value, func.count())
         .join(goldens, goldens.c.id == values.c.golden_id)
-        .where(values.c.field.in_(list(fields)), *_conditions(kind, visibility, where))
+        .where(values.c.field.in_(list(fields)), *_conditions(kind, visibility, where, session))
         .group_by(values.c.field, values.c.value)
     )
     out: dict[str, list[tuple[str, int]]] = {f: [] for f in fields}

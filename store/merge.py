@@ -376,6 +376,22 @@ async def delete_golden_values(conn: AsyncConnection, golden_ids: Sequence[int])
         await conn.execute(delete(golden_values).where(golden_values.c.golden_id.in_(chunk)))
 
 
+async def refresh_tags(conn: AsyncConnection, golden_ids: Sequence[int]) -> None:
+    """PostgreSQL: copy the golden records' filter values into their GIN-indexed tags (what
+    the filters test there); SQLite filters on golden_value and keeps no tags."""
+    if is_sqlite(conn.engine) or not golden_ids:
+        return
+    for chunk in _id_chunks(conn, sorted(set(golden_ids))):
+        tags = (
+            select(func.array_agg(golden_values.c.field + ":" + golden_values.c.value))
+            .where(golden_values.c.golden_id == goldens.c.id)
+            .scalar_subquery()
+        )
+        await conn.execute(
+            update(goldens).where(_among(conn, goldens.c.id, chunk)).values(tags=tags)
+        )
+
+
 async def insert_golden_details(
     conn: AsyncConnection,
     member_rows: Sequence[dict[str, Any]],

@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, not_, or_, select, tuple_
+from sqlalchemy import and_, false, func, not_, or_, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from store.engine import is_sqlite
 from store.golden import execute, goldens, live
-from store.listing import Filter, holds, holds_any
+from store.listing import Filter, has_tag, holds, holds_any
 
 KM_PER_DEGREE = 6371.0088 * math.pi / 180  # mean Earth radius (IUGG)
 ANYWHERE = ("99100", "france")  # zone_eligibilite values that mean the whole country
@@ -66,13 +67,16 @@ class Around:
         return [or_(not_(holds_any("zone")), holds("zone", [*self.zones, *ANYWHERE]))]
 
 
-def _kept(around: Around, visibility: str, where: Filter | None) -> list[Any]:
+def _base(around: Around, visibility: str, where: Filter | None, tagged: bool) -> list[Any]:
     return [
         *live("service", visibility),
-        *(where.conditions() if where else []),
+        *(where.conditions(tagged) if where else []),
         *around.eligible(),
-        or_(around.near(), holds("mode_accueil", [REMOTE])),
     ]
+
+
+def _remote(tagged: bool) -> Any:
+    return has_tag("mode_accueil", [REMOTE]) if tagged else holds("mode_accueil", [REMOTE])
 
 
 async def page(
@@ -85,27 +89,55 @@ async def page(
     where: Filter | None = None,
 ) -> list[Row]:
     """Services kept around the place: nearest first (in person within the radius), then those
-    kept only because they are offered remotely, each group by id; `first` after the cursor."""
-    near = around.near()
-    bucket = case((near, 0), else_=1).label("_bucket")
-    squared = case((near, around.squared_km()), else_=0.0).label("_d2")
-    inner = select(goldens, bucket, squared).where(*_kept(around, visibility, where)).subquery()
-    stmt = select(inner).order_by(inner.c._bucket, inner.c._d2, inner.c.public_id).limit(first)
+    kept only because they are offered remotely, each group by id; `first` after the cursor.
+
+    Two statements, each able to use an index: the nearest through the coordinates' index, the
+    remote ones in id order; an OR of the two would read every service."""
+    tagged = not is_sqlite(session.bind)
+    base = _base(around, visibility, where, tagged)
+    squared = around.squared_km()
+    near_stmt = (
+        select(goldens, squared.label("_d2"))
+        .where(*base, around.near())
+        .order_by(squared, goldens.c.public_id)
+        .limit(first)
+    )
+    remote_stmt = (
+        select(goldens)
+        .where(*base, _remote(tagged), not_(around.near()))
+        .order_by(goldens.c.public_id)
+        .limit(first)
+    )
     if after is not None:
-        stmt = stmt.where(tuple_(inner.c._bucket, inner.c._d2, inner.c.public_id) > tuple_(*after))
+        bucket, d2, public_id = after
+        if bucket == 0:
+            near_stmt = near_stmt.where(
+                tuple_(squared, goldens.c.public_id) > tuple_(d2, public_id)
+            )
+        else:
+            near_stmt = near_stmt.where(false())
+            remote_stmt = remote_stmt.where(goldens.c.public_id > public_id)
     out: list[Row] = []
-    for row in (await execute(session, stmt)).mappings():
+    for row in (await execute(session, near_stmt)).mappings():
         data = dict(row)
-        bucket_value, d2 = data.pop("_bucket"), float(data.pop("_d2"))
-        distance = math.sqrt(d2) if bucket_value == 0 else None
-        out.append(([bucket_value, d2, data["public_id"]], data, distance))
-    return out
+        d2 = float(data.pop("_d2"))
+        out.append(([0, d2, data["public_id"]], data, math.sqrt(d2)))
+    for row in (await execute(session, remote_stmt)).mappings():
+        data = dict(row)
+        out.append(([1, 0.0, data["public_id"]], data, None))
+    return out[:first]
 
 
 async def count(
     session: AsyncSession, visibility: str, around: Around, where: Filter | None = None
 ) -> int:
-    stmt = select(func.count()).select_from(goldens).where(*_kept(around, visibility, where))
+    tagged = not is_sqlite(session.bind)
+    base = _base(around, visibility, where, tagged)
+    near = select(func.count()).select_from(goldens).where(*base, around.near())
+    remote = (
+        select(func.count()).select_from(goldens).where(*base, _remote(tagged), not_(around.near()))
+    )
+    stmt = select(near.scalar_subquery() + remote.scalar_subquery())
     return int((await execute(session, stmt)).scalar_one())
 
 

@@ -17,29 +17,33 @@ from gateway.settings import Settings
 from ingestion.run import ingest
 from store.engine import create_engine, normalize_url
 from store.territory_file import DEFAULT_PATH
-from tests.conftest import GraphQLClient, StatementCounter
+from tests.conftest import BACKENDS, GraphQLClient, StatementCounter, fresh_database
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "merge"
 APPS: dict[str, Any] = {}
 
 
-@pytest.fixture(scope="module")
-async def gql_example(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[GraphQLClient]:
-    path = tmp_path_factory.mktemp("example") / "example.db"
-    url = f"sqlite:///{path}"
-    engine = create_engine(normalize_url(url))
-    await prepare(engine, DEFAULT_PATH)
-    for slug in ("dora", "emplois-de-linclusion", "soliguide"):
-        await ingest(engine, slug, sorted((EXAMPLE / slug).iterdir()))
-    await engine.dispose()
-    app = create_app(Settings(database_url=url))
-    APPS["example"] = app
-    APPS["url"] = url
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as client:
-        yield GraphQLClient(client)
-    await app.state.engine.dispose()
+@pytest.fixture(scope="module", params=BACKENDS)
+async def gql_example(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[GraphQLClient]:
+    """The worked example ingested into a store of its own, on each backend."""
+    tmp = tmp_path_factory.mktemp("example")
+    async with fresh_database(request.param, tmp, "gateway_example") as url:
+        engine = create_engine(normalize_url(url))
+        await prepare(engine, DEFAULT_PATH)
+        for slug in ("dora", "emplois-de-linclusion", "soliguide"):
+            await ingest(engine, slug, sorted((EXAMPLE / slug).iterdir()))
+        await engine.dispose()
+        app = create_app(Settings(database_url=url))
+        APPS["example"] = app
+        APPS["url"] = url
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as client:
+            yield GraphQLClient(client)
+        await app.state.cache.close()
+        await app.state.engine.dispose()
 
 
 @contextmanager
