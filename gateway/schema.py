@@ -40,7 +40,7 @@ def build_schema(extensions: Sequence[Any] = ()) -> strawberry.Schema:
     """The schema, with these extensions (the SDL does not depend on them), after the caches of
     parsed and validated documents (a front-end sends the same few documents again and again:
     parsing and validating a search page's document cost several milliseconds each time)."""
-    caches: list[Any] = [ParserCache(maxsize=1000), ValidationCache(maxsize=1000)]
+    caches: list[Any] = [lambda: ParserCache(maxsize=1000), lambda: ValidationCache(maxsize=1000)]
     return strawberry.Schema(query=Query, extensions=[*caches, *extensions])
 
 
