@@ -7,6 +7,7 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.printer import print_schema
 
+from gateway.errors import MaskUnexpectedErrors
 from resolvers.changes import ChangeQueries
 from resolvers.referential.queries import ReferentialQueries
 from resolvers.services.facets import FacetQueries
@@ -39,9 +40,10 @@ class Query(
 def build_schema(extensions: Sequence[Any] = ()) -> strawberry.Schema:
     """The schema, with these extensions (the SDL does not depend on them), after the caches of
     parsed and validated documents (a front-end sends the same few documents again and again:
-    parsing and validating a search page's document cost several milliseconds each time)."""
+    parsing and validating a search page's document cost several milliseconds each time), and
+    with unexpected errors masked."""
     caches: list[Any] = [lambda: ParserCache(maxsize=1000), lambda: ValidationCache(maxsize=1000)]
-    return strawberry.Schema(query=Query, extensions=[*caches, *extensions])
+    return strawberry.Schema(query=Query, extensions=[*caches, MaskUnexpectedErrors, *extensions])
 
 
 schema = build_schema()
