@@ -35,6 +35,12 @@ sources = table_of(Source)
 runs = table_of(IngestRun)
 
 
+def uses_tags(session: AsyncSession) -> bool:
+    """Whether this store filters through the GIN-indexed tags (PostgreSQL) or golden_value."""
+    bind = session.bind
+    return bind is not None and bind.dialect.name == "postgresql"
+
+
 def live(kind: str, visibility: str) -> list[Any]:
     """What a golden row must be to be served to a consumer of `visibility`: of that kind, in a
     view that consumer reads, not deleted."""

@@ -14,8 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import GoldenValue
-from store.engine import is_sqlite
-from store.golden import execute, goldens, live
+from store.golden import execute, goldens, live, uses_tags
 from store.territories import table_of
 
 values = table_of(GoldenValue)
@@ -146,7 +145,7 @@ ORDERS: Mapping[str, Order] = {
 def _conditions(
     kind: str, visibility: str, where: Filter | None, session: AsyncSession
 ) -> list[Any]:
-    tagged = not is_sqlite(session.bind)
+    tagged = uses_tags(session)
     return [*live(kind, visibility), *(where.conditions(tagged) if where else [])]
 
 

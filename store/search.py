@@ -17,8 +17,7 @@ from typing import Any
 from sqlalchemy import and_, false, func, not_, or_, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from store.engine import is_sqlite
-from store.golden import execute, goldens, live
+from store.golden import execute, goldens, live, uses_tags
 from store.listing import Filter, has_tag, holds, holds_any
 
 KM_PER_DEGREE = 6371.0088 * math.pi / 180  # mean Earth radius (IUGG)
@@ -93,7 +92,7 @@ async def page(
 
     Two statements, each able to use an index: the nearest through the coordinates' index, the
     remote ones in id order; an OR of the two would read every service."""
-    tagged = not is_sqlite(session.bind)
+    tagged = uses_tags(session)
     base = _base(around, visibility, where, tagged)
     squared = around.squared_km()
     near_stmt = (
@@ -131,7 +130,7 @@ async def page(
 async def count(
     session: AsyncSession, visibility: str, around: Around, where: Filter | None = None
 ) -> int:
-    tagged = not is_sqlite(session.bind)
+    tagged = uses_tags(session)
     base = _base(around, visibility, where, tagged)
     near = select(func.count()).select_from(goldens).where(*base, around.near())
     remote = (
