@@ -4,6 +4,7 @@ request's `Principal` (its visibility and whether it holds a token)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import time
@@ -15,7 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
 from models.access import SCOPES
@@ -140,32 +141,100 @@ async def authenticate(request: Request, book: TokenBook, anonymous: str) -> Pri
 
 
 class Guard:
-    """The ASGI app in front of /graphql: a refused request gets its status and a GraphQL
-    error body; an accepted one carries its `Principal` in `request.state.principal`.
-    (A class, not a function: Starlette would take a function for a request endpoint.)"""
+    """The ASGI app in front of /graphql. It refuses, with a status and a GraphQL error body:
+    a body over `max_body_bytes` (413), a bad or missing token (401/403), a request still running
+    after `deadline_s` (503); an accepted request carries its `Principal` in
+    `request.state.principal`. (A class, not a function: Starlette would take a function for a
+    request endpoint.)"""
 
-    def __init__(self, app: ASGIApp, book: TokenBook, anonymous: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        book: TokenBook,
+        anonymous: str,
+        *,
+        max_body_bytes: int = 1_000_000,
+        deadline_s: float = 10.0,
+    ) -> None:
         self.app, self.book, self.anonymous = app, book, anonymous
+        self.max_body_bytes, self.deadline_s = max_body_bytes, deadline_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request = Request(scope)
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            await _refuse(send, AccessDenied(413, "REQUEST_TOO_LARGE", self._too_large()))
+            return
+        if request.method == "POST" and length is None:  # chunked: read it, within the limit
+            body = b""
+            while True:
+                message = await receive()
+                body += message.get("body", b"")
+                if len(body) > self.max_body_bytes:
+                    await _refuse(send, AccessDenied(413, "REQUEST_TOO_LARGE", self._too_large()))
+                    return
+                if not message.get("more_body"):
+                    break
+            receive = _replay(body)
         try:
             principal = await authenticate(request, self.book, self.anonymous)
         except AccessDenied as denied:
-            body = orjson.dumps(
-                {"errors": [{"message": denied.message, "extensions": {"code": denied.code}}]}
-            )
-            headers = [(b"content-type", b"application/json")]
-            if denied.status == 401:
-                headers.append((b"www-authenticate", b'Bearer realm="data-inclusion"'))
-            await send({"type": "http.response.start", "status": denied.status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await _refuse(send, denied)
             return
         scope.setdefault("state", {})["principal"] = principal
-        await self.app(scope, receive, send)
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            async with asyncio.timeout(self.deadline_s):
+                await self.app(scope, receive, tracked)
+        except TimeoutError:
+            if not started:
+                await _refuse(
+                    send,
+                    AccessDenied(
+                        503,
+                        "DEADLINE_EXCEEDED",
+                        f"the request was still running after {self.deadline_s:g} s; ask for "
+                        "less, or try again",
+                    ),
+                )
+
+    def _too_large(self) -> str:
+        return f"the request body is larger than {self.max_body_bytes} bytes"
+
+
+async def _refuse(send: Send, denied: AccessDenied) -> None:
+    body = orjson.dumps(
+        {"errors": [{"message": denied.message, "extensions": {"code": denied.code}}]}
+    )
+    headers = [(b"content-type", b"application/json")]
+    if denied.status == 401:
+        headers.append((b"www-authenticate", b'Bearer realm="data-inclusion"'))
+    if denied.status == 503:
+        headers.append((b"retry-after", b"1"))
+    await send({"type": "http.response.start", "status": denied.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
 
 
 def principal_of(request: Any) -> Principal:

@@ -11,11 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter
 
 from gateway import access, graphiql, sql_report
 from gateway.context import GatewayGraphQL
 from gateway.health import healthz, readyz_endpoint
-from gateway.schema import build_schema, schema
+from gateway.limits import Limits, limits_extension
+from gateway.schema import build_schema
 from gateway.settings import Settings
 from store.cache import make_cache
 from store.engine import create_engine
@@ -29,15 +31,31 @@ def create_app(settings: Settings) -> Starlette:
     )
     cache = make_cache(settings.redis_url)
     db = partial(AsyncSession, engine, expire_on_commit=False)
-    extensions: list[Any] = []
+    limits = Limits(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_directives=settings.max_directives,
+        max_cost=settings.max_cost,
+        introspection=settings.introspection,
+    )
+    extensions: list[Any] = [
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        limits_extension(limits),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
     if settings.anonymous_access == "referential":
         extensions.append(access.ReferentialOnly)
     if settings.report_sql_statements:
         sql_report.install(engine)
         extensions.append(sql_report.SQLStatementReport)
-    graphql_schema = build_schema(extensions) if extensions else schema
+    graphql_schema = build_schema(extensions)
     graphql_app = GatewayGraphQL(
-        graphql_schema, db=db, cache=cache, ide_html=graphiql.page(settings.graphiql_assets)
+        graphql_schema,
+        db=db,
+        cache=cache,
+        ide_html=graphiql.page(settings.graphiql_assets),
+        suggestions=settings.introspection,
     )
     book = access.TokenBook(engine, settings.token_cache_seconds)
 
@@ -51,7 +69,13 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route(
                 "/graphql",
-                access.Guard(graphql_app, book, settings.anonymous_access),
+                access.Guard(
+                    graphql_app,
+                    book,
+                    settings.anonymous_access,
+                    max_body_bytes=settings.max_body_bytes,
+                    deadline_s=settings.request_deadline_ms / 1000,
+                ),
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz, methods=["GET"]),

@@ -13,6 +13,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from gateway.access import principal_of
+from gateway.errors import with_codes
 from resolvers.context import Context
 from store.cache import Cache
 
@@ -25,8 +26,10 @@ class GatewayGraphQL(GraphQL[Context, None]):
         db: Callable[[], AsyncSession],
         cache: Cache,
         ide_html: str,
+        suggestions: bool = True,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        self._suggestions = suggestions
         self._db = db
         self._cache = cache
         self._ide_html = ide_html
@@ -47,6 +50,13 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self._ide_html)
+
+    async def process_result(self, request: Request, result: Any) -> Any:
+        """The response, every error with a stable code in `extensions`."""
+        response: dict[str, Any] = dict(await super().process_result(request, result))
+        if response.get("errors"):
+            response["errors"] = with_codes(list(response["errors"]), suggestions=self._suggestions)
+        return response
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

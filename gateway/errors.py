@@ -4,9 +4,12 @@ everything else masked: no stack trace, no SQL, no internal name, only a stable 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
+
+from gateway.limits import without_suggestions
 
 log = logging.getLogger("gateway.errors")
 
@@ -23,6 +26,8 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 class MaskUnexpectedErrors(MaskErrors):
+    """Masks unexpected errors (the codes of the others: `with_codes`, on the response)."""
+
     def __init__(self) -> None:
         super().__init__(
             should_mask_error=is_unexpected,
@@ -33,3 +38,23 @@ class MaskUnexpectedErrors(MaskErrors):
         masked = super().anonymise_error(error)
         masked.extensions = {"code": INTERNAL}
         return masked
+
+
+def with_codes(errors: list[dict[str, Any]], *, suggestions: bool) -> list[dict[str, Any]]:
+    """Formatted errors of a response, each with a stable code: the client's own mistakes too
+    (parse, validation, too many tokens); without field suggestions when introspection is off."""
+    for error in errors:
+        if not suggestions:
+            error["message"] = without_suggestions(str(error.get("message", "")))
+        extensions = error.setdefault("extensions", {}) or {}
+        if "code" in extensions:
+            continue
+        message = str(error.get("message", ""))
+        if "Document contains more than" in message:
+            extensions["code"] = "TOO_MANY_TOKENS"
+        elif message.startswith("Syntax Error"):
+            extensions["code"] = "GRAPHQL_PARSE_FAILED"
+        elif "path" not in error:
+            extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
+        error["extensions"] = extensions
+    return errors

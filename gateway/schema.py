@@ -43,7 +43,10 @@ def build_schema(extensions: Sequence[Any] = ()) -> strawberry.Schema:
     parsing and validating a search page's document cost several milliseconds each time), and
     with unexpected errors masked."""
     caches: list[Any] = [lambda: ParserCache(maxsize=1000), lambda: ValidationCache(maxsize=1000)]
-    return strawberry.Schema(query=Query, extensions=[*caches, MaskUnexpectedErrors, *extensions])
+    return strawberry.Schema(
+        query=Query,
+        extensions=[*caches, MaskUnexpectedErrors, *extensions],
+    )
 
 
 schema = build_schema()

@@ -44,6 +44,15 @@ class Settings:
     anonymous_access: str = "read"  # GATEWAY_ANONYMOUS_ACCESS
     # how long a process trusts a token it looked up (a revocation takes this long to apply)
     token_cache_seconds: int = 30  # GATEWAY_TOKEN_CACHE_SECONDS
+    # limits of one request (each refusal has a stable code in `extensions`)
+    max_depth: int = 12  # GATEWAY_MAX_DEPTH: fields nested in fields
+    max_aliases: int = 30  # GATEWAY_MAX_ALIASES
+    max_directives: int = 30  # GATEWAY_MAX_DIRECTIVES
+    max_cost: int = 50_000  # GATEWAY_MAX_COST: fields times the `first` of the lists above
+    max_tokens: int = 5_000  # GATEWAY_MAX_TOKENS: of one document
+    max_body_bytes: int = 1_000_000  # GATEWAY_MAX_BODY_BYTES
+    request_deadline_ms: int = 10_000  # GATEWAY_REQUEST_DEADLINE_MS: then 503
+    introspection: bool = True  # GATEWAY_INTROSPECTION (GraphiQL needs it)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -63,6 +72,14 @@ class Settings:
             report_sql_statements=_bool(env, "GATEWAY_REPORT_SQL_STATEMENTS", False),
             anonymous_access=_choice(env, "GATEWAY_ANONYMOUS_ACCESS", "read", ANONYMOUS_ACCESS),
             token_cache_seconds=_int(env, "GATEWAY_TOKEN_CACHE_SECONDS", 30, low=0, high=3600),
+            max_depth=_int(env, "GATEWAY_MAX_DEPTH", 12, low=2, high=100),
+            max_aliases=_int(env, "GATEWAY_MAX_ALIASES", 30, low=0, high=10_000),
+            max_directives=_int(env, "GATEWAY_MAX_DIRECTIVES", 30, low=0, high=10_000),
+            max_cost=_int(env, "GATEWAY_MAX_COST", 50_000, low=1),
+            max_tokens=_int(env, "GATEWAY_MAX_TOKENS", 5_000, low=100),
+            max_body_bytes=_int(env, "GATEWAY_MAX_BODY_BYTES", 1_000_000, low=1_000),
+            request_deadline_ms=_int(env, "GATEWAY_REQUEST_DEADLINE_MS", 10_000, low=100),
+            introspection=_bool(env, "GATEWAY_INTROSPECTION", True),
         )
         settings.database()  # fail now, naming the setting, rather than at the first request
         return settings

@@ -1,0 +1,161 @@
+"""Limits on what one request may ask: depth, aliases, directives and a cost where list sizes
+come from `first` (checked before execution, with the request's variables), the number of
+tokens of a document, and introspection. Each refusal carries a stable code in `extensions`.
+The body size and the per-request deadline are the HTTP guard's (gateway/access.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+)
+from strawberry.extensions import SchemaExtension
+
+DEFAULT_PAGE = 20  # what a connection returns without `first` (resolvers.pagination)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Defaults that ordinary queries never reach: a search page with provenance nests about
+    ten levels, a few aliases, a cost in the low thousands."""
+
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_directives: int = 30
+    max_cost: int = 50_000
+    introspection: bool = True
+
+
+@dataclass
+class _Walk:
+    fragments: Mapping[str, FragmentDefinitionNode]
+    variables: Mapping[str, Any]
+    aliases: int = 0
+    directives: int = 0
+    depth: int = 0
+
+
+def _first(node: FieldNode, variables: Mapping[str, Any]) -> int | None:
+    for argument in node.arguments or ():
+        if argument.name.value != "first":
+            continue
+        value = argument.value
+        if isinstance(value, IntValueNode):
+            return int(value.value)
+        if isinstance(value, VariableNode):
+            given = variables.get(value.name.value)
+            return given if isinstance(given, int) else None
+    return None
+
+
+def _selections(
+    selection_set: SelectionSetNode | None, walk: _Walk, seen: frozenset[str]
+) -> Iterator[tuple[FieldNode, frozenset[str]]]:
+    """The fields of a selection set, fragments expanded (a fragment inside itself: skipped,
+    the standard rules report the cycle)."""
+    for selection in selection_set.selections if selection_set else ():
+        walk.directives += len(selection.directives or ())
+        if isinstance(selection, FieldNode):
+            yield selection, seen
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _selections(selection.selection_set, walk, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = walk.fragments.get(name)
+            if fragment is not None and name not in seen:
+                walk.directives += len(fragment.directives or ())
+                yield from _selections(fragment.selection_set, walk, seen | {name})
+
+
+def _cost(
+    selection_set: SelectionSetNode | None, walk: _Walk, depth: int, seen: frozenset[str]
+) -> int:
+    """Every field costs 1, times the page sizes of the connections above it; a connection's
+    items cost its `first` (or the default page) times what each item asks."""
+    total = 0
+    for field, inner_seen in _selections(selection_set, walk, seen):
+        walk.depth = max(walk.depth, depth + 1)  # fields nested in fields, the root ones at 1
+        if field.alias is not None:
+            walk.aliases += 1
+        inner = _cost(field.selection_set, walk, depth + 1, inner_seen)
+        has_first = any(a.name.value == "first" for a in field.arguments or ())
+        size = (_first(field, walk.variables) or DEFAULT_PAGE) if has_first else 1
+        total += 1 + size * inner
+    return total
+
+
+def measure(document: Any, variables: Mapping[str, Any] | None) -> _Walk:
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    walk = _Walk(fragments=fragments, variables=variables or {})
+    cost = 0
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            walk.directives += len(definition.directives or ())
+            cost += _cost(definition.selection_set, walk, 0, frozenset())
+    walk.cost = cost  # type: ignore[attr-defined]
+    return walk
+
+
+def refusal(message: str, code: str, limit: int, found: int) -> GraphQLError:
+    return GraphQLError(
+        f"{message}: {found}, at most {limit}",
+        extensions={"code": code, "limit": limit, "found": found},
+    )
+
+
+def limits_extension(limits: Limits) -> type[SchemaExtension]:
+    """A schema extension checking `limits` before execution, with the request's variables."""
+
+    class RequestLimits(SchemaExtension):
+        def on_execute(self) -> Iterator[None]:
+            context = self.execution_context
+            document = context.graphql_document
+            if document is not None:
+                walk = measure(document, context.variables)
+                cost: int = walk.cost  # type: ignore[attr-defined]
+                checks = (
+                    ("the query is too deep", "QUERY_TOO_DEEP", limits.max_depth, walk.depth),
+                    ("too many aliases", "TOO_MANY_ALIASES", limits.max_aliases, walk.aliases),
+                    (
+                        "too many directives",
+                        "TOO_MANY_DIRECTIVES",
+                        limits.max_directives,
+                        walk.directives,
+                    ),
+                    (
+                        "the query may return too much (its cost counts every field, times the "
+                        "`first` of each list above it); ask for smaller pages",
+                        "QUERY_TOO_COSTLY",
+                        limits.max_cost,
+                        cost,
+                    ),
+                )
+                for message, code, limit, found in checks:
+                    if found > limit:
+                        raise refusal(message, code, limit, found)
+            yield
+
+    return RequestLimits
+
+
+_SUGGESTION = re.compile(r" Did you mean [^?]*\?")
+
+
+def without_suggestions(message: str) -> str:
+    """A validation message without its "Did you mean …?" (field suggestions reveal the schema
+    when introspection is off)."""
+    return _SUGGESTION.sub("", message)
