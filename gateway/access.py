@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
+from gateway.ratelimit import RateLimiter
 from models.access import SCOPES
 from store import access as store
 
@@ -155,9 +156,13 @@ class Guard:
         *,
         max_body_bytes: int = 1_000_000,
         deadline_s: float = 10.0,
+        limiter: RateLimiter | None = None,
+        trusted_proxies: tuple[str, ...] = (),
     ) -> None:
+        self.trusted_proxies = trusted_proxies
         self.app, self.book, self.anonymous = app, book, anonymous
         self.max_body_bytes, self.deadline_s = max_body_bytes, deadline_s
+        self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -184,6 +189,22 @@ class Guard:
         except AccessDenied as denied:
             await _refuse(send, denied)
             return
+        if self.limiter is not None:
+            address = client_address(scope, request, self.trusted_proxies)
+            identity = f"token:{principal.token_prefix}" if principal.has_token else f"ip:{address}"
+            verdict = await self.limiter.check(identity, anonymous=not principal.has_token)
+            if not verdict.allowed:
+                await _refuse(
+                    send,
+                    AccessDenied(
+                        429,
+                        "RATE_LIMITED",
+                        f"more than {verdict.limit} requests this minute"
+                        + ("" if principal.has_token else " from this address (a token has more)"),
+                    ),
+                    retry_after=verdict.retry_after_s,
+                )
+                return
         scope.setdefault("state", {})["principal"] = principal
         started = False
 
@@ -211,7 +232,20 @@ class Guard:
         return f"the request body is larger than {self.max_body_bytes} bytes"
 
 
-async def _refuse(send: Send, denied: AccessDenied) -> None:
+def client_address(scope: Scope, request: Request, trusted: tuple[str, ...]) -> str:
+    """The client's address: the peer's, or behind a trusted proxy the last address before the
+    trusted ones in X-Forwarded-For."""
+    peer = (scope.get("client") or ("unknown", 0))[0]
+    if peer not in trusted:
+        return str(peer)
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop
+    return str(peer)
+
+
+async def _refuse(send: Send, denied: AccessDenied, retry_after: int | None = None) -> None:
     body = orjson.dumps(
         {"errors": [{"message": denied.message, "extensions": {"code": denied.code}}]}
     )
@@ -219,7 +253,9 @@ async def _refuse(send: Send, denied: AccessDenied) -> None:
     if denied.status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="data-inclusion"'))
     if denied.status == 503:
-        headers.append((b"retry-after", b"1"))
+        retry_after = retry_after or 1
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
     await send({"type": "http.response.start", "status": denied.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

@@ -17,6 +17,7 @@ from gateway import access, graphiql, sql_report
 from gateway.context import GatewayGraphQL
 from gateway.health import healthz, readyz_endpoint
 from gateway.limits import Limits, limits_extension
+from gateway.ratelimit import RateLimiter
 from gateway.schema import build_schema
 from gateway.settings import Settings
 from store.cache import make_cache
@@ -75,6 +76,12 @@ def create_app(settings: Settings) -> Starlette:
                     settings.anonymous_access,
                     max_body_bytes=settings.max_body_bytes,
                     deadline_s=settings.request_deadline_ms / 1000,
+                    trusted_proxies=settings.trusted_proxies,
+                    limiter=RateLimiter(
+                        cache,
+                        anonymous_per_minute=settings.rate_limit_anonymous,
+                        token_per_minute=settings.rate_limit_token,
+                    ),
                 ),
                 methods=["GET", "POST"],
             ),

@@ -53,6 +53,11 @@ class Settings:
     max_body_bytes: int = 1_000_000  # GATEWAY_MAX_BODY_BYTES
     request_deadline_ms: int = 10_000  # GATEWAY_REQUEST_DEADLINE_MS: then 503
     introspection: bool = True  # GATEWAY_INTROSPECTION (GraphiQL needs it)
+    # requests per minute (0: no limit), per address without a token and per token
+    rate_limit_anonymous: int = 600  # GATEWAY_RATE_LIMIT_ANONYMOUS
+    rate_limit_token: int = 6_000  # GATEWAY_RATE_LIMIT_TOKEN
+    # addresses of the proxies whose X-Forwarded-For names the client (comma-separated)
+    trusted_proxies: tuple[str, ...] = ()  # GATEWAY_TRUSTED_PROXIES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,6 +85,13 @@ class Settings:
             max_body_bytes=_int(env, "GATEWAY_MAX_BODY_BYTES", 1_000_000, low=1_000),
             request_deadline_ms=_int(env, "GATEWAY_REQUEST_DEADLINE_MS", 10_000, low=100),
             introspection=_bool(env, "GATEWAY_INTROSPECTION", True),
+            rate_limit_anonymous=_int(env, "GATEWAY_RATE_LIMIT_ANONYMOUS", 600, low=0),
+            rate_limit_token=_int(env, "GATEWAY_RATE_LIMIT_TOKEN", 6_000, low=0),
+            trusted_proxies=tuple(
+                p.strip()
+                for p in (env.get("GATEWAY_TRUSTED_PROXIES") or "").split(",")
+                if p.strip()
+            ),
         )
         settings.database()  # fail now, naming the setting, rather than at the first request
         return settings

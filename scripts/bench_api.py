@@ -254,6 +254,7 @@ class Server:
         env = dict(os.environ)
         env["DATABASE_URL"] = database_url
         env["GATEWAY_REPORT_SQL_STATEMENTS"] = "1"
+        env.setdefault("GATEWAY_RATE_LIMIT_ANONYMOUS", "0")  # hey sends from one address
         env.setdefault("GATEWAY_LOG_LEVEL", "warning")  # no access log line per request
         cmd = [sys.executable, "-m", "gateway.cli", "serve", "--host", "127.0.0.1"]
         cmd += ["--port", str(self.port), "--workers", str(workers)]

@@ -28,6 +28,11 @@ class Cache(Protocol):
 
     async def ping(self) -> bool: ...
 
+    async def incr(self, key: str, ttl_seconds: int) -> int | None:
+        """Add one to a counter that expires `ttl_seconds` after its creation; its new value, or
+        None when the cache cannot count (Redis down: the caller counts in-process)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -62,6 +67,17 @@ class InProcessCache:
 
     async def ping(self) -> bool:
         return True
+
+    async def incr(self, key: str, ttl_seconds: int) -> int | None:
+        now = time.monotonic()
+        item = self._entries.get(key)
+        if item is None or item[0] < now:
+            expires, value = now + ttl_seconds, 1
+        else:
+            expires, value = item[0], int(item[1]) + 1
+        await self.set(key, str(value).encode(), 0)
+        self._entries[key] = (expires, str(value).encode())
+        return value
 
     async def close(self) -> None:
         self._entries.clear()
@@ -117,6 +133,19 @@ class RedisCache:
             await self._client.delete(key)
         except (RedisError, OSError) as exc:
             self._trip(exc)
+
+    async def incr(self, key: str, ttl_seconds: int) -> int | None:
+        if not self.available:
+            return None
+        try:
+            async with self._client.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, ttl_seconds, nx=True)
+                value, _ = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            self._trip(exc)
+            return None
+        return int(value)
 
     async def ping(self) -> bool:
         try:

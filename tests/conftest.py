@@ -93,7 +93,9 @@ async def store_engine(store_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture(scope="session")
 def settings(store_url: str) -> Settings:
-    return Settings(database_url=store_url, redis_url=TEST_REDIS_URL)
+    # the whole suite talks to this app from one address: no per-address rate limit here
+    # (tests/gateway/test_rate_limit.py sets its own)
+    return Settings(database_url=store_url, redis_url=TEST_REDIS_URL, rate_limit_anonymous=0)
 
 
 @pytest.fixture(scope="session")

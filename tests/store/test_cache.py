@@ -56,3 +56,16 @@ async def test_redis_down_is_a_fast_miss_and_trips_the_breaker() -> None:
     assert time.monotonic() - started < 2
     assert not await cache.ping()
     await cache.close()
+
+
+async def test_counters_count_then_expire(cache: Cache) -> None:
+    key = f"test:count:{time.monotonic_ns()}"
+    assert [await cache.incr(key, 1) for _ in range(3)] == [1, 2, 3]
+    await asyncio.sleep(1.2)
+    assert await cache.incr(key, 1) == 1
+
+
+async def test_redis_down_cannot_count() -> None:
+    down = RedisCache("redis://127.0.0.1:1/0", timeout=0.1)
+    assert await down.incr("k", 5) is None  # the rate limiter then counts in-process
+    await down.close()

@@ -1,0 +1,90 @@
+"""Requests per minute per address (anonymous) and per token: 429 with Retry-After, shared by
+processes through Redis, counted in-process when Redis is unreachable."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.access import client_address
+from gateway.app import create_app
+from gateway.settings import Settings
+from tests.conftest import TEST_REDIS_URL
+
+QUERY = {"query": "{ regions { code } }"}
+
+
+async def _send(app: Any, n: int, address: str, **headers: str) -> list[httpx.Response]:
+    transport = httpx.ASGITransport(app=app, client=(address, 1234))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        return [await client.post("/graphql", json=QUERY, headers=headers) for _ in range(n)]
+
+
+async def test_an_address_over_its_minute_gets_429(settings: Settings) -> None:
+    app = create_app(
+        Settings(database_url=settings.database_url, rate_limit_anonymous=3)
+    )  # in-process counting
+    try:
+        address = f"10.1.{uuid.uuid4().int % 250}.1"
+        responses = await _send(app, 4, address)
+        assert [r.status_code for r in responses] == [200, 200, 200, 429]
+        refused = responses[-1]
+        assert 1 <= int(refused.headers["retry-after"]) <= 61
+        assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+        other = await _send(app, 1, "10.2.0.1")  # another address has its own minute
+        assert other[0].status_code == 200
+    finally:
+        await app.state.engine.dispose()
+
+
+@pytest.mark.skipif(not TEST_REDIS_URL, reason="needs TEST_REDIS_URL (set by .ci/run)")
+async def test_two_processes_share_the_count_through_redis(settings: Settings) -> None:
+    assert TEST_REDIS_URL
+    shared = Settings(
+        database_url=settings.database_url, redis_url=TEST_REDIS_URL, rate_limit_anonymous=4
+    )
+    first, second = create_app(shared), create_app(shared)
+    address = f"10.3.{uuid.uuid4().int % 250}.7"
+    try:
+        codes = [r.status_code for r in await _send(first, 2, address)]
+        codes += [r.status_code for r in await _send(second, 3, address)]
+        assert codes == [200, 200, 200, 200, 429]
+    finally:
+        for app in (first, second):
+            await app.state.cache.close()
+            await app.state.engine.dispose()
+
+
+async def test_with_redis_unreachable_each_process_still_counts(settings: Settings) -> None:
+    down = Settings(
+        database_url=settings.database_url,
+        redis_url="redis://127.0.0.1:1/0",  # nothing listens there
+        rate_limit_anonymous=2,
+    )
+    app = create_app(down)
+    try:
+        responses = await _send(app, 3, "10.4.0.1")
+        assert [r.status_code for r in responses] == [200, 200, 429]
+        assert responses[0].json() == {"data": {"regions": responses[0].json()["data"]["regions"]}}
+    finally:
+        await app.state.cache.close()
+        await app.state.engine.dispose()
+
+
+def test_the_client_behind_a_trusted_proxy_is_the_forwarded_one() -> None:
+    from starlette.requests import Request
+
+    def address(peer: str, forwarded: str, trusted: tuple[str, ...]) -> str:
+        scope = {
+            "type": "http",
+            "client": (peer, 1),
+            "headers": [(b"x-forwarded-for", forwarded.encode())],
+        }
+        return client_address(scope, Request(scope), trusted)
+
+    assert address("10.0.0.2", "1.2.3.4", ()) == "10.0.0.2"  # untrusted peer: its own address
+    assert address("10.0.0.2", "6.6.6.6, 1.2.3.4", ("10.0.0.2",)) == "1.2.3.4"
+    assert address("10.0.0.2", "1.2.3.4, 10.0.0.3", ("10.0.0.2", "10.0.0.3")) == "1.2.3.4"
