@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter
@@ -16,6 +18,7 @@ from strawberry.extensions import DisableIntrospection, MaxTokensLimiter
 from gateway import access, graphiql, sql_report
 from gateway.context import GatewayGraphQL
 from gateway.health import healthz, readyz_endpoint
+from gateway.http import Negotiation
 from gateway.limits import Limits, limits_extension
 from gateway.ratelimit import RateLimiter
 from gateway.schema import build_schema
@@ -70,17 +73,19 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route(
                 "/graphql",
-                access.Guard(
-                    graphql_app,
-                    book,
-                    settings.anonymous_access,
-                    max_body_bytes=settings.max_body_bytes,
-                    deadline_s=settings.request_deadline_ms / 1000,
-                    trusted_proxies=settings.trusted_proxies,
-                    limiter=RateLimiter(
-                        cache,
-                        anonymous_per_minute=settings.rate_limit_anonymous,
-                        token_per_minute=settings.rate_limit_token,
+                Negotiation(
+                    access.Guard(
+                        graphql_app,
+                        book,
+                        settings.anonymous_access,
+                        max_body_bytes=settings.max_body_bytes,
+                        deadline_s=settings.request_deadline_ms / 1000,
+                        trusted_proxies=settings.trusted_proxies,
+                        limiter=RateLimiter(
+                            cache,
+                            anonymous_per_minute=settings.rate_limit_anonymous,
+                            token_per_minute=settings.rate_limit_token,
+                        ),
                     ),
                 ),
                 methods=["GET", "POST"],
@@ -93,6 +98,17 @@ def create_app(settings: Settings) -> Starlette:
             ),
         ],
         lifespan=lifespan,
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            )
+        ]
+        if settings.cors_origins
+        else [],
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -58,6 +58,8 @@ class Settings:
     rate_limit_token: int = 6_000  # GATEWAY_RATE_LIMIT_TOKEN
     # addresses of the proxies whose X-Forwarded-For names the client (comma-separated)
     trusted_proxies: tuple[str, ...] = ()  # GATEWAY_TRUSTED_PROXIES
+    # browser origins allowed to call the API (CORS; comma-separated, `*` for any; empty: none)
+    cors_origins: tuple[str, ...] = ()  # GATEWAY_CORS_ORIGINS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -87,6 +89,9 @@ class Settings:
             introspection=_bool(env, "GATEWAY_INTROSPECTION", True),
             rate_limit_anonymous=_int(env, "GATEWAY_RATE_LIMIT_ANONYMOUS", 600, low=0),
             rate_limit_token=_int(env, "GATEWAY_RATE_LIMIT_TOKEN", 6_000, low=0),
+            cors_origins=tuple(
+                o.strip() for o in (env.get("GATEWAY_CORS_ORIGINS") or "").split(",") if o.strip()
+            ),
             trusted_proxies=tuple(
                 p.strip()
                 for p in (env.get("GATEWAY_TRUSTED_PROXIES") or "").split(",")
