@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -21,8 +22,10 @@ from gateway.health import healthz, readyz_endpoint
 from gateway.http import Negotiation
 from gateway.limits import Limits, limits_extension
 from gateway.ratelimit import RateLimiter
+from gateway.response_cache import ResponseCache
 from gateway.schema import build_schema
 from gateway.settings import Settings
+from store import records
 from store.cache import make_cache
 from store.engine import create_engine
 
@@ -75,7 +78,12 @@ def create_app(settings: Settings) -> Starlette:
                 "/graphql",
                 Negotiation(
                     access.Guard(
-                        graphql_app,
+                        ResponseCache(
+                            graphql_app,
+                            cache,
+                            partial(_data_version, engine),
+                            ttl_seconds=settings.response_cache_seconds,
+                        ),
                         book,
                         settings.anonymous_access,
                         max_body_bytes=settings.max_body_bytes,
@@ -114,6 +122,11 @@ def create_app(settings: Settings) -> Starlette:
     app.state.engine = engine
     app.state.cache = cache
     return app
+
+
+async def _data_version(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return await records.data_version(conn)
 
 
 def app_from_env() -> Starlette:

@@ -23,7 +23,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-DEFAULT_PAGE = 20  # what a connection returns without `first` (resolvers.pagination)
+from resolvers.pagination import DEFAULT_PAGE, MAX_PAGE
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,8 @@ def _cost(
             walk.aliases += 1
         inner = _cost(field.selection_set, walk, depth + 1, inner_seen)
         has_first = any(a.name.value == "first" for a in field.arguments or ())
-        size = (_first(field, walk.variables) or DEFAULT_PAGE) if has_first else 1
+        # (a `first` above the page cap is refused by the list itself, with its own message)
+        size = min(_first(field, walk.variables) or DEFAULT_PAGE, MAX_PAGE) if has_first else 1
         total += 1 + size * inner
     return total
 

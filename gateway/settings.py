@@ -60,6 +60,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()  # GATEWAY_TRUSTED_PROXIES
     # browser origins allowed to call the API (CORS; comma-separated, `*` for any; empty: none)
     cors_origins: tuple[str, ...] = ()  # GATEWAY_CORS_ORIGINS
+    # how long an answer stays in the response cache (0: no response cache); an ingest that
+    # changes data moves every process to new entries at once (the data version is in the key)
+    response_cache_seconds: int = 300  # GATEWAY_RESPONSE_CACHE_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -89,6 +92,7 @@ class Settings:
             introspection=_bool(env, "GATEWAY_INTROSPECTION", True),
             rate_limit_anonymous=_int(env, "GATEWAY_RATE_LIMIT_ANONYMOUS", 600, low=0),
             rate_limit_token=_int(env, "GATEWAY_RATE_LIMIT_TOKEN", 6_000, low=0),
+            response_cache_seconds=_int(env, "GATEWAY_RESPONSE_CACHE_SECONDS", 300, low=0),
             cors_origins=tuple(
                 o.strip() for o in (env.get("GATEWAY_CORS_ORIGINS") or "").split(",") if o.strip()
             ),

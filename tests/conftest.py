@@ -95,7 +95,14 @@ async def store_engine(store_url: str) -> AsyncIterator[AsyncEngine]:
 def settings(store_url: str) -> Settings:
     # the whole suite talks to this app from one address: no per-address rate limit here
     # (tests/gateway/test_rate_limit.py sets its own)
-    return Settings(database_url=store_url, redis_url=TEST_REDIS_URL, rate_limit_anonymous=0)
+    # (and no response cache: tests count statements and patch the store under this app;
+    # tests/gateway/test_response_cache.py tests the cache)
+    return Settings(
+        database_url=store_url,
+        redis_url=TEST_REDIS_URL,
+        rate_limit_anonymous=0,
+        response_cache_seconds=0,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,7 @@ async def gql_example(
         for slug in ("dora", "emplois-de-linclusion", "soliguide"):
             await ingest(engine, slug, sorted((EXAMPLE / slug).iterdir()))
         await engine.dispose()
-        app = create_app(Settings(database_url=url))
+        app = create_app(Settings(database_url=url, response_cache_seconds=0))
         APPS["example"] = app
         APPS["url"] = url
         async with httpx.AsyncClient(

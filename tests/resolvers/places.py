@@ -207,7 +207,7 @@ async def served(
         report = await ingest(engine, "dora", list(files))
         assert report.status == "succeeded", report
         await engine.dispose()
-        app = create_app(Settings(database_url=url))
+        app = create_app(Settings(database_url=url, response_cache_seconds=0))
         try:
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://t"

@@ -1,0 +1,206 @@
+"""The response cache in front of the GraphQL view. A read-mostly referential answers most
+requests from here: the key is the normalised document, its variables and operation name, what
+the consumer may see (visibility, token or not) and the store's data version, so an ingest that
+commits makes every process move to new entries at once. Redis when configured (shared),
+in-process otherwise. Responses carry an `ETag`; GET responses a `Cache-Control`, and a `304`
+answers a matching `If-None-Match`. Identical concurrent requests share one execution."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from collections.abc import Awaitable, Callable
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qs
+
+import orjson
+from graphql import parse, print_ast
+from graphql.error import GraphQLSyntaxError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.access import Principal
+from store.cache import Cache
+
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]  # status, headers, body
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=2000)
+def normalised(query: str) -> str:
+    """The document printed back from its syntax tree: spacing, commas and comments do not
+    make another entry."""
+    try:
+        return print_ast(parse(query))
+    except GraphQLSyntaxError:
+        return _SPACES.sub(" ", query).strip()
+
+
+class ResponseCache:
+    def __init__(
+        self,
+        app: ASGIApp,
+        cache: Cache,
+        data_version: Callable[[], Awaitable[int]],
+        *,
+        ttl_seconds: int,
+    ) -> None:
+        self.app, self.cache, self.data_version, self.ttl = app, cache, data_version, ttl_seconds
+        self._running: dict[str, asyncio.Future[Answer]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.ttl <= 0:
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        body = b""
+        if method == "POST":
+            while True:
+                message = await receive()
+                body += message.get("body", b"")
+                if not message.get("more_body"):
+                    break
+        request = self._graphql_request(scope, body)
+        if request is None:  # GraphiQL's page, a malformed request: not cached
+            await self.app(scope, _replay(body), send)
+            return
+        principal = scope.get("state", {}).get("principal") or Principal()
+        version = await self.data_version()
+        key = self._key(request, principal, version)
+        answer = await self._lookup(key)
+        if answer is None:
+            answer = await self._execute_once(key, scope, body)
+        else:
+            self.hits += 1
+        await self._send(send, scope, answer, principal, version)
+
+    @staticmethod
+    def _graphql_request(scope: Scope, body: bytes) -> dict[str, Any] | None:
+        try:
+            if scope["method"] == "GET":
+                params = parse_qs(scope.get("query_string", b"").decode())
+                if "query" not in params:
+                    return None
+                variables = params.get("variables", [None])[0]
+                return {
+                    "query": params["query"][0],
+                    "variables": orjson.loads(variables) if variables else None,
+                    "operationName": params.get("operationName", [None])[0],
+                }
+            doc = orjson.loads(body)
+        except (orjson.JSONDecodeError, UnicodeDecodeError):
+            return None
+        if not isinstance(doc, dict) or not isinstance(doc.get("query"), str):
+            return None  # batches, persisted-query hashes: executed, not cached
+        return doc
+
+    @staticmethod
+    def _key(request: dict[str, Any], principal: Principal, version: int) -> str:
+        material = orjson.dumps(
+            [
+                normalised(request["query"]),
+                request.get("variables") or {},
+                request.get("operationName"),
+                principal.visibility,
+                principal.has_token,
+                version,
+            ],
+            option=orjson.OPT_SORT_KEYS,
+        )
+        return "gateway:response:" + hashlib.sha256(material).hexdigest()
+
+    async def _lookup(self, key: str) -> Answer | None:
+        raw = await self.cache.get(key)
+        if raw is None:
+            return None
+        status, headers, body = orjson.loads(raw)
+        return status, [(k.encode(), v.encode()) for k, v in headers], body.encode()
+
+    async def _execute_once(self, key: str, scope: Scope, body: bytes) -> Answer:
+        running = self._running.get(key)
+        if running is not None:  # the same request is being answered: share its answer
+            self.hits += 1
+            return await asyncio.shield(running)
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._running[key] = future
+        self.misses += 1
+        try:
+            answer = await self._run(scope, body)
+            future.set_result(answer)
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        finally:
+            del self._running[key]
+        status, headers, payload = answer
+        if status == 200 and b'"errors"' not in payload:
+            keep = [(k.decode(), v.decode()) for k, v in headers if k.lower() == b"content-type"]
+            await self.cache.set(key, orjson.dumps([status, keep, payload.decode()]), self.ttl)
+        return answer
+
+    async def _run(self, scope: Scope, body: bytes) -> Answer:
+        status = 500
+        headers: list[tuple[bytes, bytes]] = []
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status, headers = message["status"], list(message.get("headers", ()))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, _replay(body), capture)
+        return status, headers, b"".join(chunks)
+
+    async def _send(
+        self, send: Send, scope: Scope, answer: Answer, principal: Principal, version: int
+    ) -> None:
+        status, headers, body = answer
+        headers = [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"etag")]
+        etag = f'"{version}-{hashlib.sha256(body).hexdigest()[:32]}"'.encode()
+        if status == 200:
+            headers.append((b"etag", etag))
+            if scope["method"] == "GET":
+                scope_word = b"private" if principal.has_token else b"public"
+                headers.append((b"cache-control", scope_word + b", max-age=60"))
+                headers.append((b"vary", b"Authorization, Accept"))
+                if etag in _if_none_match(scope):
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 304,
+                            "headers": [
+                                (b"etag", etag),
+                                *[h for h in headers if h[0] == b"cache-control"],
+                            ],
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": b""})
+                    return  # fmt: skip
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _if_none_match(scope: Scope) -> list[bytes]:
+    for name, value in scope.get("headers", ()):
+        if name == b"if-none-match":
+            return [v.strip() for v in value.split(b",")]
+    return []
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive

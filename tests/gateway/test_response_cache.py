@@ -1,0 +1,163 @@
+"""The response cache: a repeated request runs no query but the data version's; GETs carry
+validators and answer 304; consumers who see different things get different entries; an ingest
+moves every process to fresh answers at once; identical concurrent requests run once."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from gateway.bootstrap import prepare
+from gateway.settings import Settings
+from ingestion.run import ingest
+from store.engine import create_engine, normalize_url
+from store.territory_file import DEFAULT_PATH
+from tests.conftest import BACKENDS, TEST_REDIS_URL, fresh_database
+from tests.gateway.cli import gateway as run_cli
+from tests.resolvers.conftest import counting
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "merge"
+QUERY = '{ structure(id: "dora--a1") { id telephone sources { slug } } }'
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+async def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    tmp = tmp_path_factory.mktemp("response-cache")
+    async with fresh_database(request.param, tmp, "gateway_response_cache") as url:
+        engine = create_engine(normalize_url(url))
+        await prepare(engine, DEFAULT_PATH)
+        for slug in ("dora", "emplois-de-linclusion", "soliguide"):
+            await ingest(engine, slug, sorted((EXAMPLE / slug).iterdir()))
+        await engine.dispose()
+        yield url
+
+
+def _settings(url: str, **kw: Any) -> Settings:
+    return Settings(database_url=url, token_cache_seconds=0, **kw)
+
+
+async def _client(app: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+
+
+def _statements(counter: Any) -> list[str]:
+    return [s for s in counter.statements if "FROM meta" not in s]
+
+
+async def test_a_repeated_request_is_answered_from_the_cache(store: str) -> None:
+    app = create_app(_settings(store))
+    try:
+        async with await _client(app) as client:
+            with counting(app) as first:
+                one = await client.post("/graphql", json={"query": QUERY})
+            # the same document spelt differently is the same entry
+            with counting(app) as second:
+                two = await client.post("/graphql", json={"query": QUERY.replace(" ", "  ")})
+        assert one.json() == two.json() and one.json()["data"]["structure"]["id"] == "dora--a1"
+        assert _statements(first) and _statements(second) == []
+        assert len(second.statements) == 1  # the data version
+        assert one.headers["etag"] == two.headers["etag"]
+    finally:
+        await app.state.engine.dispose()
+
+
+async def test_get_answers_carry_validators_and_304(store: str) -> None:
+    app = create_app(_settings(store))
+    try:
+        async with await _client(app) as client:
+            got = await client.get("/graphql", params={"query": QUERY})
+            assert got.status_code == 200
+            assert got.headers["cache-control"] == "public, max-age=60"
+            etag = got.headers["etag"]
+            again = await client.get(
+                "/graphql", params={"query": QUERY}, headers={"if-none-match": etag}
+            )
+            assert again.status_code == 304 and again.content == b""
+            assert again.headers["etag"] == etag
+    finally:
+        await app.state.engine.dispose()
+
+
+async def test_what_a_consumer_may_see_is_in_the_key(store: str) -> None:
+    created = run_cli(
+        "consumer", "create", "cache-test", "--cgu-version", "1", "--cgu-date", "2026-11-01",
+        env={"DATABASE_URL": store},
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    made = run_cli(
+        "token", "create", "cache-test", "--scopes", "read,restricted", "--json",
+        env={"DATABASE_URL": store},
+    )  # fmt: skip
+    import json
+
+    token = json.loads(made.stdout)["token"]
+    app = create_app(_settings(store))
+    try:
+        async with await _client(app) as client:
+            public = (await client.post("/graphql", json={"query": QUERY})).json()
+            restricted = (
+                await client.post(
+                    "/graphql",
+                    json={"query": QUERY},
+                    headers={"authorization": f"Bearer {token}"},
+                )
+            ).json()
+            public_again = (await client.post("/graphql", json={"query": QUERY})).json()
+        slugs = {s["slug"] for s in restricted["data"]["structure"]["sources"]}
+        assert "soliguide" in slugs
+        assert public == public_again
+        assert "soliguide" not in {s["slug"] for s in public["data"]["structure"]["sources"]}
+    finally:
+        await app.state.engine.dispose()
+
+
+async def test_an_ingest_moves_every_process_to_fresh_answers(store: str, tmp_path: Path) -> None:
+    shared = _settings(store, redis_url=TEST_REDIS_URL)
+    first, second = create_app(shared), create_app(shared)
+    try:
+        async with await _client(first) as a, await _client(second) as b:
+            old = [(await c.post("/graphql", json={"query": QUERY})).json() for c in (a, b)]
+            assert old[0] == old[1]
+            folder = tmp_path / "dora"
+            shutil.copytree(EXAMPLE / "dora", folder)
+            page = folder / "structures-0001.json"
+            page.write_text(
+                page.read_text(encoding="utf-8").replace("+33299286311", "+33299286377")
+            )
+            report = await ingest(first.state.engine, "dora", sorted(folder.iterdir()))
+            assert report.status == "succeeded"
+            new = [(await c.post("/graphql", json={"query": QUERY})).json() for c in (a, b)]
+        assert new[0] == new[1] != old[0]
+        assert new[0]["data"]["structure"]["telephone"] == "+33299286377"
+    finally:
+        for app in (first, second):
+            await app.state.cache.close()
+            await app.state.engine.dispose()
+
+
+async def test_identical_concurrent_requests_run_once(store: str) -> None:
+    query = "{ structures(first: 7) { totalCount edges { node { id nom } } } }"
+    alone_app, app = create_app(_settings(store)), create_app(_settings(store))
+    try:
+        async with await _client(alone_app) as client:
+            with counting(alone_app) as alone:
+                await client.post("/graphql", json={"query": query})
+        async with await _client(app) as client:
+            with counting(app) as together:
+                answers = await asyncio.gather(
+                    *(client.post("/graphql", json={"query": query}) for _ in range(5))
+                )
+        assert len({a.text for a in answers}) == 1
+        assert len(_statements(together)) == len(_statements(alone)) > 0
+    finally:
+        for each in (alone_app, app):
+            await each.state.engine.dispose()
