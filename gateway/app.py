@@ -21,6 +21,7 @@ from gateway.context import GatewayGraphQL
 from gateway.health import healthz, readyz_endpoint
 from gateway.http import Negotiation
 from gateway.limits import Limits, limits_extension
+from gateway.metrics import Measured, Metrics, metrics_endpoint, operation_metrics
 from gateway.ratelimit import RateLimiter
 from gateway.response_cache import ResponseCache
 from gateway.schema import build_schema
@@ -45,7 +46,9 @@ def create_app(settings: Settings) -> Starlette:
         max_cost=settings.max_cost,
         introspection=settings.introspection,
     )
+    metrics = Metrics()
     extensions: list[Any] = [
+        operation_metrics(metrics),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         limits_extension(limits),
     ]
@@ -65,6 +68,13 @@ def create_app(settings: Settings) -> Starlette:
         suggestions=settings.introspection,
     )
     book = access.TokenBook(engine, settings.token_cache_seconds)
+    response_cache = ResponseCache(
+        graphql_app,
+        cache,
+        partial(_data_version, engine),
+        ttl_seconds=settings.response_cache_seconds,
+    )
+    metrics.cache_counts = lambda: (response_cache.hits, response_cache.misses)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -76,29 +86,28 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route(
                 "/graphql",
-                Negotiation(
-                    access.Guard(
-                        ResponseCache(
-                            graphql_app,
-                            cache,
-                            partial(_data_version, engine),
-                            ttl_seconds=settings.response_cache_seconds,
-                        ),
-                        book,
-                        settings.anonymous_access,
-                        max_body_bytes=settings.max_body_bytes,
-                        deadline_s=settings.request_deadline_ms / 1000,
-                        trusted_proxies=settings.trusted_proxies,
-                        limiter=RateLimiter(
-                            cache,
-                            anonymous_per_minute=settings.rate_limit_anonymous,
-                            token_per_minute=settings.rate_limit_token,
+                Measured(
+                    Negotiation(
+                        access.Guard(
+                            response_cache,
+                            book,
+                            settings.anonymous_access,
+                            max_body_bytes=settings.max_body_bytes,
+                            deadline_s=settings.request_deadline_ms / 1000,
+                            trusted_proxies=settings.trusted_proxies,
+                            limiter=RateLimiter(
+                                cache,
+                                anonymous_per_minute=settings.rate_limit_anonymous,
+                                token_per_minute=settings.rate_limit_token,
+                            ),
                         ),
                     ),
+                    metrics,
                 ),
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint(metrics, engine), methods=["GET"]),
             Route("/readyz", readyz_endpoint(engine, cache), methods=["GET"]),
             Mount(
                 graphiql.ASSETS_ROUTE,
