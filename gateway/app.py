@@ -22,6 +22,7 @@ from gateway.health import healthz, readyz_endpoint
 from gateway.http import Negotiation
 from gateway.limits import Limits, limits_extension
 from gateway.metrics import Measured, Metrics, metrics_endpoint, operation_metrics
+from gateway.persisted import PersistedQueries
 from gateway.ratelimit import RateLimiter
 from gateway.response_cache import ResponseCache
 from gateway.schema import build_schema
@@ -89,7 +90,7 @@ def create_app(settings: Settings) -> Starlette:
                 Measured(
                     Negotiation(
                         access.Guard(
-                            response_cache,
+                            PersistedQueries(response_cache, cache),
                             book,
                             settings.anonymous_access,
                             max_body_bytes=settings.max_body_bytes,
