@@ -21,6 +21,7 @@ from gateway.context import GatewayGraphQL
 from gateway.health import healthz, readyz_endpoint
 from gateway.http import Negotiation
 from gateway.limits import Limits, limits_extension
+from gateway.logs import RequestIds
 from gateway.metrics import Measured, Metrics, metrics_endpoint, operation_metrics
 from gateway.persisted import PersistedQueries
 from gateway.ratelimit import RateLimiter
@@ -129,6 +130,7 @@ def create_app(settings: Settings) -> Starlette:
         else [],
     )
     app.state.settings = settings
+    app.add_middleware(RequestIds)
     app.state.engine = engine
     app.state.cache = cache
     return app

@@ -68,6 +68,8 @@ def cmd_export_schema(_settings: Settings, _args: argparse.Namespace) -> None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
+    from gateway.logs import log_config
+
     settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
     for line in _with_engine(
         settings, lambda engine: prepare(engine, settings.territories_file, settings.producers_dir)
@@ -93,6 +95,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         loop="uvloop",
         http="httptools",
         log_level=settings.log_level,
+        log_config=log_config(settings.log_level, settings.log_format == "json"),
+        access_log=False,  # gateway.logs writes one line per request, with its request id
         proxy_headers=True,
     )
 

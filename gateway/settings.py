@@ -36,6 +36,7 @@ class Settings:
     territories_file: Path = DEFAULT_TERRITORIES  # GATEWAY_TERRITORIES_FILE
     producers_dir: Path = DEFAULT_PRODUCERS  # GATEWAY_PRODUCERS_DIR (registry + mappings)
     log_level: str = "info"  # GATEWAY_LOG_LEVEL
+    log_format: str = "json"  # GATEWAY_LOG_FORMAT: json (one object per line) or text
     # add `extensions.sqlStatements` (statements the request ran) to every GraphQL response;
     # for benchmarks and debugging, off in production
     report_sql_statements: bool = False  # GATEWAY_REPORT_SQL_STATEMENTS
@@ -79,6 +80,7 @@ class Settings:
             territories_file=Path(env.get("GATEWAY_TERRITORIES_FILE") or DEFAULT_TERRITORIES),
             producers_dir=Path(env.get("GATEWAY_PRODUCERS_DIR") or DEFAULT_PRODUCERS),
             log_level=(env.get("GATEWAY_LOG_LEVEL") or "info").lower(),
+            log_format=_choice(env, "GATEWAY_LOG_FORMAT", "json", ("json", "text")),
             report_sql_statements=_bool(env, "GATEWAY_REPORT_SQL_STATEMENTS", False),
             anonymous_access=_choice(env, "GATEWAY_ANONYMOUS_ACCESS", "read", ANONYMOUS_ACCESS),
             token_cache_seconds=_int(env, "GATEWAY_TOKEN_CACHE_SECONDS", 30, low=0, high=3600),
