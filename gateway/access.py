@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
+from gateway.asgi import read_body, replay, send_response
 from gateway.ratelimit import RateLimiter
 from models.access import SCOPES
 from store import access as store
@@ -174,16 +175,11 @@ class Guard:
             await _refuse(send, AccessDenied(413, "REQUEST_TOO_LARGE", self._too_large()))
             return
         if request.method == "POST" and length is None:  # chunked: read it, within the limit
-            body = b""
-            while True:
-                message = await receive()
-                body += message.get("body", b"")
-                if len(body) > self.max_body_bytes:
-                    await _refuse(send, AccessDenied(413, "REQUEST_TOO_LARGE", self._too_large()))
-                    return
-                if not message.get("more_body"):
-                    break
-            receive = _replay(body)
+            body = await read_body(receive, self.max_body_bytes)
+            if body is None:
+                await _refuse(send, AccessDenied(413, "REQUEST_TOO_LARGE", self._too_large()))
+                return
+            receive = replay(body)
         try:
             principal = await authenticate(request, self.book, self.anonymous)
         except AccessDenied as denied:
@@ -256,21 +252,7 @@ async def _refuse(send: Send, denied: AccessDenied, retry_after: int | None = No
         retry_after = retry_after or 1
     if retry_after is not None:
         headers.append((b"retry-after", str(retry_after).encode()))
-    await send({"type": "http.response.start", "status": denied.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
+    await send_response(send, denied.status, body, headers)
 
 
 def principal_of(request: Any) -> Principal:

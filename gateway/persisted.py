@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 import orjson
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.asgi import graphql_request, read_body, replay, send_response
 from store.cache import Cache
 
 TTL_SECONDS = 7 * 24 * 3600
@@ -29,17 +30,12 @@ class PersistedQueries:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = b""
-        if scope["method"] == "POST":
-            while True:
-                message = await receive()
-                body += message.get("body", b"")
-                if not message.get("more_body"):
-                    break
-        request = _request(scope, body)
+        body = await read_body(receive) if scope["method"] == "POST" else b""
+        assert body is not None  # no limit: the guard in front enforced it
+        request = graphql_request(scope, body)
         persisted = _persisted(request)
         if request is None or persisted is None:
-            await self.app(scope, _replay(body), send)
+            await self.app(scope, replay(body), send)
             return
         key = f"gateway:apq:{persisted}"
         query = request.get("query")
@@ -62,26 +58,9 @@ class PersistedQueries:
             params = {k: v if isinstance(v, str) else orjson.dumps(v).decode()
                       for k, v in params.items()}  # fmt: skip
             scope = {**scope, "query_string": urlencode(params).encode()}
-            await self.app(scope, _replay(b""), send)
+            await self.app(scope, replay(b""), send)
         else:
-            await self.app(scope, _replay(orjson.dumps(request)), send)
-
-
-def _request(scope: Scope, body: bytes) -> dict[str, Any] | None:
-    try:
-        if scope["method"] == "GET":
-            params = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
-            if "extensions" not in params:
-                return None
-            out: dict[str, Any] = dict(params)
-            for name in ("extensions", "variables"):
-                if out.get(name):
-                    out[name] = orjson.loads(out[name])
-            return out
-        doc = orjson.loads(body) if body else None
-    except (orjson.JSONDecodeError, UnicodeDecodeError):
-        return None
-    return doc if isinstance(doc, dict) else None
+            await self.app(scope, replay(orjson.dumps(request)), send)
 
 
 def _persisted(request: dict[str, Any] | None) -> str | None:
@@ -98,19 +77,7 @@ def _persisted(request: dict[str, Any] | None) -> str | None:
 
 
 async def _answer(send: Send, status: int, body: bytes) -> None:
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
+    length = str(len(body)).encode()
+    await send_response(
+        send, status, body, [(b"content-type", b"application/json"), (b"content-length", length)]
+    )

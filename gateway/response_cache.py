@@ -13,7 +13,6 @@ import re
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qs
 
 import orjson
 from graphql import parse, print_ast
@@ -21,6 +20,7 @@ from graphql.error import GraphQLSyntaxError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.access import Principal
+from gateway.asgi import graphql_request, read_body, replay
 from store.cache import Cache
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]  # status, headers, body
@@ -55,17 +55,11 @@ class ResponseCache:
         if scope["type"] != "http" or self.ttl <= 0:
             await self.app(scope, receive, send)
             return
-        method = scope["method"]
-        body = b""
-        if method == "POST":
-            while True:
-                message = await receive()
-                body += message.get("body", b"")
-                if not message.get("more_body"):
-                    break
+        body = await read_body(receive) if scope["method"] == "POST" else b""
+        assert body is not None  # no limit: the guard in front enforced it
         request = self._graphql_request(scope, body)
         if request is None:  # GraphiQL's page, a malformed request: not cached
-            await self.app(scope, _replay(body), send)
+            await self.app(scope, replay(body), send)
             return
         principal = scope.get("state", {}).get("principal") or Principal()
         version = await self.data_version()
@@ -79,23 +73,10 @@ class ResponseCache:
 
     @staticmethod
     def _graphql_request(scope: Scope, body: bytes) -> dict[str, Any] | None:
-        try:
-            if scope["method"] == "GET":
-                params = parse_qs(scope.get("query_string", b"").decode())
-                if "query" not in params:
-                    return None
-                variables = params.get("variables", [None])[0]
-                return {
-                    "query": params["query"][0],
-                    "variables": orjson.loads(variables) if variables else None,
-                    "operationName": params.get("operationName", [None])[0],
-                }
-            doc = orjson.loads(body)
-        except (orjson.JSONDecodeError, UnicodeDecodeError):
-            return None
-        if not isinstance(doc, dict) or not isinstance(doc.get("query"), str):
-            return None  # batches, persisted-query hashes: executed, not cached
-        return doc
+        request = graphql_request(scope, body)
+        if request is None or not isinstance(request.get("query"), str):
+            return None  # GraphiQL's page, batches, persisted-query hashes: not cached
+        return request
 
     @staticmethod
     def _key(request: dict[str, Any], principal: Principal, version: int) -> str:
@@ -153,7 +134,7 @@ class ResponseCache:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.app(scope, _replay(body), capture)
+        await self.app(scope, replay(body), capture)
         return status, headers, b"".join(chunks)
 
     async def _send(
@@ -191,16 +172,3 @@ def _if_none_match(scope: Scope) -> list[bytes]:
         if name == b"if-none-match":
             return [v.strip() for v in value.split(b",")]
     return []
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive

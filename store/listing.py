@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, exists, func, or_, select, tuple_
+from sqlalchemy import Text, and_, cast, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -320,8 +320,3 @@ async def facets(
     for counts in out.values():
         counts.sort(key=lambda c: (-c[1], c[0]))
     return out
-
-
-def tuple_after(columns: Sequence[Any], key: Sequence[Any]) -> Any:
-    """Rows whose (columns) come strictly after `key`, all ascending."""
-    return tuple_(*columns) > tuple_(*key)
