@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import secrets
 import time
 from collections.abc import Mapping
@@ -20,9 +21,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
 from gateway.asgi import read_body, replay, send_response
+from gateway.errors import RETRY_LATER, TIMED_OUT, retry_message
 from gateway.ratelimit import RateLimiter
 from models.access import SCOPES
 from store import access as store
+from store.engine import unavailability
+
+log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "dig_"  # recognisable in logs and secret scanners
 PREFIX_LENGTH = 12  # what `token list` shows and `token revoke` takes
@@ -185,6 +190,10 @@ class Guard:
         except AccessDenied as denied:
             await _refuse(send, denied)
             return
+        except Exception as exc:  # the token could not be looked up
+            if not await _refuse_unavailable(send, exc):
+                raise
+            return
         if self.limiter is not None:
             address = client_address(scope, request, self.trusted_proxies)
             identity = f"token:{principal.token_prefix}" if principal.has_token else f"ip:{address}"
@@ -209,20 +218,21 @@ class Guard:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
+        deadline = asyncio.timeout(self.deadline_s)
         try:
-            async with asyncio.timeout(self.deadline_s):
+            async with deadline:
                 await self.app(scope, receive, tracked)
-        except TimeoutError:
-            if not started:
-                await _refuse(
-                    send,
-                    AccessDenied(
-                        503,
-                        "DEADLINE_EXCEEDED",
-                        f"the request was still running after {self.deadline_s:g} s; ask for "
-                        "less, or try again",
-                    ),
+        except Exception as exc:
+            if started:
+                raise
+            if deadline.expired():
+                message = (
+                    f"the request was still running after {self.deadline_s:g} s; ask for less, "
+                    "or try again"
                 )
+                await _refuse(send, AccessDenied(503, TIMED_OUT, message))
+            elif not await _refuse_unavailable(send, exc):
+                raise  # a bug: the server's error handling answers 500
 
     def _too_large(self) -> str:
         return f"the request body is larger than {self.max_body_bytes} bytes"
@@ -253,6 +263,17 @@ async def _refuse(send: Send, denied: AccessDenied, retry_after: int | None = No
     if retry_after is not None:
         headers.append((b"retry-after", str(retry_after).encode()))
     await send_response(send, denied.status, body, headers)
+
+
+async def _refuse_unavailable(send: Send, exc: BaseException) -> bool:
+    """Answer 503 when `exc` says the database could not answer; False for any other error."""
+    kind = unavailability(exc)
+    if kind is None:
+        return False
+    log.warning("database %s: %s", kind, type(exc).__name__)
+    code, message = retry_message(kind)
+    await _refuse(send, AccessDenied(503, code, message), retry_after=RETRY_LATER[code])
+    return True
 
 
 def principal_of(request: Any) -> Principal:

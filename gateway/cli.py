@@ -98,6 +98,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         log_config=log_config(settings.log_level, settings.log_format == "json"),
         access_log=False,  # gateway.logs writes one line per request, with its request id
         proxy_headers=True,
+        # SIGTERM: stop accepting, let requests in flight finish (up to this long), then exit
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
 
 

@@ -13,7 +13,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from gateway.access import principal_of
-from gateway.errors import with_codes
+from gateway.errors import retry_after, with_codes
 from resolvers.context import Context
 from store.cache import Cache
 
@@ -57,6 +57,15 @@ class GatewayGraphQL(GraphQL[Context, None]):
         if response.get("errors"):
             response["errors"] = with_codes(list(response["errors"]), suggestions=self._suggestions)
         return response
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """A 503 with Retry-After when the database could not answer a field."""
+        if isinstance(response_data, dict) and response_data.get("errors"):
+            wait = retry_after(response_data["errors"])
+            if wait is not None:
+                sub_response.status_code = 503
+                sub_response.headers["retry-after"] = str(wait)
+        return super().create_response(response_data, sub_response)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -10,10 +10,19 @@ from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from gateway.limits import without_suggestions
+from store.engine import unavailability
 
 log = logging.getLogger("gateway.errors")
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
+# the database could not answer (down, restarting, frozen, overloaded): the response is a 503
+UNAVAILABLE = "DATABASE_UNAVAILABLE"
+TIMED_OUT = "DEADLINE_EXCEEDED"
+RETRY_LATER = {UNAVAILABLE: 5, TIMED_OUT: 1}  # Retry-After, in seconds, per code
+_RETRY_MESSAGES = {
+    UNAVAILABLE: "The database is unavailable; nothing was answered. Try again in a few seconds.",
+    TIMED_OUT: "A statement ran past its time limit; ask for less, or try again.",
+}
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -21,7 +30,11 @@ def is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return False
-    log.error("unexpected error at %s", error.path, exc_info=original)
+    kind = unavailability(original)
+    if kind is not None:  # no stack trace: the database's state, not a bug
+        log.warning("database %s at %s: %s", kind, error.path, type(original).__name__)
+    else:
+        log.error("unexpected error at %s", error.path, exc_info=original)
     return True
 
 
@@ -37,7 +50,25 @@ class MaskUnexpectedErrors(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
         masked.extensions = {"code": INTERNAL}
+        kind = unavailability(error.original_error) if error.original_error else None
+        if kind is not None:
+            code = UNAVAILABLE if kind == "unavailable" else TIMED_OUT
+            masked.message = _RETRY_MESSAGES[code]
+            masked.extensions = {"code": code}
         return masked
+
+
+def retry_after(errors: list[dict[str, Any]]) -> int | None:
+    """Seconds to wait when an error says the database could not answer (the response is then a
+    503 with Retry-After), None otherwise."""
+    waits = [RETRY_LATER.get((e.get("extensions") or {}).get("code", "")) for e in errors]
+    return max((w for w in waits if w is not None), default=None)
+
+
+def retry_message(kind: str) -> tuple[str, str]:
+    """The code and message of a request refused because the database could not answer."""
+    code = UNAVAILABLE if kind == "unavailable" else TIMED_OUT
+    return code, _RETRY_MESSAGES[code]
 
 
 def with_codes(errors: list[dict[str, Any]], *, suggestions: bool) -> list[dict[str, Any]]:

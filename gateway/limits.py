@@ -80,16 +80,27 @@ def _selections(
 
 
 def _cost(
-    selection_set: SelectionSetNode | None, walk: _Walk, depth: int, seen: frozenset[str]
+    selection_set: SelectionSetNode | None,
+    walk: _Walk,
+    depth: int,
+    seen: frozenset[str],
+    introspecting: bool = False,
 ) -> int:
     """Every field costs 1, times the page sizes of the connections above it; a connection's
-    items cost its `first` (or the default page) times what each item asks."""
+    items cost its `first` (or the default page) times what each item asks.
+
+    In introspection, `ofType` does not count as a level: it is a chain with one field per link
+    (GraphiQL asks for seven links of it), whereas `fields { type { fields … } }` fans out and
+    still counts."""
     total = 0
     for field, inner_seen in _selections(selection_set, walk, seen):
-        walk.depth = max(walk.depth, depth + 1)  # fields nested in fields, the root ones at 1
+        name = field.name.value
+        inside = introspecting or name.startswith("__")
+        step = 0 if inside and name == "ofType" else 1
+        walk.depth = max(walk.depth, depth + step)  # fields nested in fields, the root ones at 1
         if field.alias is not None:
             walk.aliases += 1
-        inner = _cost(field.selection_set, walk, depth + 1, inner_seen)
+        inner = _cost(field.selection_set, walk, depth + step, inner_seen, inside)
         has_first = any(a.name.value == "first" for a in field.arguments or ())
         # (a `first` above the page cap is refused by the list itself, with its own message)
         size = min(_first(field, walk.variables) or DEFAULT_PAGE, MAX_PAGE) if has_first else 1

@@ -64,6 +64,8 @@ class Settings:
     # how long an answer stays in the response cache (0: no response cache); an ingest that
     # changes data moves every process to new entries at once (the data version is in the key)
     response_cache_seconds: int = 300  # GATEWAY_RESPONSE_CACHE_SECONDS
+    # on SIGTERM, how long requests in flight may still run before the process exits
+    shutdown_timeout_seconds: int = 30  # GATEWAY_SHUTDOWN_TIMEOUT_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -95,6 +97,9 @@ class Settings:
             rate_limit_anonymous=_int(env, "GATEWAY_RATE_LIMIT_ANONYMOUS", 600, low=0),
             rate_limit_token=_int(env, "GATEWAY_RATE_LIMIT_TOKEN", 6_000, low=0),
             response_cache_seconds=_int(env, "GATEWAY_RESPONSE_CACHE_SECONDS", 300, low=0),
+            shutdown_timeout_seconds=_int(
+                env, "GATEWAY_SHUTDOWN_TIMEOUT_SECONDS", 30, low=0, high=3600
+            ),
             cors_origins=tuple(
                 o.strip() for o in (env.get("GATEWAY_CORS_ORIGINS") or "").split(",") if o.strip()
             ),

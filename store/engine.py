@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -96,3 +97,40 @@ def create_engine(
         pool_pre_ping=True,
         connect_args={"server_settings": server_settings, "timeout": 5},
     )
+
+
+# What says "the database cannot answer now" (down, restarting, frozen past a timeout, pool
+# exhausted), as opposed to a bad statement or a bug. The gateway turns these into 503.
+_UNAVAILABLE_NAMES = frozenset(
+    {
+        "CannotConnectNowError",  # asyncpg: the server is starting or shutting down
+        "ConnectionDoesNotExistError",  # asyncpg: the connection closed mid-query
+        "ConnectionFailureError",
+        "AdminShutdownError",
+        "CrashShutdownError",
+        "TooManyConnectionsError",
+    }
+)
+_TIMED_OUT_NAMES = frozenset({"QueryCanceledError"})  # statement_timeout
+
+
+def unavailability(exc: BaseException) -> str | None:
+    """ "unavailable", "timeout" or None: whether `exc` (or what caused it) means the database
+    could not answer, rather than a mistake in the statement."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        name = type(current).__name__
+        if name in _TIMED_OUT_NAMES:
+            return "timeout"
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return "unavailable"
+        if (
+            isinstance(current, OSError | TimeoutError | sa_exc.TimeoutError)
+            or name in _UNAVAILABLE_NAMES
+            or (name == "OperationalError" and "database is locked" in str(current))
+        ):
+            return "unavailable"
+        current = current.__cause__ or current.__context__
+    return None

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import get_introspection_query
 
 from gateway.app import create_app
 from gateway.settings import Settings
@@ -73,6 +74,21 @@ async def test_abusive_queries_are_refused_with_a_code(
     response = await gql.http.post("/graphql", json={"query": query, "variables": variables})
     assert response.status_code < 500
     assert code in _codes(response.json()), response.json()
+
+
+async def test_introspection_passes_the_limits_but_its_fan_out_does_not(
+    gql: GraphQLClient,
+) -> None:
+    """GraphiQL's introspection (seven `ofType` links) passes the default limits; a query that
+    nests `fields { type { fields … } } }` (each level multiplying the answer) does not: the
+    validation rule of graphql-core refuses it (and the depth limit would)."""
+    schema = await gql.data(get_introspection_query(descriptions=True))
+    assert schema["__schema"]["queryType"]["name"] == "Query"
+    fan_out = "{ __schema { types { " + "fields { type { " * 6 + "name" + " } }" * 6 + " } } }"
+    response = await gql.http.post("/graphql", json={"query": fan_out})
+    assert response.status_code < 500
+    assert _codes(response.json()) == {"GRAPHQL_VALIDATION_FAILED"}
+    assert "introspection depth" in response.text
 
 
 async def test_injection_strings_are_plain_values(gql: GraphQLClient) -> None:
