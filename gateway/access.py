@@ -67,6 +67,8 @@ class Principal:
     token_prefix: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
     referential_only: bool = False  # anonymous access narrowed to territories and enumerations
+    token_id: int | None = None
+    trusted_documents_only: bool = False  # may only run the documents registered for its token
 
     @property
     def visibility(self) -> str:
@@ -144,6 +146,8 @@ async def authenticate(request: Request, book: TokenBook, anonymous: str) -> Pri
         consumer=row["consumer_name"],
         token_prefix=row["prefix"],
         scopes=frozenset(row["scopes"]),
+        token_id=row["id"],
+        trusted_documents_only=bool(row["trusted_documents_only"]),
     )
 
 

@@ -23,7 +23,7 @@ from gateway.http import Negotiation
 from gateway.limits import Limits, limits_extension
 from gateway.logs import RequestIds
 from gateway.metrics import Measured, Metrics, metrics_endpoint, operation_metrics
-from gateway.persisted import PersistedQueries
+from gateway.persisted import DocumentBook, PersistedQueries
 from gateway.ratelimit import RateLimiter
 from gateway.response_cache import ResponseCache
 from gateway.schema import build_schema
@@ -91,7 +91,11 @@ def create_app(settings: Settings) -> Starlette:
                 Measured(
                     Negotiation(
                         access.Guard(
-                            PersistedQueries(response_cache, cache),
+                            PersistedQueries(
+                                response_cache,
+                                cache,
+                                DocumentBook(engine, settings.token_cache_seconds),
+                            ),
                             book,
                             settings.anonymous_access,
                             max_body_bytes=settings.max_body_bytes,

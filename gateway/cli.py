@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError
+
 from gateway import cli_access, cli_ingest, cli_merge
 from gateway.bootstrap import DatabaseUnreachable, load_territories, prepare
 from gateway.settings import Settings, SettingsError
@@ -71,10 +73,21 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     from gateway.logs import log_config
 
     settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
-    for line in _with_engine(
-        settings, lambda engine: prepare(engine, settings.territories_file, settings.producers_dir)
-    ):
-        print(line, file=sys.stderr)
+    if settings.prepare_on_start:
+        try:
+            done = _with_engine(
+                settings,
+                lambda engine: prepare(engine, settings.territories_file, settings.producers_dir),
+            )
+        except DBAPIError as exc:
+            if "read-only transaction" not in str(exc):
+                raise
+            raise cli_ingest.CommandFailed(
+                "the database is read-only (a replica?): prepare the primary with `gateway db "
+                "upgrade`, then start this gateway with GATEWAY_PREPARE_ON_START=0"
+            ) from None
+        for line in done:
+            print(line, file=sys.stderr)
     # workers rebuild their settings from the environment: hand the overrides down that way
     os.environ.update(
         GATEWAY_HOST=settings.host,

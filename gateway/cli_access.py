@@ -4,12 +4,14 @@ tokens (create, list, revoke). A token is printed once, at creation; only its ha
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway import access
+from gateway import access, trusted
 from gateway.cli_ingest import CommandFailed, _print_json, _run
 from gateway.settings import Settings
 from models.access import SCOPES
@@ -80,6 +82,7 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> None:
                 label=args.label,
                 expires_at=expires,
                 now=datetime.now(UTC),
+                trusted_documents_only=args.trusted_documents,
             )
             return {"id": token_id, "consumer": consumer["name"]}
 
@@ -91,6 +94,7 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> None:
         "scopes": scopes,
         "origins": args.origin or [],
         "expires_at": expires.isoformat() if expires else None,
+        "trusted_documents_only": args.trusted_documents,
     }
     if args.json:
         _print_json(doc)
@@ -100,7 +104,56 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> None:
         f"token {doc['prefix']} for {created['consumer']}: scopes {', '.join(scopes)}"
         + (f", origins {', '.join(doc['origins'])}" if doc["origins"] else "")
         + (f", expires {expires.date()}" if expires else "")
+        + (", trusted documents only" if args.trusted_documents else "")
         + " — shown once: keep it now, only its hash is stored"
+    )
+    if args.trusted_documents:
+        print(
+            f"register its documents: gateway token documents {doc['prefix']} FILE.graphql…",
+            file=sys.stderr,
+        )
+
+
+def cmd_token_documents(settings: Settings, args: argparse.Namespace) -> None:
+    from store import access as store
+
+    try:
+        entries = trusted.read_documents([Path(p) for p in args.files])
+    except trusted.DocumentError as exc:
+        raise CommandFailed(str(exc)) from None
+    prefix = args.prefix[: access.PREFIX_LENGTH]
+
+    async def work(engine: AsyncEngine) -> int:
+        async with engine.begin() as conn:
+            token = await store.token_by_prefix(conn, prefix)
+            if token is None:
+                raise CommandFailed(f"no live token with the prefix {prefix!r}")
+            if not token["trusted_documents_only"]:
+                raise CommandFailed(
+                    f"token {prefix} runs any document; trusted documents are for a token "
+                    "created with `gateway token create … --trusted-documents`"
+                )
+            return await store.add_trusted_documents(
+                conn,
+                token["id"],
+                [(e.sha256, e.body, e.name) for e in entries],
+                datetime.now(UTC),
+            )
+
+    added = _run(settings, work)
+    if args.json:
+        _print_json(
+            {
+                "added": added,
+                "documents": [{"id": f"sha256:{e.sha256}", "name": e.name} for e in entries],
+            }
+        )
+        return
+    for e in entries:
+        print(f"sha256:{e.sha256}  {e.name or '(anonymous)'}  {e.origin}")
+    print(
+        f"{added} new, {len(entries) - added} registered already, for token {prefix} "
+        f"(gateway processes accept them within {settings.token_cache_seconds} s)"
     )
 
 
@@ -162,6 +215,7 @@ def cmd_token_list(settings: Settings, args: argparse.Namespace) -> None:
             f"{r['prefix']}  {state:7}  {r['consumer']}  {','.join(r['scopes'])}"
             + (f"  origins={','.join(r['origins'])}" if r["origins"] else "")
             + (f"  expires={r['expires_at'].date()}" if r["expires_at"] else "")
+            + (f"  trusted-documents={r['documents']}" if r["trusted_documents_only"] else "")
             + (f"  {r['label']}" if r["label"] else "")
         )
     if not rows:
@@ -191,8 +245,25 @@ def register(sub: Any) -> None:
     )
     new.add_argument("--expires", help="last day it works (YYYY-MM-DD)")
     new.add_argument("--label", help="what it is for")
+    new.add_argument(
+        "--trusted-documents",
+        action="store_true",
+        help="it may only run the documents registered for it (`gateway token documents`)",
+    )
     new.add_argument("--json", action="store_true")
     new.set_defaults(func=cmd_token_create)
+    docs = token_sub.add_parser(
+        "documents", help="register the documents a --trusted-documents token may run"
+    )
+    docs.add_argument("prefix", help="the token's prefix (or the whole token)")
+    docs.add_argument(
+        "files",
+        nargs="+",
+        help=".graphql files (one document each) or JSON manifests (Apollo's persisted query "
+        "manifest, or an object of hash: document)",
+    )
+    docs.add_argument("--json", action="store_true")
+    docs.set_defaults(func=cmd_token_documents)
     revoke = token_sub.add_parser("revoke", help="revoke a token by its prefix")
     revoke.add_argument("prefix", help="the prefix `token list` shows (or the whole token)")
     revoke.set_defaults(func=cmd_token_revoke)

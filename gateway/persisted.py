@@ -1,18 +1,30 @@
-"""Automatic persisted queries (Apollo's protocol): a client sends the SHA-256 of its document
-(`extensions.persistedQuery.sha256Hash`), alone, often as a short cacheable GET; the gateway
-answers `PERSISTED_QUERY_NOT_FOUND` until the client has sent the document once with its hash.
-Documents are kept in the cache (Redis or in-process): losing one only costs a retry."""
+"""Persisted documents, two ways.
+
+- Automatic persisted queries (Apollo's protocol): a client sends the SHA-256 of its document
+  (`extensions.persistedQuery.sha256Hash`), alone, often as a short cacheable GET; the gateway
+  answers `PERSISTED_QUERY_NOT_FOUND` until the client has sent the document once with its hash.
+  Documents are kept in the cache (Redis or in-process): losing one only costs a retry.
+- Trusted documents: a token created with `--trusted-documents` may only run the documents
+  registered for it (`gateway token documents`). It names one by `documentId` ("sha256:<hex>",
+  the GraphQL-over-HTTP persisted documents form) or by the APQ hash, or sends exactly its
+  text; anything else is refused with 403 `DOCUMENT_NOT_TRUSTED`. Registration through APQ is
+  closed to such a token."""
 
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
 import orjson
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.access import Principal
 from gateway.asgi import graphql_request, read_body, replay, send_response
+from store import access as store
 from store.cache import Cache
 
 TTL_SECONDS = 7 * 24 * 3600
@@ -22,9 +34,34 @@ def _error(message: str, code: str) -> bytes:
     return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
 
 
+class DocumentBook:
+    """The trusted documents of each token, remembered `ttl` seconds per process (a document
+    registered later is accepted within that time)."""
+
+    def __init__(self, engine: AsyncEngine, ttl: float) -> None:
+        self._engine, self._ttl = engine, ttl
+        self._seen: dict[int, tuple[float, dict[str, str]]] = {}
+
+    async def __call__(self, token_id: int) -> dict[str, str]:
+        now = time.monotonic()
+        hit = self._seen.get(token_id)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        async with self._engine.connect() as conn:
+            found = await store.trusted_documents(conn, token_id)
+        if self._ttl > 0:
+            self._seen[token_id] = (now, found)
+        return found
+
+
 class PersistedQueries:
-    def __init__(self, app: ASGIApp, cache: Cache) -> None:
-        self.app, self.cache = app, cache
+    def __init__(
+        self,
+        app: ASGIApp,
+        cache: Cache,
+        documents: Callable[[int], Awaitable[dict[str, str]]] | None = None,
+    ) -> None:
+        self.app, self.cache, self.documents = app, cache, documents
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -33,6 +70,10 @@ class PersistedQueries:
         body = await read_body(receive) if scope["method"] == "POST" else b""
         assert body is not None  # no limit: the guard in front enforced it
         request = graphql_request(scope, body)
+        principal = scope.get("state", {}).get("principal")
+        if isinstance(principal, Principal) and principal.trusted_documents_only:
+            await self._trusted(scope, body, request, principal, send)
+            return
         persisted = _persisted(request)
         if request is None or persisted is None:
             await self.app(scope, replay(body), send)
@@ -52,7 +93,39 @@ class PersistedQueries:
                                                 "PERSISTED_QUERY_NOT_FOUND"))  # fmt: skip
                 return
             request["query"] = known.decode()
+        await self._forward(scope, request, send)
+
+    async def _trusted(
+        self,
+        scope: Scope,
+        body: bytes,
+        request: dict[str, Any] | None,
+        principal: Principal,
+        send: Send,
+    ) -> None:
+        if request is not None and not (request.keys() & {"query", "documentId", "extensions"}):
+            await self.app(scope, replay(body), send)  # GraphiQL's page: no operation in it
+            return
+        query = request.get("query") if request is not None else None
+        wanted = (_document_id(request) or _persisted(request)) if request is not None else None
+        if isinstance(query, str) and query:
+            wanted = hashlib.sha256(query.encode()).hexdigest()
+        assert self.documents is not None and principal.token_id is not None
+        known = await self.documents(principal.token_id)
+        if wanted is None or wanted not in known:
+            what = "this document is not" if query else "no document with this id is"
+            await _answer(send, 403, _error(
+                f"{what} registered for this token, which may only run its trusted documents "
+                "(`gateway token documents`)", "DOCUMENT_NOT_TRUSTED"))  # fmt: skip
+            return
+        assert request is not None
+        request["query"] = known[wanted]
+        await self._forward(scope, request, send)
+
+    async def _forward(self, scope: Scope, request: dict[str, Any], send: Send) -> None:
+        """The request, its document in full, to the app (without the persisted-query parts)."""
         request.pop("extensions", None)
+        request.pop("documentId", None)
         if scope["method"] == "GET":
             params = {k: v for k, v in request.items() if v is not None}
             params = {k: v if isinstance(v, str) else orjson.dumps(v).decode()
@@ -61,6 +134,15 @@ class PersistedQueries:
             await self.app(scope, replay(b""), send)
         else:
             await self.app(scope, replay(orjson.dumps(request)), send)
+
+
+def _document_id(request: dict[str, Any]) -> str | None:
+    """A `documentId` of the form "sha256:<hex>" (or the bare hex)."""
+    value = request.get("documentId")
+    if not isinstance(value, str):
+        return None
+    digest = value.removeprefix("sha256:").lower()
+    return digest if len(digest) == 64 else None
 
 
 def _persisted(request: dict[str, Any] | None) -> str | None:

@@ -66,6 +66,9 @@ class Settings:
     response_cache_seconds: int = 300  # GATEWAY_RESPONSE_CACHE_SECONDS
     # on SIGTERM, how long requests in flight may still run before the process exits
     shutdown_timeout_seconds: int = 30  # GATEWAY_SHUTDOWN_TIMEOUT_SECONDS
+    # `serve` migrates, loads the territories and writes the producer registry before serving;
+    # off for a gateway reading a PostgreSQL replica (prepare the primary instead)
+    prepare_on_start: bool = True  # GATEWAY_PREPARE_ON_START
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -97,6 +100,7 @@ class Settings:
             rate_limit_anonymous=_int(env, "GATEWAY_RATE_LIMIT_ANONYMOUS", 600, low=0),
             rate_limit_token=_int(env, "GATEWAY_RATE_LIMIT_TOKEN", 6_000, low=0),
             response_cache_seconds=_int(env, "GATEWAY_RESPONSE_CACHE_SECONDS", 300, low=0),
+            prepare_on_start=_bool(env, "GATEWAY_PREPARE_ON_START", True),
             shutdown_timeout_seconds=_int(
                 env, "GATEWAY_SHUTDOWN_TIMEOUT_SECONDS", 30, low=0, high=3600
             ),

@@ -1,6 +1,6 @@
 """SQLModel tables of the gateway's store: declarations only, no I/O."""
 
-from models.access import Consumer, Token
+from models.access import Consumer, Token, TrustedDocument
 from models.merge import (
     FieldProvenance,
     GoldenChange,
@@ -36,4 +36,5 @@ __all__ = [
     "Region",
     "Source",
     "Token",
+    "TrustedDocument",
 ]

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.columns import json_field, timestamp
@@ -37,6 +38,23 @@ class Token(SQLModel, table=True):
     # browser origins a front-end-safe token may be used from (empty: any, or no browser)
     origins: list[Any] = json_field(default=[])
     label: str | None = Field(default=None, max_length=200)
+    # trusted documents: the token may only run the documents registered for it
+    trusted_documents_only: bool = Field(default=False)
     created_at: datetime = timestamp()
     expires_at: datetime | None = timestamp(nullable=True)
     revoked_at: datetime | None = timestamp(nullable=True)
+
+
+class TrustedDocument(SQLModel, table=True):
+    """A GraphQL document a front-end app registered for one of its tokens (trusted documents):
+    requests with that token name it by hash, or send exactly its text."""
+
+    __tablename__ = "trusted_document"
+    __table_args__ = (UniqueConstraint("token_id", "sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_id: int = Field(foreign_key="token.id", index=True)
+    sha256: str = Field(max_length=64)  # of the document's text, as sent
+    body: str
+    name: str | None = Field(default=None, max_length=200)  # its operation's name, if one
+    created_at: datetime = timestamp()

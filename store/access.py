@@ -7,14 +7,15 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models import Consumer, Token
+from models import Consumer, Token, TrustedDocument
 from store.territories import table_of
 
 consumers = table_of(Consumer)
 tokens = table_of(Token)
+documents = table_of(TrustedDocument)
 
 
 async def create_consumer(
@@ -59,6 +60,7 @@ async def create_token(
     label: str | None,
     expires_at: datetime | None,
     now: datetime,
+    trusted_documents_only: bool = False,
 ) -> int:
     result = await conn.execute(
         insert(tokens)
@@ -69,6 +71,7 @@ async def create_token(
             scopes=list(scopes),
             origins=list(origins),
             label=label,
+            trusted_documents_only=trusted_documents_only,
             created_at=now,
             expires_at=expires_at,
         )
@@ -105,10 +108,55 @@ async def list_tokens(conn: AsyncConnection, consumer_id: int | None) -> list[di
     stmt = (
         select(tokens.c.id, tokens.c.prefix, tokens.c.scopes, tokens.c.origins, tokens.c.label,
                tokens.c.created_at, tokens.c.expires_at, tokens.c.revoked_at,
-               consumers.c.name.label("consumer"))
+               tokens.c.trusted_documents_only, consumers.c.name.label("consumer"),
+               select(func.count()).where(documents.c.token_id == tokens.c.id)
+               .scalar_subquery().label("documents"))
         .join(consumers, consumers.c.id == tokens.c.consumer_id)
         .order_by(tokens.c.id)
     )  # fmt: skip
     if consumer_id is not None:
         stmt = stmt.where(tokens.c.consumer_id == consumer_id)
     return [dict(r) for r in (await conn.execute(stmt)).mappings()]
+
+
+async def token_by_prefix(conn: AsyncConnection, prefix: str) -> dict[str, Any] | None:
+    """The live token with this prefix (None: none, or several: the caller asks for more)."""
+    rows = (
+        await conn.execute(
+            select(tokens).where(tokens.c.prefix == prefix, tokens.c.revoked_at.is_(None))
+        )
+    ).mappings().all()  # fmt: skip
+    return dict(rows[0]) if len(rows) == 1 else None
+
+
+async def add_trusted_documents(
+    conn: AsyncConnection,
+    token_id: int,
+    entries: Sequence[tuple[str, str, str | None]],
+    now: datetime,
+) -> int:
+    """Register (sha256, body, name) documents for a token; those it has already are kept as
+    they are. How many were new."""
+    known = set(
+        (await conn.execute(select(documents.c.sha256).where(documents.c.token_id == token_id)))
+        .scalars()
+        .all()
+    )
+    fresh = {sha: (body, name) for sha, body, name in entries if sha not in known}
+    if fresh:
+        await conn.execute(
+            insert(documents),
+            [
+                {"token_id": token_id, "sha256": sha, "body": body, "name": name, "created_at": now}
+                for sha, (body, name) in fresh.items()
+            ],
+        )
+    return len(fresh)
+
+
+async def trusted_documents(conn: AsyncConnection, token_id: int) -> dict[str, str]:
+    """The documents a token may run: their text by their sha256."""
+    rows = await conn.execute(
+        select(documents.c.sha256, documents.c.body).where(documents.c.token_id == token_id)
+    )
+    return {sha: body for sha, body in rows}
