@@ -11,6 +11,7 @@ from typing import Any, Union
 import strawberry
 from strawberry.scalars import JSON
 
+from resolvers import personal
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
 from resolvers.pagination import (
@@ -87,17 +88,6 @@ def _convert(value: Any, target: Any) -> Any:
 NULLABLE_LISTS = frozenset({"zone_eligibilite"})
 
 
-# fields that may hold personal data: served only to consumers with a token
-PERSONAL_FIELDS = frozenset({"contact_nom_prenom"})
-
-
-def without_personal(info: Info, data: dict[str, Any]) -> dict[str, Any]:
-    """A record's data as this consumer may read it (personal fields need a token)."""
-    if info.context.has_token:
-        return data
-    return {k: v for k, v in data.items() if k not in PERSONAL_FIELDS}
-
-
 def data_field(name: str, model: Any, description: str | None = None) -> Any:
     info = model.model_fields[name]
     gql = _graphql_type(info.annotation, info.is_required())
@@ -105,16 +95,22 @@ def data_field(name: str, model: Any, description: str | None = None) -> Any:
     if gql == list[str] | None and name not in NULLABLE_LISTS:
         gql, empty = list[str], []
     described = description or (info.description or info.title or name).strip()
-    if name in PERSONAL_FIELDS:
+    if name in personal.ALWAYS | personal.CHECKED:
 
-        def personal(self: Any, info: Info) -> Any:
-            if not info.context.has_token:
+        def guarded(self: Any, info: Info) -> Any:
+            value = self.row["data"].get(name)
+            if not info.context.has_token and personal.is_personal(name, value):
                 return None
-            return _convert(self.row["data"].get(name), gql)
+            return _convert(value, gql)
 
-        personal.__annotations__ = {"info": Info, "return": gql}
-        described += " May hold personal data: served only to consumers with a token."
-        return strawberry.field(resolver=personal, description=described)
+        guarded.__annotations__ = {"info": Info, "return": gql}
+        described += (
+            " May hold personal data: served only to consumers with a token."
+            if name in personal.ALWAYS
+            else " Served only to consumers with a token when it looks like a person's own "
+            "(a mobile number, an address starting with a given name)."
+        )
+        return strawberry.field(resolver=guarded, description=described)
 
     def resolve(self: Any) -> Any:
         value = _convert(self.row["data"].get(name), gql)
@@ -141,7 +137,9 @@ def source_record_type(name: str, what: str) -> type:
         return int(self.row["version"])
 
     def data(self: Any, info: Info) -> JSON:
-        return typing.cast(JSON, without_personal(info, self.row["data"]))
+        return typing.cast(
+            JSON, personal.without_personal(info.context.has_token, self.row["data"])
+        )
 
     id_.__annotations__ = {"return": strawberry.ID}
     source.__annotations__ = {"info": Info, "return": Source | None}
@@ -277,7 +275,10 @@ def merged_type(
     )
 
     def allowed(info: Info, field_name: str) -> bool:
-        return field_name not in PERSONAL_FIELDS or info.context.has_token
+        return field_name not in personal.ALWAYS or info.context.has_token
+
+    def visible(info: Info, field_name: str, value: Any) -> bool:
+        return info.context.has_token or not personal.is_personal(field_name, value)
 
     def fields_named(names: list[str] | None, argument: str) -> list[str]:
         if names is None:
@@ -306,7 +307,11 @@ def merged_type(
             n for n in fields_named(None if field is None else [field], "field") if allowed(info, n)
         ]
         versions = await info.context.loaders.versions_by_golden_id.load(self.row["id"])
-        changes = field_history(versions, names)
+        changes = [
+            (k, c)
+            for k, c in field_history(versions, names)
+            if visible(info, c.field_name, c.row["data"].get(c.field_name))
+        ]
         rows = [(["h", k], c) for k, c in changes if key is None or k > key[1]][: size + 1]
 
         async def count() -> int:
@@ -337,7 +342,11 @@ def merged_type(
         loaders = info.context.loaders
         rows = await members(info, self.row)
         provenance = await loaders.provenance_by_golden_id.load(self.row["id"])
-        return claims_of(rows, provenance, names)
+        return [
+            c
+            for c in claims_of(rows, provenance, names)
+            if visible(info, c.field_name, c.row["data"].get(c.field_name))
+        ]
 
     claims.__annotations__ = {
         "info": Info,
