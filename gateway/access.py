@@ -215,28 +215,40 @@ class Guard:
                 )
                 return
         scope.setdefault("state", {})["principal"] = principal
-        started = False
+        started = abandoned = False
 
         async def tracked(message: Message) -> None:
             nonlocal started
+            if abandoned:  # answered 503 at the deadline: what the work sends now is dropped
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        deadline = asyncio.timeout(self.deadline_s)
+        # The work runs as a task the deadline does not wait for: cancelling a statement on a
+        # frozen database can itself hang (the driver's cleanup talks to the server), and the
+        # client must get its 503 at the deadline all the same.
+        work = asyncio.ensure_future(self.app(scope, receive, tracked))
         try:
-            async with deadline:
-                await self.app(scope, receive, tracked)
-        except Exception as exc:
-            if started:
-                raise
-            if deadline.expired():
+            done, _ = await asyncio.wait({work}, timeout=self.deadline_s)
+        except asyncio.CancelledError:  # the server is shutting the request down
+            work.cancel()
+            raise
+        if not done:
+            abandoned = True
+            work.cancel()
+            work.add_done_callback(_forget)
+            if not started:
                 message = (
                     f"the request was still running after {self.deadline_s:g} s; ask for less, "
                     "or try again"
                 )
                 await _refuse(send, AccessDenied(503, TIMED_OUT, message))
-            elif not await _refuse_unavailable(send, exc):
-                raise  # a bug: the server's error handling answers 500
+            return
+        failure = work.exception()
+        if failure is None:
+            return
+        if started or not await _refuse_unavailable(send, failure):
+            raise failure  # a bug: the server's error handling answers 500
 
     def _too_large(self) -> str:
         return f"the request body is larger than {self.max_body_bytes} bytes"
@@ -267,6 +279,16 @@ async def _refuse(send: Send, denied: AccessDenied, retry_after: int | None = No
     if retry_after is not None:
         headers.append((b"retry-after", str(retry_after).encode()))
     await send_response(send, denied.status, body, headers)
+
+
+def _forget(task: asyncio.Future[None]) -> None:
+    """Collect what an abandoned request's work ended with (so asyncio logs no "never
+    retrieved" warning); a bug there is still logged."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None and unavailability(exc) is None:
+        log.error("a request abandoned at its deadline failed", exc_info=exc)
 
 
 async def _refuse_unavailable(send: Send, exc: BaseException) -> bool:
