@@ -19,7 +19,10 @@ from graphql import (
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
     VariableNode,
+    Visitor,
+    visit,
 )
 from strawberry.extensions import SchemaExtension
 
@@ -129,6 +132,38 @@ def refusal(message: str, code: str, limit: int, found: int) -> GraphQLError:
     )
 
 
+# no database text holds these: NUL (PostgreSQL refuses it), a lone surrogate (not UTF-8, yet
+# JSON may carry one: "\\ud800")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(value: Any) -> bool:
+    """Whether a variable's value holds a string with a character no text may hold."""
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if isinstance(value, Mapping):
+        return any(unstorable(v) for v in value.values())
+    if isinstance(value, list):
+        return any(unstorable(v) for v in value)
+    return False
+
+
+class _UnstorableLiteral(Visitor):
+    found = False
+
+    def enter_string_value(self, node: StringValueNode, *_args: Any) -> Any:
+        if _UNSTORABLE.search(node.value):
+            self.found = True
+            return self.BREAK
+        return None
+
+
+def has_unstorable_string(document: Any, variables: Mapping[str, Any] | None) -> bool:
+    finder = _UnstorableLiteral()
+    visit(document, finder)
+    return finder.found or unstorable(variables)
+
+
 def limits_extension(limits: Limits) -> type[SchemaExtension]:
     """A schema extension checking `limits` before execution, with the request's variables."""
 
@@ -136,6 +171,12 @@ def limits_extension(limits: Limits) -> type[SchemaExtension]:
         def on_execute(self) -> Iterator[None]:
             context = self.execution_context
             document = context.graphql_document
+            if document is not None and has_unstorable_string(document, context.variables):
+                raise GraphQLError(
+                    "a string argument holds a NUL character or a lone surrogate, which no text "
+                    "may hold",
+                    extensions={"code": "BAD_USER_INPUT"},
+                )
             if document is not None:
                 walk = measure(document, context.variables)
                 cost: int = walk.cost  # type: ignore[attr-defined]

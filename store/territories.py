@@ -279,6 +279,10 @@ def _sort_key(query: CommuneSearch) -> list[Any]:
     return [col(Commune.code)]
 
 
+def _int32(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31
+
+
 async def search_communes(
     session: AsyncSession, query: CommuneSearch, *, first: int, after: Sequence[Any] | None
 ) -> list[tuple[list[Any], Commune]]:
@@ -286,7 +290,10 @@ async def search_communes(
     keys = _sort_key(query)
     stmt = select(Commune, *keys).where(*_filters(query)).order_by(*keys).limit(first)
     if after is not None:
-        if len(after) != len(keys):
+        # a key of this sort: (rank, -population, code) with a search, (code,) without
+        if len(after) != len(keys) or not all(
+            isinstance(v, str) if i == len(keys) - 1 else _int32(v) for i, v in enumerate(after)
+        ):
             raise ValueError("cursor does not belong to this search")
         stmt = stmt.where(tuple_(*keys) > tuple_(*[literal(v) for v in after]))
     rows = (await session.exec(stmt)).all()
