@@ -38,7 +38,7 @@ REFERENTIAL_ROOTS = frozenset(
         "regions", "region", "departements", "departement", "epcis", "epci", "communes",
         "commune", "thematiques", "categories", "publics", "frais", "modesAccueil",
         "typesServices", "reseauxPorteurs", "modesMobilisation", "personnesMobilisatrices",
-        "sources", "source", "__schema", "__type", "__typename",
+        "sources", "source", "__schema", "__type", "__typename", "_service",
     }
 )  # fmt: skip
 
@@ -319,15 +319,11 @@ class ReferentialOnly(SchemaExtension):
         if principal is not None and principal.referential_only and document is not None:
             from graphql import GraphQLError, OperationDefinitionNode
 
-            refused = sorted(
-                {
-                    selection.name.value
-                    for definition in document.definitions
-                    if isinstance(definition, OperationDefinitionNode)
-                    for selection in definition.selection_set.selections
-                    if hasattr(selection, "name") and selection.name.value not in REFERENTIAL_ROOTS
-                }
+            roots = _root_fields(
+                [d for d in document.definitions if isinstance(d, OperationDefinitionNode)],
+                document,
             )
+            refused = sorted(roots - REFERENTIAL_ROOTS)
             if refused:
                 raise GraphQLError(
                     f"anonymous access covers the territories and the referential only; "
@@ -335,3 +331,28 @@ class ReferentialOnly(SchemaExtension):
                     extensions={"code": "FORBIDDEN"},
                 )
         yield
+
+
+def _root_fields(operations: list[Any], document: Any) -> set[str]:
+    """The root fields an operation asks for, through inline fragments and fragment spreads
+    (`{ ... on Query { structures … } }` asks for `structures`)."""
+    from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode
+
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    names: set[str] = set()
+    pending = [op.selection_set for op in operations]
+    seen: set[str] = set()
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                names.add(selection.name.value)
+            elif isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in fragments and name not in seen:
+                    seen.add(name)
+                    pending.append(fragments[name].selection_set)
+    return names

@@ -11,7 +11,7 @@ from typing import Any, Union
 import strawberry
 from strawberry.scalars import JSON
 
-from resolvers import personal
+from resolvers import federation, personal
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
 from resolvers.pagination import (
@@ -374,7 +374,17 @@ def merged_type(
         description="For every field: the producer that supplied the value, when, and why it won.",
     )
     attrs.update(extra)
-    return strawberry.type(type(name, (), attrs), description=description)
+
+    async def resolve_reference(cls: Any, info: Info, id: strawberry.ID) -> Any:
+        """An entity of this type for a federation router (`_entities`), as `structure(id:)` /
+        `service(id:)` would answer it for the same consumer."""
+        row = await info.context.loaders.golden_by_id.load((kind, info.context.visibility, str(id)))
+        return cls(row=row) if row else None
+
+    attrs["resolve_reference"] = classmethod(resolve_reference)
+    return strawberry.type(
+        type(name, (), attrs), description=description, directives=[federation.key("id")]
+    )
 
 
 def resolver(fn: Callable[..., Any], annotations: dict[str, Any], description: str) -> Any:

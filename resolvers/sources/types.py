@@ -4,12 +4,25 @@ from typing import Any
 
 import strawberry
 
+from resolvers import federation
+from resolvers.context import Context
 from resolvers.records_of import records_of
 
+Info = strawberry.Info[Context, None]
 
-@strawberry.type(description="A producer publishing structures and/or services.")
+
+@strawberry.type(
+    description="A producer publishing structures and/or services.",
+    directives=[federation.key("slug")],
+)
 class Source:
     row: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, slug: str) -> "Source | None":
+        """The entity for a federation router (`_entities`), by slug."""
+        row = await info.context.loaders.source_by_slug.load(slug)
+        return cls(row=row) if row else None
 
     @strawberry.field(description="Identifier of the producer, used in ids (`dora` in `dora--42`).")
     def slug(self) -> str:

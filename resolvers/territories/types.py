@@ -10,6 +10,7 @@ from models import Commune as CommuneRow
 from models import Departement as DepartementRow
 from models import Epci as EpciRow
 from models import Region as RegionRow
+from resolvers import federation
 from resolvers.context import Context
 from resolvers.records_of import records_of
 
@@ -62,9 +63,18 @@ def _centroide(row: CommuneRow) -> Coordonnees | None:
     return Coordonnees(latitude=row.latitude, longitude=row.longitude, origine=origine)
 
 
-@strawberry.type(description="A région, or an overseas collectivity kept at région level.")
+@strawberry.type(
+    description="A région, or an overseas collectivity kept at région level.",
+    directives=[federation.key("code")],
+)
 class Region:
     row: strawberry.Private[RegionRow]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, code: str) -> Region | None:
+        """The entity for a federation router (`_entities`), by code."""
+        row = await info.context.loaders.region_by_code.load(code.strip())
+        return cls(row=row) if row else None
 
     @strawberry.field(description="INSEE code of the région (`53` for Bretagne).")
     def code(self) -> str:
@@ -102,9 +112,18 @@ class Region:
     )
 
 
-@strawberry.type(description="A département, or an overseas collectivity (zone `com`).")
+@strawberry.type(
+    description="A département, or an overseas collectivity (zone `com`).",
+    directives=[federation.key("code")],
+)
 class Departement:
     row: strawberry.Private[DepartementRow]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, code: str) -> Departement | None:
+        """The entity for a federation router (`_entities`), by code."""
+        row = await info.context.loaders.departement_by_code.load(code.strip().upper())
+        return cls(row=row) if row else None
 
     @strawberry.field(description="INSEE code of the département (`35`, `2A`, `974`).")
     def code(self) -> str:
@@ -151,9 +170,18 @@ class Departement:
     )
 
 
-@strawberry.type(description="An EPCI (intercommunality: CC, CA, CU, métropole), keyed by SIREN.")
+@strawberry.type(
+    description="An EPCI (intercommunality: CC, CA, CU, métropole), keyed by SIREN.",
+    directives=[federation.key("code")],
+)
 class Epci:
     row: strawberry.Private[EpciRow]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, code: str) -> Epci | None:
+        """The entity for a federation router (`_entities`), by code."""
+        row = await info.context.loaders.epci_by_code.load(code.strip())
+        return cls(row=row) if row else None
 
     @strawberry.field(description="SIREN of the EPCI (9 digits), the code `zoneEligibilite` uses.")
     def code(self) -> str:
@@ -194,9 +222,18 @@ class Epci:
     )
 
 
-@strawberry.type(description="A current commune (Code officiel géographique).")
+@strawberry.type(
+    description="A current commune (Code officiel géographique).",
+    directives=[federation.key("code")],
+)
 class Commune:
     row: strawberry.Private[CommuneRow]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, code: str) -> Commune | None:
+        """The entity for a federation router (`_entities`), by its current INSEE code."""
+        row = await info.context.loaders.commune_by_code.load(code.strip().upper())
+        return cls(row=row) if row else None
 
     @strawberry.field(description="INSEE code of the commune (`35238` for Rennes).")
     def code(self) -> str:

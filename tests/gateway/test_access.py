@@ -174,6 +174,15 @@ async def test_anonymous_access_is_a_setting(store: str) -> None:
     assert "structures" in narrow["errors"][0]["message"]
     ok = (await _post(store, territories, anonymous_access="referential")).json()
     assert "errors" not in ok and ok["data"]["region"]["nom"] == "Bretagne"
+    side_doors = [  # the same root field behind fragments, or through federation's _entities
+        "{ ... on Query { structures(first: 1) { totalCount } } }",
+        "fragment F on Query { structures(first: 1) { totalCount } } { ...F }",
+        '{ _entities(representations: [{__typename: "Structure", id: "dora--a1"}]) '
+        "{ __typename } }",
+    ]
+    for query in side_doors:
+        door = (await _post(store, query, anonymous_access="referential")).json()
+        assert door["errors"][0]["extensions"]["code"] == "FORBIDDEN", (query, door)
     _consumer(store, "narrowed")
     token = _cli(store, "token", "create", "narrowed", "--json")["token"]
     full = (await _post(store, data, token, anonymous_access="referential")).json()
