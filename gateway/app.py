@@ -16,7 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter
 
-from gateway import access, graphiql, sql_report
+from gateway import access, graphiql, sql_report, tracing
 from gateway.context import GatewayGraphQL
 from gateway.health import healthz, readyz_endpoint
 from gateway.http import Negotiation
@@ -33,7 +33,11 @@ from store.cache import make_cache
 from store.engine import create_engine
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
+    """The application; `tracer_provider` (an OpenTelemetry SDK provider) overrides the one
+    GATEWAY_TRACING would make (the tests pass one with an in-memory exporter)."""
+    if tracer_provider is None and settings.tracing != "off":
+        tracer_provider = tracing.provider(settings.tracing)
     engine = create_engine(
         settings.database(),
         statement_timeout_ms=settings.statement_timeout_ms,
@@ -58,6 +62,8 @@ def create_app(settings: Settings) -> Starlette:
         extensions.append(DisableIntrospection)
     if settings.anonymous_access == "referential":
         extensions.append(access.ReferentialOnly)
+    if tracer_provider is not None:
+        extensions.append(tracing.extension(tracer_provider))
     if settings.report_sql_statements:
         sql_report.install(engine)
         extensions.append(sql_report.SQLStatementReport)
@@ -83,33 +89,38 @@ def create_app(settings: Settings) -> Starlette:
         yield
         await cache.close()
         await engine.dispose()
+        if tracer_provider is not None:
+            tracer_provider.shutdown()  # the spans still in the batch are sent
 
+    endpoint: Any = Measured(
+        Negotiation(
+            access.Guard(
+                PersistedQueries(
+                    response_cache,
+                    cache,
+                    DocumentBook(engine, settings.token_cache_seconds),
+                ),
+                book,
+                settings.anonymous_access,
+                max_body_bytes=settings.max_body_bytes,
+                deadline_s=settings.request_deadline_ms / 1000,
+                trusted_proxies=settings.trusted_proxies,
+                limiter=RateLimiter(
+                    cache,
+                    anonymous_per_minute=settings.rate_limit_anonymous,
+                    token_per_minute=settings.rate_limit_token,
+                ),
+            ),
+        ),
+        metrics,
+    )
+    if tracer_provider is not None:
+        endpoint = tracing.Traced(endpoint, tracer_provider)
     app = Starlette(
         routes=[
             Route(
                 "/graphql",
-                Measured(
-                    Negotiation(
-                        access.Guard(
-                            PersistedQueries(
-                                response_cache,
-                                cache,
-                                DocumentBook(engine, settings.token_cache_seconds),
-                            ),
-                            book,
-                            settings.anonymous_access,
-                            max_body_bytes=settings.max_body_bytes,
-                            deadline_s=settings.request_deadline_ms / 1000,
-                            trusted_proxies=settings.trusted_proxies,
-                            limiter=RateLimiter(
-                                cache,
-                                anonymous_per_minute=settings.rate_limit_anonymous,
-                                token_per_minute=settings.rate_limit_token,
-                            ),
-                        ),
-                    ),
-                    metrics,
-                ),
+                endpoint,
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz, methods=["GET"]),

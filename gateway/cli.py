@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
-from gateway import cli_access, cli_ingest, cli_merge
+from gateway import cli_access, cli_ingest, cli_merge, tracing
 from gateway.bootstrap import DatabaseUnreachable, load_territories, prepare
 from gateway.settings import Settings, SettingsError
 from store.engine import create_engine
@@ -73,6 +73,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     from gateway.logs import log_config
 
     settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
+    tracing.check(settings.tracing)
     if settings.prepare_on_start:
         try:
             done = _with_engine(
@@ -163,6 +164,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         TerritoryFileError,
         CommandError,
         cli_ingest.CommandFailed,
+        tracing.TracingUnavailable,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -69,6 +69,9 @@ class Settings:
     # `serve` migrates, loads the territories and writes the producer registry before serving;
     # off for a gateway reading a PostgreSQL replica (prepare the primary instead)
     prepare_on_start: bool = True  # GATEWAY_PREPARE_ON_START
+    # OpenTelemetry traces: off, otlp (OTLP/HTTP, configured by the standard OTEL_* variables)
+    # or console; needs the `otel` extra
+    tracing: str = "off"  # GATEWAY_TRACING
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -101,6 +104,7 @@ class Settings:
             rate_limit_token=_int(env, "GATEWAY_RATE_LIMIT_TOKEN", 6_000, low=0),
             response_cache_seconds=_int(env, "GATEWAY_RESPONSE_CACHE_SECONDS", 300, low=0),
             prepare_on_start=_bool(env, "GATEWAY_PREPARE_ON_START", True),
+            tracing=_choice(env, "GATEWAY_TRACING", "off", ("off", "otlp", "console")),
             shutdown_timeout_seconds=_int(
                 env, "GATEWAY_SHUTDOWN_TIMEOUT_SECONDS", 30, low=0, high=3600
             ),
