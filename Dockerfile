@@ -15,7 +15,7 @@ COPY ingestion ./ingestion
 COPY scripts ./scripts
 RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir --upgrade pip \
- && /opt/venv/bin/pip install --no-cache-dir -c requirements.lock .
+ && /opt/venv/bin/pip install --no-cache-dir -c requirements.lock ".[otel]"
 RUN sh scripts/fetch_graphiql.sh /opt/graphiql
 
 FROM python:3.11-slim AS runtime
