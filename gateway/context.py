@@ -6,9 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
@@ -16,6 +18,13 @@ from gateway.access import principal_of
 from gateway.errors import retry_after, with_codes
 from resolvers.context import Context
 from store.cache import Cache
+
+_HTTP_CODES = {
+    400: "BAD_REQUEST",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
 
 
 class GatewayGraphQL(GraphQL[Context, None]):
@@ -66,6 +75,34 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 sub_response.status_code = 503
                 sub_response.headers["retry-after"] = str(wait)
         return super().create_response(response_data, sub_response)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """strawberry's, but a request it refuses (a body that is not JSON, an unknown operation,
+        a mutation over GET…) gets a GraphQL error body with a code, not plain text."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:
+            # a lone surrogate (from the request's JSON) cannot be encoded: escape it
+            message = exc.reason.encode("utf-8", "backslashreplace").decode("utf-8")
+            code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+            body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+            response = Response(
+                orjson.dumps(body), status_code=exc.status_code, media_type="application/json"
+            )
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """The request's JSON: an object (or a batch); anything else is the client's mistake."""
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:  # invalid JSON, or not UTF-8
+            raise HTTPException(400, "the request body is not JSON (UTF-8)") from exc
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "the request must be a JSON object")
+        return value
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

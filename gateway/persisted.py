@@ -80,6 +80,9 @@ class PersistedQueries:
             return
         key = f"gateway:apq:{persisted}"
         query = request.get("query")
+        if query is not None and not isinstance(query, str):
+            await _answer(send, 400, _error("`query` must be a string", "BAD_REQUEST"))
+            return
         if query:
             if hashlib.sha256(query.encode()).hexdigest() != persisted:
                 await _answer(send, 400, _error("provided sha256Hash does not match the query",
@@ -107,6 +110,9 @@ class PersistedQueries:
             await self.app(scope, replay(body), send)  # GraphiQL's page: no operation in it
             return
         query = request.get("query") if request is not None else None
+        if query is not None and not isinstance(query, str):
+            await _answer(send, 400, _error("`query` must be a string", "BAD_REQUEST"))
+            return
         wanted = (_document_id(request) or _persisted(request)) if request is not None else None
         if isinstance(query, str) and query:
             wanted = hashlib.sha256(query.encode()).hexdigest()

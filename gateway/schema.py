@@ -7,11 +7,14 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.federation.schema import FederationAny
 from strawberry.printer import print_schema
+from strawberry.types.info import Info
 
 from gateway.errors import MaskUnexpectedErrors
 from resolvers import federation
 from resolvers.changes import ChangeQueries
+from resolvers.errors import BadUserInput
 from resolvers.referential.queries import ReferentialQueries
 from resolvers.services.facets import FacetQueries
 from resolvers.services.queries import ServiceQueries
@@ -40,13 +43,29 @@ class Query(
     pass
 
 
-def build_schema(extensions: Sequence[Any] = ()) -> strawberry.federation.Schema:
+class SubgraphSchema(strawberry.federation.Schema):
+    """The federation schema, refusing malformed representations with BAD_USER_INPUT (rather
+    than failing inside strawberry's resolver)."""
+
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        for index, representation in enumerate(representations):
+            problem = federation.representation_problem(representation)
+            if problem is not None:
+                raise BadUserInput(
+                    f"representations[{index}]: {problem}", argument="representations"
+                )
+        return super().entities_resolver(info, representations)
+
+
+def build_schema(extensions: Sequence[Any] = ()) -> SubgraphSchema:
     """The schema, with these extensions (the SDL does not depend on them), after the caches of
     parsed and validated documents (a front-end sends the same few documents again and again:
     parsing and validating a search page's document cost several milliseconds each time), and
     with unexpected errors masked."""
     caches: list[Any] = [lambda: ParserCache(maxsize=1000), lambda: ValidationCache(maxsize=1000)]
-    return strawberry.federation.Schema(
+    return SubgraphSchema(
         query=Query,
         extensions=[*caches, MaskUnexpectedErrors, *extensions],
         federation_version=federation.FEDERATION_VERSION,

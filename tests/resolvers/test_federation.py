@@ -87,3 +87,20 @@ async def test_entities_cost_the_same_statements_whatever_their_number(
         assert [f["id"] for f in found] == ids[:n]
         counts[n] = statements.count
     assert counts[1] == counts[len(ids)], counts
+
+
+async def test_malformed_representations_are_the_clients_mistake(
+    gql_example: GraphQLClient,
+) -> None:
+    for representation, says in [
+        ({}, "`__typename` must be one of"),
+        ({"__typename": "Claim", "id": "x"}, "`__typename` must be one of"),
+        ({"__typename": "Structure"}, "represented by its `id`"),
+        ({"__typename": "Commune", "code": 35238}, "represented by its `code`, a string"),
+        ({"__typename": "Structure", "id": "dora--a1", "nom": "x"}, "not nom"),
+        ("dora--a1", "must be an object"),
+    ]:
+        body = await gql_example(ENTITIES, {"representations": [representation]})
+        error = body["errors"][0]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", body
+        assert error["message"].startswith("representations[0]: ") and says in error["message"]
