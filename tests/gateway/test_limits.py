@@ -98,6 +98,18 @@ async def test_injection_strings_are_plain_values(gql: GraphQLClient) -> None:
         assert body == {"data": {"structure": None, "service": None}}
 
 
+async def test_field_duplication_and_batching_are_refused(gql: GraphQLClient) -> None:
+    # the same field asked thousands of times: the document is too long before anything runs
+    duplicated = "{ regions { " + "code " * 6_000 + "} }"
+    response = await gql.http.post("/graphql", json={"query": duplicated})
+    assert response.status_code < 500 and _codes(response.json()) == {"TOO_MANY_TOKENS"}
+    # operations batched in one array: one request, one operation
+    batch = [{"query": "{ regions { code } }"}] * 50
+    response = await gql.http.post("/graphql", json=batch)
+    assert response.status_code == 400
+    assert _codes(response.json()) == {"BAD_REQUEST"}
+
+
 async def _app(settings: Settings, method: str, **kwargs: Any) -> httpx.Response:
     app = create_app(settings)
     try:
