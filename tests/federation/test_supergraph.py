@@ -1,6 +1,7 @@
 """The proof with real federation tooling: our gateway and a partner subgraph (Node, written for
 the test: it extends `Structure` and `Commune` with fields of its own) composed by Apollo's
-composition library into a supergraph, served by Apollo Gateway, all on loopback.
+composition library into a supergraph (The Guild's composer, Hive's, must accept it too), served
+by Apollo Gateway, all on loopback.
 
 Cross-subgraph queries through the router give what our API gives directly; our subgraph gets
 one batched `_entities` call per type; the consumer's token, passed through by the router,
@@ -151,39 +152,62 @@ async def ours(store: str) -> AsyncIterator[tuple[str, Recording]]:
 
 
 @pytest.fixture(scope="module")
-def router(
-    node_ready: None, ours: tuple[str, Recording], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The partner subgraph, the composed supergraph, and Apollo Gateway in front of both."""
-    our_url, _ = ours
-    tmp = tmp_path_factory.mktemp("supergraph")
-    partner_port, router_port = free_port(), free_port()
-    partner = _node("partner.mjs", port=partner_port, PICKS=",".join(PICKS),
-                    TOWNS=",".join(TOWNS), MAYBE=RESTRICTED)  # fmt: skip
-    router_process = None
+def partner(node_ready: None) -> Iterator[str]:
+    """The partner's subgraph (Node), listing a few of our structures and communes."""
+    port = free_port()
+    process = _node("partner.mjs", port=port, PICKS=",".join(PICKS), TOWNS=",".join(TOWNS),
+                    MAYBE=RESTRICTED)  # fmt: skip
     try:
-        partner_url = f"http://127.0.0.1:{partner_port}/"
-        _wait_graphql(partner_url)
-        sdl = {"referential": our_url, "partner": partner_url}
-        specs = []
-        for name, url in sdl.items():
-            answer = httpx.post(url, json={"query": "{ _service { sdl } }"}, timeout=10).json()
-            (tmp / f"{name}.graphql").write_text(answer["data"]["_service"]["sdl"])
-            specs.append(f"{name}={url}={tmp / f'{name}.graphql'}")
-        supergraph = tmp / "supergraph.graphql"
-        composed = subprocess.run(
-            ["node", "compose.mjs", str(supergraph), *specs],
-            cwd=NODE_HOME, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
-        assert composed.returncode == 0, composed.stderr
-        router_process = _node("router.mjs", str(supergraph), port=router_port)
-        router_url = f"http://127.0.0.1:{router_port}/"
-        _wait_graphql(router_url)
-        yield router_url
+        url = f"http://127.0.0.1:{port}/"
+        _wait_graphql(url)
+        yield url
     finally:
-        if router_process is not None:
-            _stop(router_process)
-        _stop(partner)
+        _stop(process)
+
+
+@pytest.fixture(scope="module")
+def subgraphs(
+    ours: tuple[str, Recording], partner: str, tmp_path_factory: pytest.TempPathFactory
+) -> list[str]:
+    """`name=url=sdl-file` of both subgraphs, their SDL read from `_service { sdl }`."""
+    tmp = tmp_path_factory.mktemp("subgraphs")
+    specs = []
+    for name, url in {"referential": ours[0], "partner": partner}.items():
+        answer = httpx.post(url, json={"query": "{ _service { sdl } }"}, timeout=10).json()
+        (tmp / f"{name}.graphql").write_text(answer["data"]["_service"]["sdl"])
+        specs.append(f"{name}={url}={tmp / f'{name}.graphql'}")
+    return specs
+
+
+def _compose(script: str, out: Path, specs: list[str]) -> None:
+    composed = subprocess.run(
+        ["node", script, str(out), *specs], cwd=NODE_HOME, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert composed.returncode == 0, composed.stderr
+    assert "join__Graph" in out.read_text()
+
+
+def test_apollos_and_the_guilds_composers_accept_the_subgraph(
+    subgraphs: list[str], tmp_path: Path
+) -> None:
+    _compose("compose.mjs", tmp_path / "apollo.graphql", subgraphs)
+    _compose("compose-guild.mjs", tmp_path / "guild.graphql", subgraphs)
+
+
+@pytest.fixture(scope="module")
+def router(subgraphs: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Apollo Gateway in front of both subgraphs, on the supergraph Apollo's library composed."""
+    supergraph = tmp_path_factory.mktemp("supergraph") / "supergraph.graphql"
+    _compose("compose.mjs", supergraph, subgraphs)
+    port = free_port()
+    process = _node("router.mjs", str(supergraph), port=port)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_graphql(url)
+        yield url
+    finally:
+        _stop(process)
 
 
 def _entities_calls(recording: Recording) -> list[list[dict[str, Any]]]:
