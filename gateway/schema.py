@@ -58,6 +58,10 @@ class SubgraphSchema(strawberry.federation.Schema):
                 )
         return super().entities_resolver(info, representations)
 
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        """No second log line per error: gateway.errors logs the unexpected ones (a bug with its
+        stack trace, an unavailable database in one line); the client's own are not logged."""
+
 
 def build_schema(extensions: Sequence[Any] = ()) -> SubgraphSchema:
     """The schema, with these extensions (the SDL does not depend on them), after the caches of

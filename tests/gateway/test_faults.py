@@ -117,7 +117,7 @@ def _token(url: str) -> str:
 
 @pytest.mark.parametrize("response_cache", [0, 300], ids=["no-cache", "response-cache"])
 async def test_postgres_stopped_gives_503_then_answers_again(
-    store: str, postgres: PrivatePostgres, response_cache: int
+    store: str, postgres: PrivatePostgres, response_cache: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     token = _token(store) if response_cache == 0 else None
     async with _gateway(_settings(store, response_cache_seconds=response_cache)) as (client, _):
@@ -137,6 +137,10 @@ async def test_postgres_stopped_gives_503_then_answers_again(
             assert ready.status_code == 503
             assert ready.json()["checks"]["database"].startswith("unreachable")
             assert (await client.get("/healthz")).status_code == 200
+            # the log says so in one line per failure, without a stack trace
+            said = [r for r in caplog.records if "unavailable" in r.getMessage()]
+            assert said and all(r.exc_info is None for r in said)
+            assert not [r for r in caplog.records if r.name.startswith("strawberry")]
         finally:
             postgres.start()
 
