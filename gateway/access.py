@@ -9,13 +9,13 @@ import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
@@ -28,6 +28,9 @@ from store import access as store
 from store.engine import unavailability
 
 log = logging.getLogger(__name__)
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 TOKEN_PREFIX = "dig_"  # recognisable in logs and secret scanners
 PREFIX_LENGTH = 12  # what `token list` shows and `token revoke` takes
@@ -87,26 +90,39 @@ class AccessDenied(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-class TokenBook:
-    """Looks tokens up by hash, remembering answers for `ttl` seconds per process."""
+class Remembered(Generic[K, V]):
+    """An async lookup in the store whose answers each process remembers for `ttl` seconds (0:
+    never), at most `max_entries` of them."""
 
-    def __init__(self, engine: AsyncEngine, ttl: float) -> None:
-        self._engine = engine
-        self._ttl = ttl
-        self._seen: dict[str, tuple[float, dict[str, Any] | None]] = {}
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        lookup: Callable[[AsyncConnection, K], Awaitable[V]],
+        ttl: float,
+        max_entries: int = 10_000,
+    ) -> None:
+        self._engine, self._lookup, self._ttl, self._max = engine, lookup, ttl, max_entries
+        self._seen: dict[K, tuple[float, V]] = {}
 
-    async def find(self, sha256: str) -> dict[str, Any] | None:
+    async def __call__(self, key: K) -> V:
         now = time.monotonic()
-        hit = self._seen.get(sha256)
+        hit = self._seen.get(key)
         if hit is not None and now - hit[0] < self._ttl:
             return hit[1]
         async with self._engine.connect() as conn:
-            row = await store.token_by_hash(conn, sha256)
+            value = await self._lookup(conn, key)
         if self._ttl > 0:
-            if len(self._seen) > 10_000:
+            if len(self._seen) >= self._max:
                 self._seen.clear()
-            self._seen[sha256] = (now, row)
-        return row
+            self._seen[key] = (now, value)
+        return value
+
+
+class TokenBook(Remembered[str, dict[str, Any] | None]):
+    """Tokens by hash (a revocation applies within `ttl` seconds)."""
+
+    def __init__(self, engine: AsyncEngine, ttl: float) -> None:
+        super().__init__(engine, store.token_by_hash, ttl)
 
 
 def _bearer(request: Request) -> str | None:
@@ -129,7 +145,7 @@ async def authenticate(request: Request, book: TokenBook, anonymous: str) -> Pri
                 401, "UNAUTHENTICATED", "this gateway needs a token: `Authorization: Bearer …`"
             )
         return Principal(referential_only=anonymous == "referential")
-    row = await book.find(token_hash(token))
+    row = await book(token_hash(token))
     if row is None:
         raise AccessDenied(401, "UNAUTHENTICATED", "unknown token")
     now = datetime.now(UTC)

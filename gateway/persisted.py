@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -22,7 +21,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.access import Principal
+from gateway.access import Principal, Remembered
 from gateway.asgi import graphql_request, read_body, replay, send_response
 from store import access as store
 from store.cache import Cache
@@ -34,24 +33,12 @@ def _error(message: str, code: str) -> bytes:
     return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
 
 
-class DocumentBook:
-    """The trusted documents of each token, remembered `ttl` seconds per process (a document
-    registered later is accepted within that time)."""
+class DocumentBook(Remembered[int, dict[str, str]]):
+    """The trusted documents of each token, by id (a document registered later is accepted
+    within `ttl` seconds)."""
 
     def __init__(self, engine: AsyncEngine, ttl: float) -> None:
-        self._engine, self._ttl = engine, ttl
-        self._seen: dict[int, tuple[float, dict[str, str]]] = {}
-
-    async def __call__(self, token_id: int) -> dict[str, str]:
-        now = time.monotonic()
-        hit = self._seen.get(token_id)
-        if hit is not None and now - hit[0] < self._ttl:
-            return hit[1]
-        async with self._engine.connect() as conn:
-            found = await store.trusted_documents(conn, token_id)
-        if self._ttl > 0:
-            self._seen[token_id] = (now, found)
-        return found
+        super().__init__(engine, store.trusted_documents, ttl)
 
 
 class PersistedQueries:
