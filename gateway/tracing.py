@@ -1,17 +1,18 @@
 """Optional OpenTelemetry traces (GATEWAY_TRACING=otlp or console; the `otel` extra).
 
 One server span per /graphql request (its parent taken from the caller's `traceparent`, its
-status code recorded), and under it strawberry's spans for the operation, its parsing, validation
-and execution. Resolvers get no span of their own: a search page resolves about 900 fields, and
+status code recorded), and under it spans for the operation, its parsing, validation and
+execution. Resolvers get no span of their own: a search page resolves about 900 fields, and
 the loaders' batches are what costs. The OTLP exporter reads the standard environment
 (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_SERVICE_NAME`…)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.extensions import SchemaExtension
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -55,21 +56,37 @@ def provider(kind: str) -> TracerProvider:
     return traces
 
 
-def extension(traces: TracerProvider) -> Callable[..., Any]:
-    """strawberry's OpenTelemetry extension on this provider, without a span per resolver."""
-    from strawberry.extensions.tracing import OpenTelemetryExtension
+def extension(traces: TracerProvider) -> type[SchemaExtension]:
+    """Spans for the operation, its parsing, validation and execution, and none per resolver:
+    an extension with a `resolve` hook (as strawberry's OpenTelemetryExtension has) would put
+    every field of every request through one more await."""
+    tracer = traces.get_tracer("gateway.graphql")
 
-    class OperationSpans(OpenTelemetryExtension):
-        async def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kw: Any) -> Any:
-            result = _next(root, info, *args, **kw)
-            if hasattr(result, "__await__"):
-                result = await result
-            return result
+    class OperationSpans(SchemaExtension):
+        def on_operation(self) -> Iterator[None]:
+            with tracer.start_as_current_span("GraphQL Query") as span:
+                yield
+                name = self.execution_context.operation_name  # known once parsed
+                if name:
+                    span.update_name(f"GraphQL Query: {name}")
+                    span.set_attribute("graphql.operation.name", name)
+                result = self.execution_context.result
+                errors = getattr(result, "errors", None) or []
+                span.set_attribute("graphql.errors", len(errors))
 
-    def make(**kwargs: Any) -> OperationSpans:
-        return OperationSpans(tracer_provider=traces, **kwargs)
+        def on_parse(self) -> Iterator[None]:
+            with tracer.start_as_current_span("GraphQL Parsing"):
+                yield
 
-    return make
+        def on_validate(self) -> Iterator[None]:
+            with tracer.start_as_current_span("GraphQL Validation"):
+                yield
+
+        def on_execute(self) -> Iterator[None]:
+            with tracer.start_as_current_span("GraphQL Execution"):
+                yield
+
+    return OperationSpans
 
 
 class Traced:
