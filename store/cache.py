@@ -84,7 +84,9 @@ class InProcessCache:
 
 
 class RedisCache:
-    """Redis with a circuit breaker: after a failure, Redis is skipped for `cooldown` seconds."""
+    """Redis with a circuit breaker: after a failure, Redis is skipped for `cooldown` seconds,
+    and meanwhile a small in-process cache stands in (safe: every key that matters carries what
+    makes it current, such as the data version; what it holds is forgotten when Redis is back)."""
 
     name = "redis"
 
@@ -98,6 +100,7 @@ class RedisCache:
         )
         self._cooldown = cooldown
         self._open_until = 0.0
+        self._standby = InProcessCache(max_entries=2_000)
 
     @property
     def available(self) -> bool:
@@ -106,11 +109,12 @@ class RedisCache:
     def _trip(self, exc: Exception) -> None:
         if self.available:
             log.warning("redis unavailable, skipping it for %.0fs: %s", self._cooldown, exc)
+            self._standby = InProcessCache(max_entries=2_000)  # from empty: nothing stale
         self._open_until = time.monotonic() + self._cooldown
 
     async def get(self, key: str) -> bytes | None:
         if not self.available:
-            return None
+            return await self._standby.get(key)
         try:
             value = await self._client.get(key)
         except (RedisError, OSError) as exc:
@@ -120,13 +124,16 @@ class RedisCache:
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         if not self.available:
+            await self._standby.set(key, value, ttl_seconds)
             return
         try:
             await self._client.set(key, value, ex=ttl_seconds)
         except (RedisError, OSError) as exc:
             self._trip(exc)
+            await self._standby.set(key, value, ttl_seconds)
 
     async def delete(self, key: str) -> None:
+        await self._standby.delete(key)
         if not self.available:
             return
         try:

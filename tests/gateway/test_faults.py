@@ -205,6 +205,9 @@ async def test_redis_broken_every_request_still_gets_the_right_answer(
         # one Redis timeout (0.25 s) at most, then the breaker skips Redis
         assert sum(timings) < 2.0, timings
         assert not cache.available
+        # meanwhile answers are cached in-process: the repeated requests above were hits
+        metrics = (await client.get("/metrics")).text
+        assert 'gateway_response_cache_total{result="hit"} 3' in metrics, metrics
 
         if fault == "frozen":
             redis_server.thaw()
