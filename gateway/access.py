@@ -260,6 +260,11 @@ class Guard:
                 )
                 await _refuse(send, AccessDenied(503, TIMED_OUT, message))
             return
+        if work.cancelled():  # cancelled from inside (a shared execution abandoned…)
+            if not started:
+                await _refuse(send, AccessDenied(503, TIMED_OUT, "the request was cancelled; "
+                                                 "try again"))  # fmt: skip
+            return
         failure = work.exception()
         if failure is None:
             return

@@ -46,10 +46,14 @@ async def send_response(
 
 def graphql_request(scope: Scope, body: bytes) -> dict[str, Any] | None:
     """The GraphQL request of a GET (query string, `variables` and `extensions` decoded) or a
-    POST (its JSON object); None when it is neither."""
+    POST (its JSON object); None when it is neither, or when a GET repeats a parameter."""
     try:
         if scope["method"] == "GET":
-            params = parse_qs(scope.get("query_string", b"").decode())
+            params = parse_qs(scope.get("query_string", b"").decode(), keep_blank_values=True)
+            if any(len(v) > 1 for v in params.values()):
+                # `?query=A&query=B`: which one runs is the framework's choice; read nothing
+                # from such a request (so it is neither cached nor taken for another)
+                return None
             out: dict[str, Any] = {k: v[0] for k, v in params.items()}
             for name in ("variables", "extensions"):
                 if out.get(name):

@@ -37,6 +37,10 @@ def normalised(query: str) -> str:
         return _SPACES.sub(" ", query).strip()
 
 
+class _Abandoned(Exception):
+    """The shared execution was cancelled with the request that started it."""
+
+
 class ResponseCache:
     def __init__(
         self,
@@ -103,16 +107,27 @@ class ResponseCache:
     async def _execute_once(self, key: str, scope: Scope, body: bytes) -> Answer:
         running = self._running.get(key)
         if running is not None:  # the same request is being answered: share its answer
+            try:
+                answer = await asyncio.shield(running)
+            except _Abandoned:
+                return await self._execute_once(key, scope, body)
             self.hits += 1
-            return await asyncio.shield(running)
+            return answer
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self._running[key] = future
         self.misses += 1
         try:
             answer = await self._run(scope, body)
             future.set_result(answer)
+        except asyncio.CancelledError:
+            # this request was abandoned (its deadline, a client gone): the others sharing it
+            # are not, they run it themselves
+            future.set_exception(_Abandoned())
+            future.exception()  # retrieved: no "never retrieved" warning when none shared it
+            raise
         except BaseException as exc:
             future.set_exception(exc)
+            future.exception()
             raise
         finally:
             del self._running[key]

@@ -15,6 +15,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.bootstrap import prepare
+from gateway.response_cache import ResponseCache
 from gateway.settings import Settings
 from ingestion.run import ingest
 from store.engine import create_engine, normalize_url
@@ -161,3 +162,57 @@ async def test_identical_concurrent_requests_run_once(store: str) -> None:
     finally:
         for each in (alone_app, app):
             await each.state.engine.dispose()
+
+
+async def test_a_repeated_get_parameter_cannot_poison_the_cache(store: str) -> None:
+    """`?query=A&query=B`: the framework runs one of them; the cache must not file that answer
+    under the other."""
+    app = create_app(_settings(store, response_cache_seconds=60))
+    asked = '{ region(code: "53") { nom } }'
+    other = '{ region: departement(code: "75") { nom } }'
+    try:
+        async with await _client(app) as client:
+            await client.get("/graphql", params=[("query", asked), ("query", other)])
+            answer = await client.get("/graphql", params={"query": asked})
+    finally:
+        await app.state.engine.dispose()
+    assert answer.json() == {"data": {"region": {"nom": "Bretagne"}}}
+
+
+async def test_a_shared_execution_abandoned_at_its_deadline_is_run_again() -> None:
+    """Two identical requests share one execution; the first is cut at its deadline (503), the
+    second, which came later, still gets its answer rather than an error."""
+    from gateway.access import Guard
+    from store.cache import InProcessCache
+
+    calls = []
+
+    async def slow(scope: Any, receive: Any, send: Any) -> None:  # only its first run is slow
+        await receive()
+        calls.append(1)
+        await asyncio.sleep(1.0 if len(calls) == 1 else 0.01)
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": b'{"data":{"a":1}}'})
+
+    async def version() -> int:
+        return 1
+
+    async def no_tokens(_sha: str) -> None:
+        return None
+
+    cache = ResponseCache(slow, InProcessCache(), version, ttl_seconds=60)
+    guard = Guard(cache, no_tokens, "read", deadline_s=0.3)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=guard), base_url="http://t"
+    ) as client:
+
+        async def send(delay: float) -> httpx.Response:
+            await asyncio.sleep(delay)
+            return await client.post("/graphql", json={"query": "{ a }"})
+
+        first, second = await asyncio.gather(send(0), send(0.1))
+    assert first.status_code == 503
+    assert first.json()["errors"][0]["extensions"]["code"] == "DEADLINE_EXCEEDED"
+    assert second.status_code == 200 and second.json() == {"data": {"a": 1}}
+    assert len(calls) == 2
