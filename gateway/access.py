@@ -22,6 +22,7 @@ from strawberry.extensions import SchemaExtension
 
 from gateway.asgi import read_body, replay, send_response
 from gateway.errors import RETRY_LATER, TIMED_OUT, retry_message
+from gateway.limits import root_fields
 from gateway.ratelimit import RateLimiter
 from models.access import SCOPES
 from store import access as store
@@ -340,7 +341,7 @@ class ReferentialOnly(SchemaExtension):
         if principal is not None and principal.referential_only and document is not None:
             from graphql import GraphQLError, OperationDefinitionNode
 
-            roots = _root_fields(
+            roots = root_fields(
                 [d for d in document.definitions if isinstance(d, OperationDefinitionNode)],
                 document,
             )
@@ -352,28 +353,3 @@ class ReferentialOnly(SchemaExtension):
                     extensions={"code": "FORBIDDEN"},
                 )
         yield
-
-
-def _root_fields(operations: list[Any], document: Any) -> set[str]:
-    """The root fields an operation asks for, through inline fragments and fragment spreads
-    (`{ ... on Query { structures … } }` asks for `structures`)."""
-    from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode
-
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    names: set[str] = set()
-    pending = [op.selection_set for op in operations]
-    seen: set[str] = set()
-    while pending:
-        for selection in pending.pop().selections:
-            if isinstance(selection, FieldNode):
-                names.add(selection.name.value)
-            elif isinstance(selection, InlineFragmentNode):
-                pending.append(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                if name in fragments and name not in seen:
-                    seen.add(name)
-                    pending.append(fragments[name].selection_set)
-    return names

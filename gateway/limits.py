@@ -17,6 +17,7 @@ from graphql import (
     GraphQLError,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     StringValueNode,
@@ -63,6 +64,20 @@ def _first(node: FieldNode, variables: Mapping[str, Any]) -> int | None:
     return None
 
 
+def _representations(node: FieldNode, variables: Mapping[str, Any]) -> int:
+    """How many representations an `_entities` field asks for (a literal list or a variable)."""
+    for argument in node.arguments or ():
+        if argument.name.value != "representations":
+            continue
+        value = argument.value
+        if isinstance(value, ListValueNode):
+            return len(value.values)
+        if isinstance(value, VariableNode):
+            given = variables.get(value.name.value)
+            return len(given) if isinstance(given, list) else 1
+    return 1
+
+
 def _selections(
     selection_set: SelectionSetNode | None, walk: _Walk, seen: frozenset[str]
 ) -> Iterator[tuple[FieldNode, frozenset[str]]]:
@@ -107,6 +122,8 @@ def _cost(
         has_first = any(a.name.value == "first" for a in field.arguments or ())
         # (a `first` above the page cap is refused by the list itself, with its own message)
         size = min(_first(field, walk.variables) or DEFAULT_PAGE, MAX_PAGE) if has_first else 1
+        if name == "_entities":  # a router's batch: each representation is one item
+            size = _representations(field, walk.variables)
         total += 1 + size * inner
     return total
 
@@ -177,6 +194,16 @@ def limits_extension(limits: Limits) -> type[SchemaExtension]:
                     "may hold",
                     extensions={"code": "BAD_USER_INPUT"},
                 )
+            if document is not None and not limits.introspection:
+                operations = [
+                    d for d in document.definitions if isinstance(d, OperationDefinitionNode)
+                ]
+                if "_service" in root_fields(operations, document):
+                    raise GraphQLError(
+                        "GraphQL introspection has been disabled: `_service` (the subgraph's "
+                        "SDL) is refused too; compose from the published schema.graphql",
+                        extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
+                    )
             if document is not None:
                 walk = measure(document, context.variables)
                 cost: int = walk.cost  # type: ignore[attr-defined]
@@ -212,3 +239,26 @@ def without_suggestions(message: str) -> str:
     """A validation message without its "Did you mean …?" (field suggestions reveal the schema
     when introspection is off)."""
     return _SUGGESTION.sub("", message)
+
+
+def root_fields(operations: list[Any], document: Any) -> set[str]:
+    """The root fields an operation asks for, through inline fragments and fragment spreads
+    (`{ ... on Query { structures … } }` asks for `structures`)."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    names: set[str] = set()
+    pending = [op.selection_set for op in operations]
+    seen: set[str] = set()
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                names.add(selection.name.value)
+            elif isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in fragments and name not in seen:
+                    seen.add(name)
+                    pending.append(fragments[name].selection_set)
+    return names

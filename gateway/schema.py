@@ -15,6 +15,7 @@ from gateway.errors import MaskUnexpectedErrors
 from resolvers import federation
 from resolvers.changes import ChangeQueries
 from resolvers.errors import BadUserInput
+from resolvers.pagination import MAX_PAGE
 from resolvers.referential.queries import ReferentialQueries
 from resolvers.services.facets import FacetQueries
 from resolvers.services.queries import ServiceQueries
@@ -50,6 +51,12 @@ class SubgraphSchema(strawberry.federation.Schema):
     def entities_resolver(
         self, info: Info, representations: list[FederationAny]
     ) -> list[FederationAny]:
+        if len(representations) > MAX_PAGE:
+            raise BadUserInput(
+                f"at most {MAX_PAGE} representations per `_entities` (got "
+                f"{len(representations)}); send smaller batches",
+                argument="representations",
+            )
         for index, representation in enumerate(representations):
             problem = federation.representation_problem(representation)
             if problem is not None:

@@ -136,6 +136,10 @@ async def test_introspection_can_be_turned_off(settings: Settings) -> None:
     assert "Did you mean" not in str(typo) and "regionz" in str(typo)
     opened = (await _app(settings, "POST", json={"query": "{ regionz { code } }"})).json()
     assert "Did you mean" in str(opened)
+    # the federation SDL is the schema too
+    sdl = (await _app(closed, "POST", json={"query": "{ _service { sdl } }"})).json()
+    assert _codes(sdl) == {"GRAPHQL_VALIDATION_FAILED"} and sdl["data"] is None
+    assert "type Structure" not in str(sdl)
 
 
 async def test_a_request_past_its_deadline_gets_a_clean_503(

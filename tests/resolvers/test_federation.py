@@ -104,3 +104,18 @@ async def test_malformed_representations_are_the_clients_mistake(
         error = body["errors"][0]
         assert error["extensions"]["code"] == "BAD_USER_INPUT", body
         assert error["message"].startswith("representations[0]: ") and says in error["message"]
+
+
+async def test_a_batch_of_representations_counts_in_the_cost(gql_example: GraphQLClient) -> None:
+    heavy = """query($representations: [_Any!]!) { _entities(representations: $representations) {
+      ... on Departement { services(first: 100) { edges { node { id nom claims { value } } } } }
+    } }"""
+    few = [{"__typename": "Departement", "code": "35"}]
+    assert "errors" not in await gql_example(heavy, {"representations": few})
+    many = few * 300  # each one a page of 100 services: 300 times the cost of one
+    body = await gql_example(heavy, {"representations": many})
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    too_many = [{"__typename": "Region", "code": "53"}] * 1001
+    body = await gql_example(ENTITIES, {"representations": too_many})
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "at most 1000 representations" in body["errors"][0]["message"]
