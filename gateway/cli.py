@@ -89,6 +89,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
             ) from None
         for line in done:
             print(line, file=sys.stderr)
+    else:  # nothing is written; the store must already be what this version reads
+        from store import migrate
+
+        current = _with_engine(settings, migrate.current_revision)
+        if current != migrate.head_revision():
+            raise cli_ingest.CommandFailed(
+                f"the database is at migration {current or 'none'} and this gateway reads "
+                f"{migrate.head_revision()}: run `gateway db upgrade` against the primary first "
+                "(GATEWAY_PREPARE_ON_START=0 writes nothing)"
+            )
     # workers rebuild their settings from the environment: hand the overrides down that way
     os.environ.update(
         GATEWAY_HOST=settings.host,

@@ -54,6 +54,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             response=response,
             visibility=principal.visibility,
             has_token=principal.has_token,
+            referential_only=principal.referential_only,
             extra={"principal": principal},
         )
 
@@ -93,6 +94,15 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 orjson.dumps(body), status_code=exc.status_code, media_type="application/json"
             )
         await response(scope, receive, send)
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        """A GET's parameters; `variables=null` (or empty) is no variables, as in a POST."""
+        params = dict(params)
+        for name in ("variables", "extensions"):
+            if params.get(name) in ("null", ""):
+                params.pop(name)
+        parsed: dict[str, Any] = super().parse_query_params(params)
+        return parsed
 
     def parse_json(self, data: str | bytes) -> Any:
         """The request's JSON: an object (or a batch); anything else is the client's mistake."""

@@ -91,6 +91,7 @@ class ResponseCache:
                 request.get("operationName"),
                 principal.visibility,
                 principal.has_token,
+                principal.referential_only,  # gateways sharing Redis may differ in this
                 version,
             ],
             option=orjson.OPT_SORT_KEYS,

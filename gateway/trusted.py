@@ -16,6 +16,7 @@ import orjson
 from graphql import GraphQLError, OperationDefinitionNode, parse, validate
 
 MAX_DOCUMENT_BYTES = 200_000
+NAME_LENGTH = 200  # trusted_document.name
 
 
 class DocumentError(ValueError):
@@ -57,7 +58,8 @@ def read_documents(paths: Sequence[Path]) -> list[Document]:
                 for d in document.definitions
                 if isinstance(d, OperationDefinitionNode) and d.name is not None
             ]
-            found.setdefault(digest, Document(digest, body, ", ".join(names) or None, origin))
+            name = ", ".join(names)[:NAME_LENGTH] or None  # the column's length
+            found.setdefault(digest, Document(digest, body, name, origin))
     if not found:
         raise DocumentError("no document in the files given")
     return list(found.values())

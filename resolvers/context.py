@@ -24,6 +24,8 @@ class Context:
     visibility: str = "public"
     # whether the consumer showed a token: fields that may hold personal data need one
     has_token: bool = False
+    # anonymous access narrowed to the referential: no structure nor service, at any depth
+    referential_only: bool = False
     request: Any = None
     response: Any = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import strawberry
 
 from resolvers.context import Context
+from resolvers.errors import Forbidden
 from resolvers.pagination import AFTER_ARG, FIRST_ARG
 
 Info = strawberry.Info[Context, None]
@@ -28,6 +29,11 @@ def records_of(kind: str, field: str, key: Callable[[Any], str], description: st
     ) -> Any:
         from resolvers.root_pages import value_page
 
+        if info.context.referential_only:
+            raise Forbidden(
+                f"anonymous access covers the territories and the referential only; `{kind}` "
+                "records need a token"
+            )
         types = importlib.import_module(module)
         return await value_page(
             info,

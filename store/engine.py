@@ -109,6 +109,8 @@ _UNAVAILABLE_NAMES = frozenset(
         "AdminShutdownError",
         "CrashShutdownError",
         "TooManyConnectionsError",
+        # a hot-standby replica cancelling a read that conflicts with replay: try again
+        "SerializationError",
     }
 )
 _TIMED_OUT_NAMES = frozenset({"QueryCanceledError"})  # statement_timeout

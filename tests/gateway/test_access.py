@@ -176,6 +176,8 @@ async def test_anonymous_access_is_a_setting(store: str) -> None:
     assert "errors" not in ok and ok["data"]["region"]["nom"] == "Bretagne"
     side_doors = [  # the same root field behind fragments, or through federation's _entities
         "{ ... on Query { structures(first: 1) { totalCount } } }",
+        '{ region(code: "53") { departements { structures(first: 2) { totalCount } } } }',
+        "{ sources { services(first: 1) { edges { node { id } } } } }",
         "fragment F on Query { structures(first: 1) { totalCount } } { ...F }",
         '{ _entities(representations: [{__typename: "Structure", id: "dora--a1"}]) '
         "{ __typename } }",

@@ -56,6 +56,16 @@ def test_serve_stops_with_one_line_naming_the_setting(url: str, message: str) ->
     assert lines[0].startswith(message), lines[0]
 
 
+def test_serve_without_preparing_needs_a_current_store(tmp_path: Path) -> None:
+    """GATEWAY_PREPARE_ON_START=0 (a gateway on a replica) writes nothing, so a store behind
+    this version's migrations is refused at start, not with errors at every request."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "GATEWAY_PREPARE_ON_START": "0"}
+    result = run("serve", "--port", "1", env=env, timeout=60)
+    assert result.returncode == 2
+    assert "is at migration none" in result.stderr and "gateway db upgrade" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_wrong_territory_file_is_refused_and_the_store_kept(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}"}
     assert run("db", "upgrade", env=env).returncode == 0

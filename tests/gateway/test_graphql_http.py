@@ -39,6 +39,10 @@ async def test_legacy_application_json_keeps_200(client: httpx.AsyncClient) -> N
 async def test_get_queries_and_no_csrf_prone_posts(client: httpx.AsyncClient) -> None:
     got = await client.get("/graphql", params={"query": "{ regions { code } }"})
     assert got.status_code == 200 and got.json()["data"]["regions"]
+    null = await client.get(
+        "/graphql", params={"query": "{ regions { code } }", "variables": "null"}
+    )
+    assert null.json() == got.json()  # `variables=null` is no variables, as in a POST
     for content_type in ("application/x-www-form-urlencoded", "text/plain"):
         refused = await client.post(
             "/graphql",
@@ -46,6 +50,7 @@ async def test_get_queries_and_no_csrf_prone_posts(client: httpx.AsyncClient) ->
             headers={"content-type": content_type},
         )
         assert refused.status_code == 400 and "Unsupported content type" in refused.text
+        assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     mutation = await client.get("/graphql", params={"query": "mutation { x }"})
     assert mutation.status_code == 400
     assert "mutations are not allowed when using GET" in mutation.text

@@ -192,3 +192,13 @@ def test_registration_checks_every_document(
     listed = {t["prefix"]: t for t in _cli(store, "token", "list", "--json")}
     assert listed[prefix]["documents"] == 2 and listed[prefix]["trusted_documents_only"]
     assert "trusted-documents=2" in _cli(store, "token", "list")
+
+
+def test_a_document_of_many_operations_keeps_a_name_that_fits(tmp_path: Path) -> None:
+    from gateway.trusted import NAME_LENGTH, read_documents
+
+    many = tmp_path / "many.graphql"
+    many.write_text("\n".join(f"query Operation{i:03} {{ regions {{ code }} }}" for i in range(40)))
+    (document,) = read_documents([many])
+    assert document.name is not None and len(document.name) <= NAME_LENGTH
+    assert document.name.startswith("Operation000, Operation001")

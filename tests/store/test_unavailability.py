@@ -31,6 +31,7 @@ def _wrapped(original: BaseException) -> BaseException:
         (_wrapped(asyncpg.exceptions.TooManyConnectionsError("too many")), "unavailable"),
         (sa_exc.TimeoutError("QueuePool limit reached"), "unavailable"),
         (sa_exc.OperationalError("stmt", {}, Exception("database is locked")), "unavailable"),
+        (_wrapped(asyncpg.exceptions.SerializationError("conflict with recovery")), "unavailable"),
         (_wrapped(asyncpg.exceptions.QueryCanceledError("statement timeout")), "timeout"),
         (_wrapped(asyncpg.exceptions.UndefinedColumnError("no such column")), None),
         (sa_exc.OperationalError("stmt", {}, Exception("no such table: x")), None),
