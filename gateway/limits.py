@@ -16,13 +16,11 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
-    IntValueNode,
-    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     StringValueNode,
-    VariableNode,
     Visitor,
+    value_from_ast_untyped,
     visit,
 )
 from strawberry.extensions import SchemaExtension
@@ -51,31 +49,23 @@ class _Walk:
     depth: int = 0
 
 
-def _first(node: FieldNode, variables: Mapping[str, Any]) -> int | None:
+def _argument(node: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
+    """The value a field's argument is given (a literal, or a variable's value); None if none."""
     for argument in node.arguments or ():
-        if argument.name.value != "first":
-            continue
-        value = argument.value
-        if isinstance(value, IntValueNode):
-            return int(value.value)
-        if isinstance(value, VariableNode):
-            given = variables.get(value.name.value)
-            return given if isinstance(given, int) else None
+        if argument.name.value == name:
+            return value_from_ast_untyped(argument.value, dict(variables))
     return None
+
+
+def _first(node: FieldNode, variables: Mapping[str, Any]) -> int | None:
+    value = _argument(node, "first", variables)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _representations(node: FieldNode, variables: Mapping[str, Any]) -> int:
     """How many representations an `_entities` field asks for (a literal list or a variable)."""
-    for argument in node.arguments or ():
-        if argument.name.value != "representations":
-            continue
-        value = argument.value
-        if isinstance(value, ListValueNode):
-            return len(value.values)
-        if isinstance(value, VariableNode):
-            given = variables.get(value.name.value)
-            return len(given) if isinstance(given, list) else 1
-    return 1
+    value = _argument(node, "representations", variables)
+    return len(value) if isinstance(value, list) else 1
 
 
 def _selections(

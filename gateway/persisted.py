@@ -58,18 +58,20 @@ class PersistedQueries:
         assert body is not None  # no limit: the guard in front enforced it
         request = graphql_request(scope, body)
         principal = scope.get("state", {}).get("principal")
-        if isinstance(principal, Principal) and principal.trusted_documents_only:
+        trusted = isinstance(principal, Principal) and principal.trusted_documents_only
+        persisted = _persisted(request)
+        if (trusted or persisted) and not isinstance((request or {}).get("query"), str | None):
+            await _answer(send, 400, _error("`query` must be a string", "BAD_REQUEST"))
+            return
+        if trusted:
+            assert isinstance(principal, Principal)
             await self._trusted(scope, body, request, principal, send)
             return
-        persisted = _persisted(request)
         if request is None or persisted is None:
             await self.app(scope, replay(body), send)
             return
         key = f"gateway:apq:{persisted}"
         query = request.get("query")
-        if query is not None and not isinstance(query, str):
-            await _answer(send, 400, _error("`query` must be a string", "BAD_REQUEST"))
-            return
         if query:
             if hashlib.sha256(query.encode()).hexdigest() != persisted:
                 await _answer(send, 400, _error("provided sha256Hash does not match the query",
@@ -97,9 +99,6 @@ class PersistedQueries:
             await self.app(scope, replay(body), send)  # GraphiQL's page: no operation in it
             return
         query = request.get("query") if request is not None else None
-        if query is not None and not isinstance(query, str):
-            await _answer(send, 400, _error("`query` must be a string", "BAD_REQUEST"))
-            return
         wanted = (_document_id(request) or _persisted(request)) if request is not None else None
         if isinstance(query, str) and query:
             wanted = hashlib.sha256(query.encode()).hexdigest()

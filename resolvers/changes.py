@@ -10,7 +10,7 @@ import strawberry
 
 from resolvers.errors import BadUserInput
 from resolvers.merged import Info, graphql_name
-from resolvers.pagination import PageInfo, decode_cursor, encode_cursor, page_size
+from resolvers.pagination import PageInfo, decode_cursor, encode_cursor, page_info, page_size
 from resolvers.root_pages import FIRST_ARG
 from store import changes as store
 
@@ -220,11 +220,8 @@ class ChangeQueries:
         edges = [ChangeEdge(cursor=_cursor(r["id"]), node=Change(row=r)) for r in page]
         return ChangeConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > size,
-                has_previous_page=position is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
+            page_info=page_info(
+                edges, has_next=len(rows) > size, has_previous=position is not None
             ),
             resume_cursor=_cursor(resume),
             _count=count,

@@ -102,11 +102,16 @@ def build_connection(
     edges = [Edge(cursor=encode_cursor(key), node=node) for key, node in page]
     return cls(
         edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(rows) > first,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
+        page_info=page_info(edges, has_next=len(rows) > first, has_previous=after is not None),
         _count=count,
+    )
+
+
+def page_info(edges: Sequence[Any], *, has_next: bool, has_previous: bool) -> PageInfo:
+    """The `pageInfo` of a page of `edges` (each with its `cursor`)."""
+    return PageInfo(
+        has_next_page=has_next,
+        has_previous_page=has_previous,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
     )

@@ -4,7 +4,7 @@ and Redis when TEST_DATABASE_URL / TEST_REDIS_URL are set), an app and an HTTP c
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ import models  # noqa: F401  (registers the tables)
 from gateway.app import create_app
 from gateway.bootstrap import prepare
 from gateway.settings import Settings
+from ingestion.run import ingest
 from store.engine import create_engine, is_sqlite, normalize_url
 from store.territory_file import DEFAULT_PATH
 
@@ -63,6 +64,22 @@ async def fresh_database(backend: str, tmp_path: Path, name: str) -> AsyncIterat
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
         await admin.dispose()
+
+
+EXAMPLE = Path(__file__).resolve().parent / "fixtures" / "merge"  # the worked example's files
+EXAMPLE_PRODUCERS = ("dora", "emplois-de-linclusion", "soliguide")
+
+
+async def prepared_store(url: str, producers: Sequence[str] = ()) -> None:
+    """Migrate the store at `url`, load the territories, and ingest these producers' files of
+    the worked example."""
+    engine = create_engine(normalize_url(url))
+    try:
+        await prepare(engine, DEFAULT_PATH)
+        for slug in producers:
+            await ingest(engine, slug, sorted((EXAMPLE / slug).iterdir()))
+    finally:
+        await engine.dispose()
 
 
 async def reset(engine: AsyncEngine) -> None:

@@ -8,7 +8,7 @@ import strawberry
 from resolvers.errors import BadUserInput
 from resolvers.filters import ServiceFilterArg, build_filter
 from resolvers.merged import Info
-from resolvers.pagination import PageInfo, decode_cursor, encode_cursor, page_size
+from resolvers.pagination import PageInfo, decode_cursor, encode_cursor, page_info, page_size
 from resolvers.root_pages import AFTER_ARG, FIRST_ARG
 from resolvers.services.types import Service
 from store import search as store
@@ -152,11 +152,6 @@ class SearchQueries:
         ]
         return ServiceSearchConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > size,
-                has_previous_page=key is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(edges, has_next=len(rows) > size, has_previous=key is not None),
             _count=count,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import strawberry
 
@@ -63,6 +64,19 @@ def _centroide(row: CommuneRow) -> Coordonnees | None:
     return Coordonnees(latitude=row.latitude, longitude=row.longitude, origine=origine)
 
 
+def _by_code(loader: str, *, upper: bool = False) -> Any:
+    """The `resolve_reference` of a territory: the entity a federation router names by `code`
+    (`_entities`), through the request's loader `loader`."""
+
+    async def resolve_reference(cls: Any, info: Info, code: str) -> Any:
+        row = await getattr(info.context.loaders, loader).load(
+            code.strip().upper() if upper else code.strip()
+        )
+        return cls(row=row) if row else None
+
+    return classmethod(resolve_reference)
+
+
 @strawberry.type(
     description="A région, or an overseas collectivity kept at région level.",
     directives=[federation.key("code")],
@@ -70,11 +84,7 @@ def _centroide(row: CommuneRow) -> Coordonnees | None:
 class Region:
     row: strawberry.Private[RegionRow]
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, code: str) -> Region | None:
-        """The entity for a federation router (`_entities`), by code."""
-        row = await info.context.loaders.region_by_code.load(code.strip())
-        return cls(row=row) if row else None
+    resolve_reference = _by_code("region_by_code")
 
     @strawberry.field(description="INSEE code of the région (`53` for Bretagne).")
     def code(self) -> str:
@@ -119,11 +129,7 @@ class Region:
 class Departement:
     row: strawberry.Private[DepartementRow]
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, code: str) -> Departement | None:
-        """The entity for a federation router (`_entities`), by code."""
-        row = await info.context.loaders.departement_by_code.load(code.strip().upper())
-        return cls(row=row) if row else None
+    resolve_reference = _by_code("departement_by_code", upper=True)
 
     @strawberry.field(description="INSEE code of the département (`35`, `2A`, `974`).")
     def code(self) -> str:
@@ -177,11 +183,7 @@ class Departement:
 class Epci:
     row: strawberry.Private[EpciRow]
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, code: str) -> Epci | None:
-        """The entity for a federation router (`_entities`), by code."""
-        row = await info.context.loaders.epci_by_code.load(code.strip())
-        return cls(row=row) if row else None
+    resolve_reference = _by_code("epci_by_code")
 
     @strawberry.field(description="SIREN of the EPCI (9 digits), the code `zoneEligibilite` uses.")
     def code(self) -> str:
@@ -229,11 +231,7 @@ class Epci:
 class Commune:
     row: strawberry.Private[CommuneRow]
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, code: str) -> Commune | None:
-        """The entity for a federation router (`_entities`), by its current INSEE code."""
-        row = await info.context.loaders.commune_by_code.load(code.strip().upper())
-        return cls(row=row) if row else None
+    resolve_reference = _by_code("commune_by_code", upper=True)
 
     @strawberry.field(description="INSEE code of the commune (`35238` for Rennes).")
     def code(self) -> str:

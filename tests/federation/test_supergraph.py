@@ -20,6 +20,7 @@ import subprocess
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +32,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.app import create_app
 from gateway.asgi import read_body, replay
-from gateway.bootstrap import prepare
 from gateway.settings import Settings
-from ingestion.run import ingest
-from store.engine import create_engine, normalize_url
-from store.territory_file import DEFAULT_PATH
+from tests.conftest import EXAMPLE_PRODUCERS, prepared_store
 from tests.gateway.cli import gateway as run_cli
 from tests.servers import free_port, need
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_SOURCES = Path(__file__).resolve().parent / "node"
 NODE_HOME = ROOT / "var" / "federation"
-EXAMPLE = ROOT / "tests" / "fixtures" / "merge"
 PICKS = ["dora--a1", "dora--a2", "dora--a3"]
 TOWNS = ["35238", "29019", "75056"]
 RESTRICTED = "soliguide--884"
@@ -98,13 +95,22 @@ def _node(script: str, *args: str, port: int, **env: str) -> subprocess.Popen[by
     )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
+@contextmanager
+def _serving(script: str, *args: str, **env: str) -> Iterator[str]:
+    """A Node GraphQL server on a free loopback port, its URL once it answers; stopped after."""
+    port = free_port()
+    process = _node(script, *args, port=port, **env)
     try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        url = f"http://127.0.0.1:{port}/"
+        _wait_graphql(url)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -122,11 +128,7 @@ def node_ready() -> None:
 @pytest.fixture(scope="module")
 async def store(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('federation') / 'gateway.db'}"
-    engine = create_engine(normalize_url(url))
-    await prepare(engine, DEFAULT_PATH)
-    for slug in ("dora", "emplois-de-linclusion", "soliguide"):
-        await ingest(engine, slug, sorted((EXAMPLE / slug).iterdir()))
-    await engine.dispose()
+    await prepared_store(url, EXAMPLE_PRODUCERS)
     return url
 
 
@@ -154,15 +156,9 @@ async def ours(store: str) -> AsyncIterator[tuple[str, Recording]]:
 @pytest.fixture(scope="module")
 def partner(node_ready: None) -> Iterator[str]:
     """The partner's subgraph (Node), listing a few of our structures and communes."""
-    port = free_port()
-    process = _node("partner.mjs", port=port, PICKS=",".join(PICKS), TOWNS=",".join(TOWNS),
-                    MAYBE=RESTRICTED)  # fmt: skip
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        _wait_graphql(url)
+    with _serving("partner.mjs", PICKS=",".join(PICKS), TOWNS=",".join(TOWNS),
+                  MAYBE=RESTRICTED) as url:  # fmt: skip
         yield url
-    finally:
-        _stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -200,14 +196,8 @@ def router(subgraphs: list[str], tmp_path_factory: pytest.TempPathFactory) -> It
     """Apollo Gateway in front of both subgraphs, on the supergraph Apollo's library composed."""
     supergraph = tmp_path_factory.mktemp("supergraph") / "supergraph.graphql"
     _compose("compose.mjs", supergraph, subgraphs)
-    port = free_port()
-    process = _node("router.mjs", str(supergraph), port=port)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        _wait_graphql(url)
+    with _serving("router.mjs", str(supergraph)) as url:
         yield url
-    finally:
-        _stop(process)
 
 
 def _entities_calls(recording: Recording) -> list[list[dict[str, Any]]]:

@@ -8,7 +8,6 @@ import hashlib
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,11 +21,9 @@ from ingestion.run import ingest
 from models import Token
 from store.engine import create_engine, normalize_url
 from store.territory_file import DEFAULT_PATH
-from tests.conftest import BACKENDS, fresh_database
+from tests.conftest import BACKENDS, EXAMPLE, fresh_database
 from tests.gateway.cli import gateway as run_cli
 from tests.resolvers.places import default_export
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "merge"
 
 SOLIGUIDE = '{ structure(id: "soliguide--884") { id sources { slug } } }'
 CONTACT = '{ service(id: "dora--r0-alim") { contactNomPrenom sourceRecords { data } } }'

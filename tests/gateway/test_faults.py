@@ -17,22 +17,17 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.bootstrap import prepare
 from gateway.settings import Settings
-from ingestion.run import ingest
-from store.engine import create_engine, normalize_url
-from store.territory_file import DEFAULT_PATH
+from tests.conftest import prepared_store
 from tests.gateway.cli import gateway as run_cli
 from tests.servers import PrivatePostgres, PrivateRedis, free_port, private_postgres, private_redis
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "merge"
 QUERY = '{ structure(id: "dora--a1") { id telephone sources { slug } } }'
 OTHER = '{ structure(id: "emplois-de-linclusion--e1") { id nom } }'
 DEADLINE_MS = 1500
@@ -47,11 +42,7 @@ def postgres() -> Iterator[PrivatePostgres]:
 
 @pytest.fixture(scope="module")
 async def store(postgres: PrivatePostgres) -> str:
-    engine = create_engine(normalize_url(postgres.url))
-    await prepare(engine, DEFAULT_PATH)
-    for slug in ("dora", "emplois-de-linclusion"):
-        await ingest(engine, slug, sorted((EXAMPLE / slug).iterdir()))
-    await engine.dispose()
+    await prepared_store(postgres.url, ("dora", "emplois-de-linclusion"))
     return postgres.url
 
 

@@ -28,19 +28,20 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, nodes, queries
 
 from gateway.app import create_app
-from gateway.bootstrap import prepare
 from gateway.http import GRAPHQL_RESPONSE
 from gateway.settings import Settings
-from ingestion.run import ingest
-from store.engine import create_engine, normalize_url
-from store.territory_file import DEFAULT_PATH
-from tests.conftest import BACKENDS, TEST_REDIS_URL, fresh_database
+from tests.conftest import (
+    BACKENDS,
+    EXAMPLE_PRODUCERS,
+    TEST_REDIS_URL,
+    fresh_database,
+    prepared_store,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SDL = (ROOT / "schema.graphql").read_text(encoding="utf-8")
 # a federation subgraph's SDL uses the spec's directives (`@link`, `@key`) without defining them
 SCHEMA = graphql.build_schema(SDL, assume_valid_sdl=True)
-EXAMPLE = ROOT / "tests" / "fixtures" / "merge"
 
 FUZZ = settings(
     max_examples=60,
@@ -398,11 +399,7 @@ async def fuzz_client(
     a response cache (each example must reach the resolvers, and none be refused for its rate)."""
     tmp = tmp_path_factory.mktemp("fuzz")
     async with fresh_database(request.param, tmp, "gateway_fuzz") as url:
-        engine = create_engine(normalize_url(url))
-        await prepare(engine, DEFAULT_PATH)
-        for slug in ("dora", "emplois-de-linclusion", "soliguide"):
-            await ingest(engine, slug, sorted((EXAMPLE / slug).iterdir()))
-        await engine.dispose()
+        await prepared_store(url, EXAMPLE_PRODUCERS)
         app_settings = Settings(
             database_url=url,
             redis_url=TEST_REDIS_URL,

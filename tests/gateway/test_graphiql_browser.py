@@ -28,10 +28,8 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 import models  # noqa: F401  (registers the tables)
 from gateway import graphiql
 from gateway.app import create_app
-from gateway.bootstrap import prepare
 from gateway.settings import Settings
-from store.engine import create_engine, normalize_url
-from store.territory_file import DEFAULT_PATH
+from tests.conftest import prepared_store
 from tests.servers import need
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,9 +74,7 @@ async def gateway_url(
     """The real app (default settings, its own territory-loaded SQLite store) under uvicorn in
     a thread, on a free loopback port."""
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'gateway.db'}"
-    engine = create_engine(normalize_url(url))
-    await prepare(engine, DEFAULT_PATH)
-    await engine.dispose()
+    await prepared_store(url)
 
     app = create_app(Settings(database_url=url, graphiql_assets=ASSETS))
     sock = socket.socket()

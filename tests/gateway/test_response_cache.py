@@ -14,17 +14,20 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.bootstrap import prepare
 from gateway.response_cache import ResponseCache
 from gateway.settings import Settings
 from ingestion.run import ingest
-from store.engine import create_engine, normalize_url
-from store.territory_file import DEFAULT_PATH
-from tests.conftest import BACKENDS, TEST_REDIS_URL, fresh_database
+from tests.conftest import (
+    BACKENDS,
+    EXAMPLE,
+    EXAMPLE_PRODUCERS,
+    TEST_REDIS_URL,
+    fresh_database,
+    prepared_store,
+)
 from tests.gateway.cli import gateway as run_cli
 from tests.resolvers.conftest import counting
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "merge"
 QUERY = '{ structure(id: "dora--a1") { id telephone sources { slug } } }'
 
 
@@ -34,11 +37,7 @@ async def store(
 ) -> AsyncIterator[str]:
     tmp = tmp_path_factory.mktemp("response-cache")
     async with fresh_database(request.param, tmp, "gateway_response_cache") as url:
-        engine = create_engine(normalize_url(url))
-        await prepare(engine, DEFAULT_PATH)
-        for slug in ("dora", "emplois-de-linclusion", "soliguide"):
-            await ingest(engine, slug, sorted((EXAMPLE / slug).iterdir()))
-        await engine.dispose()
+        await prepared_store(url, EXAMPLE_PRODUCERS)
         yield url
 
 

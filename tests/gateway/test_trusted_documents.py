@@ -15,11 +15,8 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.bootstrap import prepare
 from gateway.settings import Settings
-from store.engine import create_engine, normalize_url
-from store.territory_file import DEFAULT_PATH
-from tests.conftest import BACKENDS, fresh_database
+from tests.conftest import BACKENDS, fresh_database, prepared_store
 from tests.gateway.cli import gateway as run_cli
 
 REGIONS = "query Regions { regions { code } }"
@@ -37,9 +34,7 @@ async def store(
 ) -> AsyncIterator[str]:
     tmp = tmp_path_factory.mktemp("trusted")
     async with fresh_database(request.param, tmp, "gateway_trusted") as url:
-        engine = create_engine(normalize_url(url))
-        await prepare(engine, DEFAULT_PATH)
-        await engine.dispose()
+        await prepared_store(url)
         yield url
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,14 +11,16 @@ import pytest
 from sqlalchemy import event
 
 from gateway.app import create_app
-from gateway.bootstrap import prepare
 from gateway.settings import Settings
-from ingestion.run import ingest
-from store.engine import create_engine, normalize_url
-from store.territory_file import DEFAULT_PATH
-from tests.conftest import BACKENDS, GraphQLClient, StatementCounter, fresh_database
+from tests.conftest import (
+    BACKENDS,
+    EXAMPLE_PRODUCERS,
+    GraphQLClient,
+    StatementCounter,
+    fresh_database,
+    prepared_store,
+)
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "merge"
 APPS: dict[str, Any] = {}
 
 
@@ -30,11 +31,7 @@ async def gql_example(
     """The worked example ingested into a store of its own, on each backend."""
     tmp = tmp_path_factory.mktemp("example")
     async with fresh_database(request.param, tmp, "gateway_example") as url:
-        engine = create_engine(normalize_url(url))
-        await prepare(engine, DEFAULT_PATH)
-        for slug in ("dora", "emplois-de-linclusion", "soliguide"):
-            await ingest(engine, slug, sorted((EXAMPLE / slug).iterdir()))
-        await engine.dispose()
+        await prepared_store(url, EXAMPLE_PRODUCERS)
         app = create_app(Settings(database_url=url, response_cache_seconds=0))
         APPS["example"] = app
         APPS["url"] = url

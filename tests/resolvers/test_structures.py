@@ -7,8 +7,8 @@ from typing import Any
 
 from ingestion.run import ingest
 from store.engine import create_engine, normalize_url
-from tests.conftest import GraphQLClient
-from tests.resolvers.conftest import APPS, EXAMPLE, counting
+from tests.conftest import EXAMPLE, GraphQLClient
+from tests.resolvers.conftest import APPS, counting
 
 QUERY = """query($id: ID!) {
   structure(id: $id) {
