@@ -21,55 +21,30 @@ import re
 import tomllib
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from rapidfuzz.distance import JaroWinkler
 
+from ingestion import match_model
 from ingestion.members import Member
 from ingestion.normalize import siret_ok
 
-RULE_VERSION = "dedup-2026.11-1"
-# Chosen on the demo data (ingestion.dedup_eval, scales 1, 10 and 100): structures keep pairwise
-# precision >= 0.99 from 0.5 up; 0.8 sends "same name, other commune, nothing else" (~0.73:
-# four times in five a moved structure, else a namesake) to review instead of linking it.
+RULE_VERSION = "dedup-2026.12-1"
+# The structure model is learnt (ingestion/rules/match-model.json, `gateway dedup train`): a
+# logistic regression over comparison levels. Its probability is the score; AUTO_LINK is chosen
+# on held-out labelled data (ingestion.dedup_eval), REVIEW_FLOOR sends near misses to review.
 AUTO_LINK = 0.8
 REVIEW_FLOOR = 0.5  # candidates in [REVIEW_FLOOR, AUTO_LINK) go to human review
-
-# -- structure model: log-odds points, hand-tuned from a logistic fit on the demo data -----------
-WEIGHTS: dict[str, float] = {
-    "bias": -7.5,
-    "name": 7.0,  # times (name similarity - NAME_PIVOT): -3.5 .. +3.5
-    "name_exact": 4.5,  # normalised names equal
-    "name_place": 3.0,  # similar names (>= 0.8) containing the commune of one record
-    "siret_equal": 3.0,  # same SIRET and commune, names too far apart for the rule
-    "siren_equal": 1.0,  # same SIREN: the same organisation, maybe another site
-    "siret_different": -1.0,  # both known, different SIREN
-    "phone_equal": 2.5,
-    "phone_different": -1.0,  # landline / mobile: mildly against
-    "email_equal": 1.5,  # network sites share one address: not decisive
-    "email_domain": 0.0,  # same non-webmail domain, another address: a mairie and its CCAS too
-    "email_different": -1.5,
-    "distance_100": 5.0,  # < 100 m
-    "distance_500": -1.0,
-    "distance_2000": -2.0,
-    "distance_5000": -2.0,
-    "distance_far": -2.5,  # >= 5 km (stale addresses of a moved structure exist)
-    "commune_same": 2.5,
-    "commune_different": -2.5,
-    "department_different": -4.5,  # on top of commune_different
-    "address_equal": 3.0,  # same street line in the same (or an unknown) commune
-    "address_similar": 0.0,  # another number in the same street, a near spelling
-    "address_different": -1.0,
-    "web_domain": 1.0,
-    "web_different": -1.5,
-}
+# two records whose pair scores below this are never put in one cluster, whatever links join
+# them through others: the cluster must hold together as a whole, not only pair by pair
+CANNOT_LINK_BELOW = 0.02
 NAME_PIVOT = 0.5
 SIRET_NAME_BAR = 0.7  # the deterministic rule's "similar name" ("ccas" / "ccas rennes": 0.75)
-SAME_SOURCE_NAME_BAR = 0.9  # one producer, two SIRETs: only near-identical names may link
+SIRET_RULE_DISTANCE_M = 300  # ... and the same place: same street line, or this close
 MAX_BLOCK = 40  # blocks with more records are skipped: other, narrower keys cover their pairs
 
 # -- service model ---------------------------------------------------------------------------------
@@ -204,18 +179,59 @@ def name_similarity(a: str, b: str) -> float:
 # -- addresses, contacts, places -------------------------------------------------------------------
 _STREET_WORDS = {
     "av": "avenue", "ave": "avenue", "bd": "boulevard", "bld": "boulevard", "boul": "boulevard",
-    "pl": "place", "r": "rue", "imp": "impasse", "ch": "chemin", "che": "chemin", "all": "allee",
-    "sq": "square", "rte": "route", "fg": "faubourg", "st": "saint", "ste": "sainte",
-    "gal": "general", "mal": "marechal",
+    "pl": "place", "r": "rue", "imp": "impasse", "ch": "chemin", "chem": "chemin",
+    "che": "chemin", "all": "allee", "sq": "square", "rte": "route", "fg": "faubourg",
+    "st": "saint", "ste": "sainte", "gal": "general", "mal": "marechal", "crs": "cours",
+    "qu": "quai", "res": "residence", "pass": "passage", "prom": "promenade",
 }  # fmt: skip
-_ADDRESS_CUT = re.compile(r"\s+-\s+|,")  # "12 rue X - Bâtiment B", "12 rue X, BP 12"
+# words that start an address complement: the street line stops there
+_COMPLEMENT = frozenset(
+    {
+        "bat", "batiment", "rdc", "etage", "bp", "cs", "cedex", "entree", "appt", "appartement",
+        "escalier", "porte", "local", "lot", "zi", "za", "zac", "immeuble", "centre", "cial",
+        "commercial", "premier", "1er", "tour", "hall",
+    }
+)  # fmt: skip
+_ADDRESS_CUT = re.compile(r"\s+-\s+|,")
+_NUMBER_SUFFIX = frozenset({"bis", "ter", "quater", "a", "b", "c", "d"})
 _NOT_DIGIT = re.compile(r"\D")
 
 
+def street_line(adresse: str) -> tuple[str | None, str | None]:
+    """(number, street) of an address, folded, street types expanded, articles dropped:
+    "126, rte de la Liberté" -> ("126", "route liberte"); "30B R. de Bretagne" -> ("30b",
+    "rue bretagne"); the complement ("Bâtiment B", "RDC", "BP 12") is cut off."""
+    segments = [x for x in _ADDRESS_CUT.split(adresse) if x.strip()]
+    line = ""
+    for segment in segments:  # "12, rue X" / "12 rue X - Bâtiment B" / "12 rue X, BP 12"
+        line = f"{line} {segment}"
+        if any(c.isalpha() for c in segment):
+            break
+    tokens = [_STREET_WORDS.get(t, t) for t in fold(line).split() if t not in _STOPWORDS]
+    number: str | None = None
+    street: list[str] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if not street and number is None and t[:1].isdigit():
+            digits = "".join(c for c in t if c.isdigit())
+            rest = t[len(digits) :]
+            number = digits + (rest[:1] if rest[:1] in ("b", "t", "q") else "")
+            if i + 1 < len(tokens) and tokens[i + 1] in _NUMBER_SUFFIX:
+                number = digits + tokens[i + 1][:1]
+                i += 1
+        elif street and (t in _COMPLEMENT or t.isdigit()):
+            break
+        elif not t.isdigit():
+            street.append(t)
+        i += 1
+    return number, " ".join(street) or None
+
+
 def normalize_address(adresse: str) -> str:
-    """Street line only (complement cut off), folded, street types expanded, articles dropped."""
-    street = _ADDRESS_CUT.split(adresse, maxsplit=1)[0]
-    return " ".join(_STREET_WORDS.get(t, t) for t in fold(street).split() if t not in _STOPWORDS)
+    """Street line only (number and street, complement cut off), folded, types expanded."""
+    number, street = street_line(adresse)
+    return " ".join(x for x in (number, street) if x)
 
 
 def normalize_phone(raw: str) -> str | None:
@@ -241,8 +257,10 @@ def _domain(url_or_email: str) -> str:
     return host.removeprefix("www.")
 
 
-def _commune_code(code: str) -> str:
-    """Paris, Lyon and Marseille arrondissements are their commune here."""
+def city_of(code: str) -> str:
+    """The commune a municipal arrondissement belongs to (Paris, Lyon, Marseille); other codes
+    are their own city. An arrondissement is a commune of its own everywhere else: only the
+    comparison of two places asks whether they lie in one city."""
     if code.startswith("751") and code != "75056":
         return "75056"
     if code.startswith("6938"):
@@ -278,13 +296,17 @@ class Features:
     web_domain: str | None
     lat: float | None
     lon: float | None
-    insee: str | None
+    insee: str | None  # as sent: an arrondissement keeps its own code
     code_postal: str | None
     commune: str | None  # commune name as name tokens, with its department: "saint-malo|35"
     department: str | None  # of the INSEE code, else of the postcode
     departments: frozenset[str]  # of both (a postcode may belong to a neighbouring department)
     place: frozenset[str]  # the commune's name as name tokens ("saint", "malo")
     address: str | None  # normalize_address(adresse)
+    core: str  # the name without its place ("ccas" of "ccas rennes")
+    words: tuple[str, ...]  # the folded name, every word (acronyms are matched against it)
+    number: str | None  # street number ("12b")
+    street: str | None  # street name ("rue chateau")
 
 
 def _text(data: Mapping[str, Any], key: str) -> str | None:
@@ -295,7 +317,8 @@ def _text(data: Mapping[str, Any], key: str) -> str | None:
 def features(m: Member) -> Features:
     """The comparable features of a structure member."""
     d = m.data
-    name = normalize_name(_text(d, "nom") or "")
+    nom = _text(d, "nom") or ""
+    name = normalize_name(nom)
     siret = _text(d, "siret")
     phone = _text(d, "telephone")
     email = _text(d, "courriel")
@@ -308,14 +331,16 @@ def features(m: Member) -> Features:
     if not (isinstance(lat, int | float) and isinstance(lon, int | float)):
         lat = lon = None
     insee = _text(d, "code_insee")
-    insee = _commune_code(insee) if insee else None
     cp = _text(d, "code_postal")
     cp = cp if cp and len(cp) == 5 else None
     departments = frozenset(x for x in (_department(insee), _department(cp)) if x)
     department = _department(insee) or _department(cp)
     commune = _text(d, "commune")
     place = normalize_name(commune) if commune else ""
+    place_tokens = frozenset(place.split())
     adresse = _text(d, "adresse")
+    number, street = street_line(adresse) if adresse else (None, None)
+    core = " ".join(t for t in name.split() if t not in place_tokens and not t.isdigit())
     return Features(
         public_id=m.public_id,
         source=m.source,
@@ -334,14 +359,19 @@ def features(m: Member) -> Features:
         commune=f"{place.replace(' ', '-')}|{department}" if place and department else None,
         department=department,
         departments=departments,
-        place=frozenset(place.split()),
-        address=normalize_address(adresse) or None if adresse else None,
+        place=place_tokens,
+        address=" ".join(x for x in (number, street) if x) or None,
+        core=core or name,
+        words=tuple(_INITIALS.sub(lambda x: x.group(0).replace(" ", ""), fold(nom)).split()),
+        number=number,
+        street=street,
     )
 
 
-FEATURES_VERSION = 1  # bump when `features` changes: stored features of another version are redone
+FEATURES_VERSION = 2  # bump when `features` changes: stored features of another version are redone
 _FEATURE_FIELDS = tuple(Features.__dataclass_fields__)
 _SET_FIELDS = frozenset({"tokens", "types", "departments", "place"})
+_TUPLE_FIELDS = frozenset({"words"})
 
 
 def features_to_json(f: Features) -> list[Any]:
@@ -357,7 +387,7 @@ def features_from_json(doc: Any) -> Features | None:
     if len(doc) != len(_FEATURE_FIELDS) + 1:
         return None
     values: dict[str, Any] = {
-        name: frozenset(v) if name in _SET_FIELDS else v
+        name: frozenset(v) if name in _SET_FIELDS else tuple(v) if name in _TUPLE_FIELDS else v
         for name, v in zip(_FEATURE_FIELDS, doc[1:], strict=True)
     }
     return Features(**values)
@@ -392,8 +422,8 @@ def _keys(f: Features) -> set[str]:
     if f.commune:
         places.append(f"com:{f.commune}")
     keys.update(f"{place}:{token}" for place in places for token in f.tokens)
-    if f.address and f.code_postal:
-        keys.add(f"addr:{f.code_postal}:{f.address.replace(' ', '-')}")
+    if f.street and f.department:
+        keys.add(f"addr:{f.department}:{f.number or ''}:{f.street.replace(' ', '-')}")
     if f.lat is not None and f.lon is not None:
         # one grid: two records a few metres apart on either side of a cell border are still
         # found by their other keys (name tokens, address, contacts)
@@ -410,8 +440,8 @@ def blocking_keys(m: Member) -> set[str]:
     """Plain-string keys ("siren:263501603", "tel:+33299286311"…); pairs sharing one are compared.
 
     SIREN, phone, e-mail, e-mail domain (not webmail), exact normalised name in the department,
-    postcode + each name token, commune + each name token, postcode + street line, and a
-    ~200 m geo cell.
+    postcode + each name token, commune + each name token, number + street in the department,
+    and a ~200 m geo cell.
     """
     return _keys(features(m))
 
@@ -436,7 +466,7 @@ def candidate_pairs(
     return {divmod(code, size) for code in codes}
 
 
-# -- structure scores ------------------------------------------------------------------------------
+# -- structure comparisons -------------------------------------------------------------------------
 def _same_commune(a: Features, b: Features) -> bool | None:
     """Same INSEE code when both have one, else same name in a common department; None: unknown."""
     if a.insee and b.insee:
@@ -446,36 +476,120 @@ def _same_commune(a: Features, b: Features) -> bool | None:
     return None
 
 
+def acronym_of(acronym: str, words: Sequence[str]) -> bool:
+    """Whether `acronym` is the initials of a run of `words`: every word that is not an article
+    or a preposition gives its initial, those may or may not ("plie" / "plan local pour
+    l'insertion et l'emploi", "mde" / "maison de l'emploi", "csapa" / "centre de soins,
+    d'accompagnement et de prévention en addictologie")."""
+    n = len(acronym)
+    if n < 2:
+        return False
+
+    @cache
+    def fits(i: int, j: int) -> bool:  # acronym[i:] from words[j:] (the run may end anywhere)
+        if i == n:
+            return True
+        if j == len(words):
+            return False
+        word = words[j]
+        if word[0] == acronym[i] and fits(i + 1, j + 1):
+            return True
+        return word in _STOPWORDS and fits(i, j + 1)
+
+    return any(words[j][0] == acronym[0] and fits(0, j) for j in range(len(words)))
+
+
+def _with_acronyms(a: Features, b: Features) -> tuple[str, str]:
+    """Both names, a short token of one that is the acronym of the other's words replacing
+    nothing but counting as shared: returns the names with the acronym written on both sides."""
+    name_a, name_b = a.name, b.name
+    for x, y in ((a, b), (b, a)):
+        for token in x.tokens - y.tokens:
+            if 2 < len(token) <= 6 and token.isalpha() and acronym_of(token, y.words):
+                if x is a:
+                    name_b = f"{name_b} {token}"
+                else:
+                    name_a = f"{name_a} {token}"
+    return name_a, name_b
+
+
 def _structure_name_similarity(a: Features, b: Features) -> float:
-    """Name similarity, not counting the commune both names mention.
+    """Name similarity, not counting the commune both names mention, acronyms spelt out.
 
     "Secours populaire de Lécousse" and "Alpha Formation Lécousse" share only their place;
     "Restos du cœur Rennes" and "Restos du cœur Vitré" keep their different places.
     """
     if a.name == b.name:
         return 1.0 if a.name else 0.0
-    place = a.tokens & b.tokens & (a.place | b.place)
-    if place and a.tokens - place and b.tokens - place:
-        return name_similarity(
-            " ".join(t for t in a.name.split() if t not in place),
-            " ".join(t for t in b.name.split() if t not in place),
-        )
-    return name_similarity(a.name, b.name)
+    name_a, name_b = _with_acronyms(a, b)
+    tokens_a, tokens_b = set(name_a.split()), set(name_b.split())
+    place = tokens_a & tokens_b & (a.place | b.place)
+    if place and tokens_a - place and tokens_b - place:
+        name_a = " ".join(t for t in name_a.split() if t not in place)
+        name_b = " ".join(t for t in name_b.split() if t not in place)
+    return max(name_similarity(name_a, name_b), name_similarity(a.core, b.core))
 
 
 def _sigmoid(x: float) -> float:
+    if x < -700:
+        return 0.0
     return 1 / (1 + math.exp(-x))
 
 
-def _evidence(a: Features, b: Features, name: float, commune: bool | None) -> dict[str, Any]:
-    """What the two records share or contradict, as a person would read it."""
-    ev: dict[str, Any] = {"name": round(name, 3)}
-    shared = a.tokens & b.tokens
-    if name >= 0.8 and ((a.place and a.place <= shared) or (b.place and b.place <= shared)):
-        ev["place_in_names"] = True
+_NAME_LEVELS = ((0.9, ">=0.9"), (0.75, ">=0.75"), (0.55, ">=0.55"), (0.35, ">=0.35"))
+_DISTANCE_LEVELS = (
+    (100, "<100m"),
+    (300, "<300m"),
+    (1000, "<1km"),
+    (3000, "<3km"),
+    (10000, "<10km"),
+)
+
+
+# kinds of structure a commune has one of: two such records of one name in one commune are one
+ONE_PER_COMMUNE = frozenset({"ccas", "cias", "mairie"})
+
+
+def compare(a: Features, b: Features) -> dict[str, Any]:
+    """A pair's comparison levels, one per field both records have (the model's evidence, as a
+    person reads it): name, commune, distance, address, siret, phone, email, site_web, source."""
+    ev: dict[str, Any] = {}
+    name = _structure_name_similarity(a, b)
+    if a.name == b.name:
+        ev["name"] = "exact"
+    elif a.core == b.core:
+        ev["name"] = "same-without-place"
+    else:
+        ev["name"] = next((lv for bar, lv in _NAME_LEVELS if name >= bar), "different")
+    ev["name_similarity"] = round(name, 3)
+    if a.insee and b.insee:
+        if a.insee == b.insee:
+            ev["commune"] = "same"
+        elif city_of(a.insee) == city_of(b.insee):
+            ev["commune"] = "same-city"  # an arrondissement and its city, or two arrondissements
+        elif a.departments & b.departments:
+            ev["commune"] = "other"
+        else:
+            ev["commune"] = "other-department"
+    elif (same := _same_commune(a, b)) is not None:
+        ev["commune"] = "same" if same else "other"
+    if a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None:
+        dist = haversine_m(a.lat, a.lon, b.lat, b.lon)
+        ev["distance_m"] = round(dist)
+        ev["distance"] = next((lv for bar, lv in _DISTANCE_LEVELS if dist < bar), ">=10km")
+    if a.street and b.street:
+        if a.street == b.street or name_similarity(a.street, b.street) >= 0.85:
+            if a.number == b.number:
+                ev["address"] = "equal"
+            elif a.number and b.number:
+                ev["address"] = "same-street"
+            else:
+                ev["address"] = "same-street-no-number"
+        else:
+            ev["address"] = "different"
     if a.siret and b.siret:
         if a.siret == b.siret:
-            ev["siret"] = "equal" if commune else "equal-other-commune"
+            ev["siret"] = "equal"
         elif a.siret[:9] == b.siret[:9]:
             ev["siret"] = "same-siren"
         else:
@@ -489,66 +603,47 @@ def _evidence(a: Features, b: Features, name: float, commune: bool | None) -> di
             ev["email"] = "same-domain"
         else:
             ev["email"] = "different"
-    if a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None:
-        ev["distance_m"] = round(haversine_m(a.lat, a.lon, b.lat, b.lon))
-    if commune is not None:
-        ev["commune"] = "same" if commune else "different"
-    if (
-        commune is False
-        and a.departments
-        and b.departments
-        and a.departments.isdisjoint(b.departments)
-    ):
-        ev["department"] = "different"
-    if a.address and b.address and commune is not False:  # "1 place de la Mairie" is everywhere
-        same = a.address == b.address
-        ev["address"] = "equal" if same else round(name_similarity(a.address, b.address), 3)
     if a.web_domain and b.web_domain:
         ev["site_web"] = "same-domain" if a.web_domain == b.web_domain else "different"
-    if a.source == b.source:
-        ev["source"] = "same"
+    ev["source"] = "same" if a.source == b.source else "other"
+    if a.types and a.types == b.types and a.types <= ONE_PER_COMMUNE:
+        ev["kind"] = "one-per-commune"
     return ev
 
 
-_DISTANCE_BINS = (
-    (100, "distance_100"),
-    (500, "distance_500"),
-    (2000, "distance_2000"),
-    (5000, "distance_5000"),
-)
-_TERM_OF = {
-    ("siret", "equal"): "siret_equal",
-    ("siret", "same-siren"): "siren_equal",
-    ("siret", "different"): "siret_different",
-    ("phone", "equal"): "phone_equal",
-    ("phone", "different"): "phone_different",
-    ("email", "equal"): "email_equal",
-    ("email", "same-domain"): "email_domain",
-    ("email", "different"): "email_different",
-    ("commune", "same"): "commune_same",
-    ("commune", "different"): "commune_different",
-    ("department", "different"): "department_different",
-    ("address", "equal"): "address_equal",
-    ("site_web", "same-domain"): "web_domain",
-    ("site_web", "different"): "web_different",
-}
+def _siret_rule(a: Features, b: Features, ev: Mapping[str, Any]) -> bool:
+    """The deterministic rule, where it is sound: one SIRET, one commune, similar names, and
+    nothing saying two places: the same street line (within SIRET_RULE_DISTANCE_M when both
+    have coordinates), or no address to compare. A head office's SIRET shown by its sites in
+    other streets is no proof of one place."""
+    if not (a.siret and a.siret == b.siret and ev.get("commune") == "same"):
+        return False
+    if ev["name_similarity"] < SIRET_NAME_BAR - 1e-9:
+        return False
+    distance = ev.get("distance_m")
+    if "address" in ev:
+        return ev["address"] == "equal" and (distance is None or distance < SIRET_RULE_DISTANCE_M)
+    return distance is None or distance < SIRET_RULE_DISTANCE_M
 
 
-def terms(ev: Mapping[str, Any]) -> dict[str, float]:
-    """The structure model's inputs (WEIGHTS keys -> value), read from a pair's evidence."""
-    out: dict[str, float] = {"bias": 1.0, "name": ev["name"] - NAME_PIVOT}
-    if ev["name"] >= 0.999:
-        out["name_exact"] = 1.0
-    if ev.get("place_in_names"):
-        out["name_place"] = 1.0
-    for key, value in ev.items():
-        if isinstance(value, str) and (term := _TERM_OF.get((key, value))):
-            out[term] = 1.0
-    if isinstance(ev.get("address"), float):
-        out["address_similar" if ev["address"] >= 0.8 else "address_different"] = 1.0
-    if (dist := ev.get("distance_m")) is not None:
-        out[next((t for limit, t in _DISTANCE_BINS if dist < limit), "distance_far")] = 1.0
-    return out
+def _one_per_commune_rule(ev: Mapping[str, Any]) -> bool:
+    """A commune has one CCAS, one CIAS seat, one town hall: two records of such a kind, of one
+    name (once the place is left out), in one commune are that one structure, wherever their
+    producers put its address."""
+    return (
+        ev.get("kind") == "one-per-commune"
+        and ev.get("commune") == "same"
+        and ev["name"] in ("exact", "same-without-place")
+    )
+
+
+def _rule(a: Features, b: Features, ev: Mapping[str, Any]) -> str | None:
+    """The deterministic rule linking the pair outright, if any."""
+    if _siret_rule(a, b, ev):
+        return "siret"
+    if _one_per_commune_rule(ev):
+        return "one-per-commune"
+    return None
 
 
 def _score(a: Features, b: Features) -> Candidate | None:
@@ -556,19 +651,38 @@ def _score(a: Features, b: Features) -> Candidate | None:
         a, b = b, a
     if a.types and b.types and not (a.types & b.types):
         return None  # "Mairie de X" / "CCAS de X": different kinds of structure
-    name = _structure_name_similarity(a, b)
-    commune = _same_commune(a, b)
-    if a.siret and a.siret == b.siret and commune and name >= SIRET_NAME_BAR - 1e-9:
-        evidence = {"siret": "equal", "commune": "same", "name": round(name, 3)}
-        return Candidate(a.public_id, b.public_id, 1.0, "siret", evidence)
-    same_source = a.source == b.source and a.siret and b.siret and a.siret != b.siret
-    if same_source and name < SAME_SOURCE_NAME_BAR:
-        return None  # one producer, two SIRETs, two names: two structures
-    ev = _evidence(a, b, name, commune)
-    score = _sigmoid(sum(WEIGHTS[k] * v for k, v in terms(ev).items()))
-    if score < REVIEW_FLOOR:
+    ev = compare(a, b)
+    if rule := _rule(a, b, ev):
+        return Candidate(a.public_id, b.public_id, 1.0, rule, ev)
+    probability, weights = match_model.structure_model().probability(ev, a.core, b.core)
+    if probability < REVIEW_FLOOR:
         return None
-    return Candidate(a.public_id, b.public_id, round(score, 4), "score", ev)
+    return Candidate(a.public_id, b.public_id, round(probability, 4), "model", {**ev, **weights})
+
+
+def pair_probability(a: Features, b: Features) -> float:
+    """The model's probability that two records are one structure (0 for different kinds)."""
+    if a.types and b.types and not (a.types & b.types):
+        return 0.0
+    ev = compare(a, b)
+    if _rule(a, b, ev):
+        return 1.0
+    return match_model.structure_model().probability(ev, a.core, b.core)[0]
+
+
+def kept_apart(feats: Mapping[str, Features]) -> Callable[[str, str], bool]:
+    """For `clusters`: whether two records (public ids) must not share a cluster, the model
+    being strongly against them (below CANNOT_LINK_BELOW) whatever links join them through
+    others. Records without features never object."""
+
+    @lru_cache(maxsize=65536)
+    def apart(x: str, y: str) -> bool:
+        fx, fy = feats.get(x), feats.get(y)
+        if fx is None or fy is None:
+            return False
+        return pair_probability(fx, fy) < CANNOT_LINK_BELOW
+
+    return apart
 
 
 def score_pair(a: Member, b: Member) -> Candidate | None:
@@ -799,6 +913,7 @@ def clusters(
     ids: Iterable[str],
     links: Iterable[Link],
     cannot_link: Iterable[tuple[str, str]] = (),
+    apart: Callable[[str, str], bool] | None = None,
 ) -> list[list[str]]:
     """Connected components of `links` over `ids` (and the links' ends), each sorted, list sorted.
 
@@ -825,18 +940,20 @@ def clusters(
         return root
 
     members: dict[str, set[str]] = {i: {i} for i in parent}
-    apart: dict[str, set[str]] = defaultdict(set)  # root -> ids its component must not join
+    kept_apart: dict[str, set[str]] = defaultdict(set)  # root -> ids it must not join
     for a, b in cannot_link:
         if a in parent and b in parent and a != b:
-            apart[a].add(b)
-            apart[b].add(a)
+            kept_apart[a].add(b)
+            kept_apart[b].add(a)
     for _, a, b in ordered:
         ra, rb = find(a), find(b)
-        if ra == rb or apart[ra] & members[rb]:
+        if ra == rb or kept_apart[ra] & members[rb]:
             continue
+        if apart is not None and any(apart(x, y) for x in members[ra] for y in members[rb]):
+            continue  # two of the records joined would be strongly against it
         if len(members[ra]) < len(members[rb]):
             ra, rb = rb, ra
         parent[rb] = ra
         members[ra] |= members.pop(rb)
-        apart[ra] |= apart.pop(rb, set())
+        kept_apart[ra] |= kept_apart.pop(rb, set())
     return sorted(sorted(group) for group in members.values())

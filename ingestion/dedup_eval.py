@@ -262,7 +262,11 @@ def members_from_sqlite(path: Path | str) -> tuple[list[Member], list[Member]]:
 def demo_territories() -> Territories:
     """The territories of the bundled file, as normalisation needs them (no database)."""
     data = territory_file.read()
-    current = frozenset(c["code"] for c in data.communes if c["type"] == "commune-actuelle")
+    current = frozenset(
+        c["code"]
+        for c in data.communes
+        if c["type"] in ("commune-actuelle", "arrondissement-municipal")
+    )
     aliases: dict[str, str] = {}
     for code, _kind, _nom, target in data.aliases:
         if code not in current:
@@ -305,3 +309,178 @@ def members_from_files(
                 )
             )
     return out["structure"], out["service"]
+
+
+# -- a labelled set in the data·inclusion format (linkage-dev) ------------------------------------
+@dataclass(frozen=True)
+class Labelled:
+    """A labelled linkage set: records as the store would hold them, and their truth."""
+
+    structures: list[Member]
+    services: list[Member]
+    truth: Truth
+    hard_negatives: list[dict[str, Any]]
+    tags: dict[str, dict[str, list[str]]]  # kind -> tag -> first ids of the tagged clusters
+    department: dict[str, str]  # public id -> département (a service: its structure's)
+
+
+def load_labelled(folder: Path, territories: Territories | None = None) -> Labelled:
+    """A folder of `<source>/structures.json`, `<source>/services.json` (data·inclusion v1
+    rows) and `truth.json`, mapped and normalised as an ingest would (no store)."""
+    territories = territories or demo_territories()
+    doc = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    out: dict[str, list[Member]] = defaultdict(list)
+    seen: set[tuple[str, str]] = set()
+    at = datetime(2026, 11, 1)
+    for source_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+        producer = mapping.data_inclusion_producer(source_dir.name)
+        files = sorted(p for p in source_dir.iterdir() if p.is_file())
+        for row in preview(producer, files, territories):
+            record = row["record"]
+            if not record or (row["kind"], record["id"]) in seen:
+                continue
+            seen.add((row["kind"], record["id"]))
+            structure = record.get("structure_id")
+            out[row["kind"]].append(
+                Member(
+                    record_id=len(seen),
+                    version_id=None,
+                    source=source_dir.name,
+                    kind=row["kind"],
+                    public_id=record["id"],
+                    data=record,
+                    first_seen_at=at,
+                    structure_public_id=structure if isinstance(structure, str) else None,
+                )
+            )
+    department: dict[str, str] = {}
+    for m in out["structure"]:
+        code = str(m.data.get("code_insee") or m.data.get("code_postal") or "")
+        department[m.public_id] = code[:3] if code.startswith("97") else code[:2]
+    for m in out["service"]:
+        department[m.public_id] = department.get(m.structure_public_id or "", "")
+    truth = Truth(
+        structures=[list(c) for c in doc["structures"]],
+        services=[list(c) for c in doc["services"]],
+    )
+    return Labelled(
+        out["structure"],
+        out["service"],
+        truth,
+        list(doc.get("hard_negatives", [])),
+        {k: {t: list(v) for t, v in tags.items()} for k, tags in doc.get("tags", {}).items()},
+        department,
+    )
+
+
+# held-out evaluation: départements split in two folds; each is scored by a model learnt on the
+# other, so no figure comes from records the model was fitted on
+FOLDS: tuple[frozenset[str], ...] = (
+    frozenset({"59", "69", "974"}),
+    frozenset({"13", "75", "35"}),
+)
+
+
+def _tagged_pairs(
+    clusters: Sequence[Sequence[str]], tags: Mapping[str, list[str]], universe: set[str]
+) -> dict[str, set[tuple[str, str]]]:
+    cluster_of = {i: c for c in clusters for i in c}
+    out: dict[str, set[tuple[str, str]]] = {}
+    for tag, firsts in tags.items():
+        out[tag] = set()
+        for first in firsts:
+            ids = sorted(i for i in cluster_of.get(first, ()) if i in universe)
+            out[tag].update(combinations(ids, 2))
+    return out
+
+
+def _details(
+    predicted: list[list[str]],
+    truth_clusters: list[list[str]],
+    universe: set[str],
+    tags: Mapping[str, list[str]],
+    negatives: Sequence[dict[str, Any]],
+) -> dict[str, Any]:
+    scores = pairwise(predicted, truth_clusters, universe)
+    scores.update(cluster_scores(predicted, truth_clusters, universe))
+    found = _pairs(predicted, universe)
+    scores["recall_by_tag"] = {
+        tag: {"pairs": len(pairs), "recall": round(_ratio(len(pairs & found), len(pairs)), 4)}
+        for tag, pairs in sorted(_tagged_pairs(truth_clusters, tags, universe).items())
+        if pairs
+    }
+    by_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for h in negatives:
+        if h["a"] in universe and h["b"] in universe:
+            pair = (min(h["a"], h["b"]), max(h["a"], h["b"]))
+            by_category[h["category"]][0] += 1
+            by_category[h["category"]][1] += pair in found
+    scores["hard_negatives_linked"] = {
+        cat: {"pairs": n, "linked": k, "share": round(_ratio(k, n) if n else 0.0, 4)}
+        for cat, (n, k) in sorted(by_category.items())
+    }
+    return scores
+
+
+def evaluate_labelled(
+    labelled: Labelled, departments: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """Structures and services of a labelled set (or of some of its départements) linked with
+    the model in use, as the merge links them (clusters checked as a whole; services within
+    the predicted structure clusters), scored against the truth."""
+    wanted = None if departments is None else set(departments)
+
+    def keep(public_id: str) -> bool:
+        return wanted is None or labelled.department.get(public_id) in wanted
+
+    structures = [m for m in labelled.structures if keep(m.public_id)]
+    services = [m for m in labelled.services if keep(m.public_id)]
+    universe = {m.public_id for m in structures}
+    feats = {m.public_id: dedup.features(m) for m in structures}
+    candidates = dedup.candidates_among(list(feats.values()))
+    links = [(c.a, c.b, c.score) for c in candidates if c.score >= dedup.AUTO_LINK]
+    predicted = dedup.clusters(universe, links, apart=dedup.kept_apart(feats))
+    negatives = [h for h in labelled.hard_negatives if h["kind"] == "structure"]
+    s_scores = _details(
+        predicted, labelled.truth.structures, universe, labelled.tags.get("structures", {}),
+        negatives,
+    )  # fmt: skip
+    s_scores.update(_review(candidates, _pairs(labelled.truth.structures, universe)))
+    cluster_of = {i: min(c) for c in predicted for i in c}
+    service_universe = {m.public_id for m in services}
+    service_candidates = dedup.service_candidates(services, cluster_of)
+    service_links = [(c.a, c.b, c.score) for c in service_candidates if c.score >= dedup.AUTO_LINK]
+    service_predicted = dedup.clusters(service_universe, service_links)
+    v_scores = _details(
+        service_predicted,
+        labelled.truth.services,
+        service_universe,
+        labelled.tags.get("services", {}),
+        [h for h in labelled.hard_negatives if h["kind"] == "service"],
+    )
+    return {"structures": s_scores, "services": v_scores}
+
+
+def cross_validate(labelled: Labelled, folds: Sequence[frozenset[str]] = FOLDS) -> dict[str, Any]:
+    """Each fold scored by a model learnt on the others (`dedup_train`), and the pooled
+    pairwise precision and recall over the folds: held-out figures only."""
+    from ingestion import dedup_train, match_model
+
+    out: dict[str, Any] = {"folds": []}
+    pooled: dict[str, Counter[str]] = {"structures": Counter(), "services": Counter()}
+    for fold in folds:
+        train = [m for m in labelled.structures if labelled.department.get(m.public_id) not in fold]
+        model = match_model.from_doc(dedup_train.train(train, labelled.truth.structures))
+        with match_model.using(model):
+            report = evaluate_labelled(labelled, fold)
+        out["folds"].append({"held_out": sorted(fold), **report})
+        for kind in pooled:
+            for key in ("true_positives", "predicted_pairs", "true_pairs"):
+                pooled[kind][key] += report[kind][key]
+    for kind, c in pooled.items():
+        out[kind] = {
+            "precision": round(_ratio(c["true_positives"], c["predicted_pairs"]), 4),
+            "recall": round(_ratio(c["true_positives"], c["true_pairs"]), 4),
+            **c,
+        }
+    return out

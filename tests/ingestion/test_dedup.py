@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from datetime import datetime
 from typing import Any
@@ -136,10 +137,55 @@ PAIRS: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         "linked",
     ),
     (
-        "abbreviation CCAS, nothing else in common but the commune",
+        "abbreviation CCAS, nothing else in common but the commune: one CCAS per commune",
         {"nom": "CCAS de Rennes"},
         {"nom": "Centre communal d'action sociale de Rennes"},
+        "one-per-commune",
+    ),
+    (
+        "a town hall at two addresses (producers disagree): one town hall per commune",
+        {"nom": "Mairie de Vitré", **VITRE, "adresse": "5 place du Château"},
+        {"nom": "Hôtel de ville - Vitré", **VITRE, "adresse": "2 rue de la Borderie"},
+        "one-per-commune",
+    ),
+    (
+        "a mission locale and the same street line",
+        {"nom": "Mission locale de Rennes", "adresse": "12 bd de la Liberté"},
+        {"nom": "ML Rennes", "adresse": "12, Boulevard Liberté - 2e étage"},
         "linked",
+    ),
+    (
+        "an acronym and its words: PLIE / Plan local pour l'insertion et l'emploi",
+        {"nom": "PLIE de Vitré", **VITRE, "telephone": "+33299000011"},
+        {
+            "nom": "Plan local pour l'insertion et l'emploi - Vitré",
+            **VITRE,
+            "telephone": "02 99 00 00 11",
+        },
+        "linked",
+    ),
+    (
+        "a renamed network: MSAP / France services, same street line",
+        {"nom": "MSAP de Vitré", **VITRE, "adresse": "3 rue Notre-Dame"},
+        {"nom": "Maison France Services Vitré", **VITRE, "adresse": "3 r. Notre Dame"},
+        "linked",
+    ),
+    (
+        "one name at two addresses of a commune, nothing else shared: two sites",
+        {"nom": "Maison de l'emploi de Rennes", "adresse": "12 rue Jean Jaurès", **GEO_RENNES},
+        {"nom": "Maison de l'emploi - Rennes", "adresse": "3 avenue Pasteur", **GEO_RENNES_1500M},
+        "none",
+    ),
+    (
+        "a head office's SIRET at two streets of one commune is not the SIRET rule",
+        {"nom": "Restos du cœur Rennes", "siret": SIRET_HEAD, "adresse": "1 rue A", **GEO_RENNES},
+        {
+            "nom": "Restos du cœur Rennes Nord",
+            "siret": SIRET_HEAD,
+            "adresse": "9 rue B",
+            **GEO_RENNES_1500M,
+        },
+        "none",
     ),
     (
         "mission locale / ML",
@@ -149,9 +195,19 @@ PAIRS: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     ),
     (
         "St / Saint, capitals, accents",
-        {"nom": "CCAS de Saint-Grégoire", "commune": "Saint-Grégoire", "code_insee": "35278"},
-        {"nom": "CCAS DE ST-GREGOIRE", "commune": "ST-GRÉGOIRE", "code_insee": None},
-        "linked",
+        {
+            "nom": "CCAS de Saint-Grégoire",
+            "commune": "Saint-Grégoire",
+            "code_insee": "35278",
+            "telephone": "+33299000003",
+        },
+        {
+            "nom": "CCAS DE ST-GREGOIRE",
+            "commune": "ST-GRÉGOIRE",
+            "code_insee": None,
+            "telephone": "02 99 00 00 03",
+        },
+        "one-per-commune",
     ),
     (
         "phone formats (one left as the producer wrote it)",
@@ -196,20 +252,33 @@ def test_pairs(case: str, a: dict[str, Any], b: dict[str, Any], expected: str) -
     assert c.a < c.b and 0 <= c.score <= 1
     if expected == "siret":
         assert (c.method, c.score, c.evidence["siret"]) == ("siret", 1.0, "equal")
+    elif expected == "one-per-commune":
+        assert (c.method, c.score, c.evidence["kind"]) == (expected, 1.0, expected)
+    elif expected == "review":
+        assert c.method == "model" and dedup.REVIEW_FLOOR <= c.score < dedup.AUTO_LINK, c
     else:
-        assert c.method == "score" and c.score >= dedup.AUTO_LINK, c
+        assert c.method == "model" and c.score >= dedup.AUTO_LINK, c
 
 
-def test_the_same_siret_in_another_commune_adds_nothing_to_the_score() -> None:
-    a = {"nom": "Croix-Rouge française – unité locale", "courriel": "ul@croix-rouge.fr"}
-    b = {"nom": "Croix-Rouge", "courriel": "ul@croix-rouge.fr", **VITRE}
-    with_siret = dedup.score_pair(
+def test_the_same_siret_in_another_commune_links_nothing() -> None:
+    a = {"nom": "Croix-Rouge française – unité locale de Rennes", **GEO_RENNES}
+    b = {"nom": "Croix-Rouge – Vitré", **VITRE, **GEO_VITRE}
+    c = dedup.score_pair(
         structure(**a, siret=SIRET_HEAD), structure("soliguide", **b, siret=SIRET_HEAD)
     )
-    without = dedup.score_pair(structure(**a), structure("soliguide", **b))
-    assert (with_siret and with_siret.score) == (without and without.score)
-    if with_siret:
-        assert with_siret.evidence["siret"] == "equal-other-commune"
+    assert c is None or (c.method == "model" and c.score < dedup.AUTO_LINK), c
+
+
+def test_arrondissements_are_places_of_their_own_within_their_city() -> None:
+    paris_11 = {"commune": "Paris", "code_postal": "75011", "code_insee": "75111"}
+    paris_city = {"commune": "Paris", "code_postal": "75011", "code_insee": "75056"}
+    paris_12 = {"commune": "Paris", "code_postal": "75012", "code_insee": "75112"}
+    a = dedup.features(structure(nom="La Passerelle", **paris_11))
+    assert a.insee == "75111" and dedup.city_of(a.insee) == "75056"
+    same_city = dedup.compare(a, dedup.features(structure(nom="La Passerelle", **paris_city)))
+    other = dedup.compare(a, dedup.features(structure(nom="La Passerelle", **paris_12)))
+    assert (same_city["commune"], other["commune"]) == ("same-city", "same-city")
+    assert dedup.compare(a, a)["commune"] == "same"
 
 
 @pytest.mark.parametrize(
@@ -238,24 +307,32 @@ def test_duplicates_within_one_producer(a: dict[str, Any], b: dict[str, Any], li
 
 def test_evidence_is_readable() -> None:
     c = dedup.score_pair(
-        structure(nom="CCAS de Rennes", telephone="+33299286311", adresse="1 rue A", **GEO_RENNES),
+        structure(nom="ML Rennes", telephone="+33299286311", adresse="1 rue A", **GEO_RENNES),
         structure(
             "soliguide",
-            nom="Centre communal d'action sociale de Rennes",
+            nom="Mission locale de Rennes",
             telephone="02 99 28 63 11",
             adresse="1 rue A",
             **GEO_RENNES_10M,
         ),
     )
-    assert c is not None and c.method == "score"
+    assert c is not None and c.method == "model"
+    weights = c.evidence.pop("weights")
+    bias = c.evidence.pop("bias")
     assert c.evidence == {
-        "name": 1.0,
-        "place_in_names": True,
+        "name": "exact",
+        "name_similarity": 1.0,
         "phone": "equal",
         "distance_m": 9,
+        "distance": "<100m",
         "commune": "same",
         "address": "equal",
+        "source": "other",
     }
+    # every level is a term of the model, with the weight it added
+    assert {"name=exact", "phone=equal", "distance=<100m", "address=equal"} <= set(weights)
+    total = bias + sum(weights.values())
+    assert c.score == pytest.approx(1 / (1 + math.exp(-total)), abs=1e-3)
 
 
 @pytest.mark.parametrize(
@@ -354,7 +431,7 @@ def test_blocking_keys_are_plain_strings() -> None:
         "cp:35000:ccas",
         "cp:35000:rennes",
         "com:rennes|35:ccas",
-        "addr:35000:12-boulevard-liberte",
+        "addr:35:12:boulevard-liberte",
     } <= keys
     assert sum(k.startswith("geo:") for k in keys) == 1
     assert all(isinstance(k, str) and " " not in k for k in keys)
