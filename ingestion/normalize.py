@@ -20,8 +20,8 @@ _URL_FIELDS = ("site_web", "lien_source", "accessibilite_lieu", "lien_mobilisati
 class Territories:
     """What normalisation needs of the territories, held in memory for a run."""
 
-    current: frozenset[str]  # current commune codes
-    aliases: dict[str, str]  # former / delegated / associated / arrondissement -> current
+    current: frozenset[str]  # current codes, kept as sent: communes and municipal arrondissements
+    aliases: dict[str, str]  # former / delegated / associated commune -> current commune
 
 
 def luhn_ok(number: str) -> bool:

@@ -27,8 +27,10 @@ class CommonFilter:
     code_departement: str | None = _arg("In this département (`35`, `2A`, `971`).")
     code_epci: str | None = _arg("In this EPCI (SIREN, `243500139`).")
     code_commune: str | None = _arg(
-        "In this commune (INSEE code; former and delegated communes and arrondissements are "
-        "resolved to the current commune)."
+        "In this commune (INSEE code). A commune with municipal arrondissements includes them "
+        "(`75056`: all of Paris, records at `75111` too); an arrondissement's code (`75111`) "
+        "finds its own records only; a former, delegated or associated commune's code stands "
+        "for the current commune."
     )
     score_qualite_min: float | None = _arg("Quality score at least this (0 to 1).")
     date_maj_apres: date | None = _arg("Updated by its producers on or after this date.")
@@ -89,13 +91,14 @@ def _thematiques(values: list[str]) -> list[str]:
 async def _territory(info: Info, f: CommonFilter, values: dict[str, list[str]]) -> None:
     loaders = info.context.loaders
     if f.code_commune is not None:
-        current = await loaders.current_commune_code_by_code.load(f.code_commune)
-        if current is None:
+        place = await loaders.place_code_by_code.load(f.code_commune)
+        if place is None:
             raise BadUserInput(
                 f"`codeCommune`: no commune has the code {f.code_commune!r}",
                 argument="filter.codeCommune",
             )
-        values["commune"] = [current]
+        arrondissements = await loaders.arrondissements_by_commune_code.load(place)
+        values["commune"] = [place, *(a.code for a in arrondissements)]
     checks = (
         ("departement", f.code_departement, loaders.departement_by_code, "codeDepartement"),
         ("epci", f.code_epci, loaders.epci_by_code, "codeEpci"),

@@ -18,6 +18,7 @@ class Loaders:
     epci_by_code: territory.EpciByCodeLoader
     commune_by_code: territory.CommuneByCodeLoader
     current_commune_code_by_code: territory.CurrentCommuneCodeByCodeLoader
+    place_code_by_code: territory.PlaceCodeByCodeLoader
     departements_by_region_code: territory.DepartementsByRegionCodeLoader
     communes_by_departement_code: territory.CommunesByDepartementCodeLoader
     communes_by_epci_code: territory.CommunesByEpciCodeLoader
@@ -40,6 +41,7 @@ class Loaders:
             epci_by_code=territory.EpciByCodeLoader(db),
             commune_by_code=territory.CommuneByCodeLoader(db),
             current_commune_code_by_code=territory.CurrentCommuneCodeByCodeLoader(db),
+            place_code_by_code=territory.PlaceCodeByCodeLoader(db),
             departements_by_region_code=territory.DepartementsByRegionCodeLoader(db),
             communes_by_departement_code=territory.CommunesByDepartementCodeLoader(db),
             communes_by_epci_code=territory.CommunesByEpciCodeLoader(db),

@@ -32,7 +32,8 @@ from resolvers.provenance import (
     served_name,
 )
 from resolvers.sources.types import Source
-from resolvers.territories.types import Commune
+from resolvers.territories.types import ArrondissementMunicipal, Commune
+from store.territories import ARRONDISSEMENT
 
 Info = strawberry.Info[Context, None]
 
@@ -215,9 +216,25 @@ def merged_type(
     commune.__annotations__ = {"info": Info, "return": Commune | None}
     attrs["commune"] = strawberry.field(
         resolver=commune,
-        description=f"The commune of the {what} (from `codeInsee`; former and delegated "
-        "communes resolved to the current one), and through it its EPCI, département and région; "
-        "`communeLibelle` holds the name as the producers wrote it.",
+        description=f"The commune of the {what} (from `codeInsee`; former, delegated and "
+        "associated communes resolved to the current one, a municipal arrondissement to its "
+        "commune: Paris for `75111`), and through it its EPCI, département and région; "
+        "`arrondissement` gives the arrondissement itself, `communeLibelle` the name as the "
+        "producers wrote it.",
+    )
+
+    async def arrondissement(self: Any, info: Info) -> ArrondissementMunicipal | None:
+        code = self.row["data"].get("code_insee")
+        if not code:
+            return None
+        row = await info.context.loaders.commune_by_code.load(code)
+        return ArrondissementMunicipal(row=row) if row and row.type == ARRONDISSEMENT else None
+
+    arrondissement.__annotations__ = {"info": Info, "return": ArrondissementMunicipal | None}
+    attrs["arrondissement"] = strawberry.field(
+        resolver=arrondissement,
+        description=f"The municipal arrondissement of the {what} when `codeInsee` names one "
+        "(Paris, Lyon, Marseille: `75111`); null otherwise. `commune` is its commune.",
     )
 
     async def source(self: Any, info: Info) -> Source | None:

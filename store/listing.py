@@ -9,15 +9,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, exists, func, or_, select
+from sqlalchemy import Text, and_, cast, exists, func, null, or_, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import GoldenValue
+from models import Commune, GoldenValue
 from store.golden import execute, goldens, live, uses_tags
-from store.territories import table_of
+from store.territories import ARRONDISSEMENT, table_of
 
 values = table_of(GoldenValue)
+communes = table_of(Commune)
+COMMUNE = "commune"  # the filter field a record's INSEE code is held in
 
 Row = tuple[list[Any], dict[str, Any]]  # (cursor key, golden row)
 
@@ -241,6 +243,33 @@ async def service_counts(
     return {sid: int(n) for sid, n in await execute(session, stmt)}
 
 
+def _held_by_bucket(
+    columns: Sequence[Any], field_name: str, wanted: Sequence[str], conditions: Sequence[Any]
+) -> Any:
+    """`columns` of the golden records meeting `conditions` and holding one of `wanted` in the
+    filter field `field_name`, with the wanted value as `_bucket`; for `commune`, a commune's
+    bucket also holds the records of its municipal arrondissements (Paris: those at 75111)."""
+    direct = (
+        select(*columns, values.c.value.label("_bucket"))
+        .join(values, values.c.golden_id == goldens.c.id)
+        .where(*conditions, values.c.field == field_name, values.c.value.in_(wanted))
+    )
+    if field_name != COMMUNE:
+        return direct
+    in_arrondissement = (
+        select(*columns, communes.c.parent_code.label("_bucket"))
+        .join(values, values.c.golden_id == goldens.c.id)
+        .join(communes, communes.c.code == values.c.value)
+        .where(
+            *conditions,
+            values.c.field == COMMUNE,
+            communes.c.type == ARRONDISSEMENT,
+            communes.c.parent_code.in_(wanted),
+        )
+    )
+    return union_all(direct, in_arrondissement)
+
+
 async def pages_by_value(
     session: AsyncSession,
     kind: str,
@@ -254,23 +283,15 @@ async def pages_by_value(
     """Per value of a filter field (a département's code, a producer's slug…): the live golden
     records holding it, ordered by id, `first` rows after the cursor key; one statement for any
     number of values (a window per value; a lateral join of one index scan per value was tried
-    on PostgreSQL and planned worse: the planner walks the id index per value)."""
-    values_wanted = sorted(set(wanted))
-    rank = (
-        func.row_number().over(partition_by=values.c.value, order_by=goldens.c.public_id)
-    ).label("_rank")
-    inner = (
-        select(goldens, values.c.value.label("_bucket"), rank)
-        .join(values, values.c.golden_id == goldens.c.id)
-        .where(
-            *live(kind, visibility),
-            values.c.field == field_name,
-            values.c.value.in_(values_wanted),
-        )
-    )
+    on PostgreSQL and planned worse: the planner walks the id index per value). A commune's
+    records include its municipal arrondissements'."""
+    conditions = live(kind, visibility)
     if after is not None:
-        inner = inner.where(goldens.c.public_id > after[0])
-    ranked = inner.subquery()
+        conditions = [*conditions, goldens.c.public_id > after[0]]
+    inner = _held_by_bucket([goldens], field_name, sorted(set(wanted)), conditions).subquery()
+    by_bucket = func.row_number().over(partition_by=inner.c._bucket, order_by=inner.c.public_id)
+    rank = by_bucket.label("_rank")
+    ranked = select(inner, rank).subquery()
     stmt = select(ranked).where(ranked.c._rank <= first).order_by(ranked.c._bucket, ranked.c._rank)
     out: dict[str, list[Row]] = defaultdict(list)
     for row in (await execute(session, stmt)).mappings():
@@ -284,19 +305,22 @@ async def pages_by_value(
 async def counts_by_value(
     session: AsyncSession, kind: str, visibility: str, field_name: str, wanted: Sequence[str]
 ) -> dict[str, int]:
-    """Per value of a filter field: how many live golden records hold it."""
-    values_wanted = sorted(set(wanted))
-    stmt = (
-        select(values.c.value, func.count())
-        .join(goldens, goldens.c.id == values.c.golden_id)
-        .where(
-            *live(kind, visibility),
-            values.c.field == field_name,
-            values.c.value.in_(values_wanted),
-        )
-        .group_by(values.c.value)
-    )
+    """Per value of a filter field: how many live golden records hold it (a commune: with its
+    municipal arrondissements')."""
+    held = _held_by_bucket(
+        [goldens.c.id], field_name, sorted(set(wanted)), live(kind, visibility)
+    ).subquery()
+    stmt = select(held.c._bucket, func.count()).group_by(held.c._bucket)
     return {value: int(n) for value, n in await execute(session, stmt)}
+
+
+@dataclass(frozen=True)
+class FacetCounts:
+    """How many records a filter matches, and per filter field each value with the number of
+    them holding it; the value None counts those holding none."""
+
+    total: int
+    counts: Mapping[str, Sequence[tuple[str | None, int]]]
 
 
 async def facets(
@@ -305,18 +329,38 @@ async def facets(
     visibility: str,
     fields: Sequence[str],
     where: Filter | None = None,
-) -> dict[str, list[tuple[str, int]]]:
+) -> FacetCounts:
     """Per filter field: each value with the number of matching records holding it, most
-    frequent first; one statement."""
-    stmt = (
-        select(values.c.field, values.c.value, func.count())
-        .join(goldens, goldens.c.id == values.c.golden_id)
-        .where(values.c.field.in_(list(fields)), *_conditions(kind, visibility, where, session))
-        .group_by(values.c.field, values.c.value)
+    frequent first, and None with the number holding no value there (left out when none): for
+    a field a record holds one value of at most, the counts add up to `total`. One statement:
+    the counts per value, the records holding some value per field, and the total."""
+    conditions = _conditions(kind, visibility, where, session)
+
+    def held(*columns: Any) -> Any:
+        return (
+            select(*columns)
+            .join(goldens, goldens.c.id == values.c.golden_id)
+            .where(values.c.field.in_(list(fields)), *conditions)
+        )
+
+    per_value = held(values.c.field, values.c.value, func.count()).group_by(
+        values.c.field, values.c.value
     )
-    out: dict[str, list[tuple[str, int]]] = {f: [] for f in fields}
-    for name, value, n in await execute(session, stmt):
-        out[name].append((value, int(n)))
-    for counts in out.values():
-        counts.sort(key=lambda c: (-c[1], c[0]))
-    return out
+    holding = func.count(func.distinct(values.c.golden_id))
+    holders = held(values.c.field, null(), holding).group_by(values.c.field)
+    total = select(null(), null(), func.count()).select_from(goldens).where(*conditions)
+    matching = 0
+    held_some: dict[str, int] = {}
+    out: dict[str, list[tuple[str | None, int]]] = {f: [] for f in fields}
+    for name, value, n in await execute(session, union_all(per_value, holders, total)):
+        if name is None:
+            matching = int(n)
+        elif value is None:
+            held_some[name] = int(n)
+        else:
+            out[name].append((value, int(n)))
+    for name, counts in out.items():
+        if (none := matching - held_some.get(name, 0)) > 0:
+            counts.append((None, none))
+        counts.sort(key=lambda c: (-c[1], c[0] is None, c[0] or ""))
+    return FacetCounts(total=matching, counts=out)

@@ -486,10 +486,13 @@ async def insert_changes(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) 
 async def commune_territories(
     conn: AsyncConnection,
 ) -> dict[str, tuple[str | None, str | None, str | None]]:
-    """Commune code -> (département, EPCI, région) codes."""
+    """Commune code -> (département, EPCI, région) codes; a municipal arrondissement (Paris,
+    Lyon, Marseille) has its commune's, the COG giving it no EPCI of its own."""
+    parent = communes.alias("parent")
     result = await conn.execute(
-        select(communes.c.code, communes.c.departement_code, communes.c.epci_code,
-               communes.c.region_code)
+        select(communes.c.code, communes.c.departement_code,
+               func.coalesce(communes.c.epci_code, parent.c.epci_code), communes.c.region_code)
+        .outerjoin(parent, parent.c.code == communes.c.parent_code)
     )  # fmt: skip
     return {code: (dep, epci, reg) for code, dep, epci, reg in result}
 

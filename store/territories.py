@@ -163,16 +163,21 @@ async def communes_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict
     return {c.code: c for c in (await session.exec(stmt)).all()}
 
 
-async def resolve_commune_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, str]:
+async def resolve_commune_codes(
+    session: AsyncSession, codes: Sequence[str], *, keep_arrondissements: bool = False
+) -> dict[str, str]:
     """Map each code to the current commune it designates.
 
     A current commune's code maps to itself; a former code, a delegated or associated commune
-    or a municipal arrondissement maps to the current commune; unknown codes are absent.
+    or a municipal arrondissement maps to the current commune; unknown codes are absent. With
+    `keep_arrondissements`, a municipal arrondissement maps to itself (a current code of the
+    COG, type ARM) and the other codes as before.
     """
     wanted = set(codes)
+    kinds = (CURRENT, ARRONDISSEMENT) if keep_arrondissements else (CURRENT,)
     direct = select(Commune.code).where(
         col(Commune.code).in_(wanted),
-        Commune.type == CURRENT,
+        col(Commune.type).in_(kinds),
     )
     via_alias = select(CommuneAlias.code, CommuneAlias.kind, CommuneAlias.commune_code).where(
         col(CommuneAlias.code).in_(wanted)
@@ -187,6 +192,12 @@ async def resolve_commune_codes(session: AsyncSession, codes: Sequence[str]) -> 
             best[code] = (rank, target)
     found.update({code: target for code, (_rank, target) in best.items()})
     return found
+
+
+async def resolve_place_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, str]:
+    """Map each code to where a record bearing it is: its own code for a current commune or a
+    municipal arrondissement, the current commune for a former, delegated or associated one."""
+    return await resolve_commune_codes(session, codes, keep_arrondissements=True)
 
 
 async def departements_by_region_codes(
@@ -306,14 +317,20 @@ async def count_communes(session: AsyncSession, query: CommuneSearch) -> int:
 
 
 async def code_tables(conn: AsyncConnection) -> tuple[frozenset[str], dict[str, str]]:
-    """Every current commune code, and every other commune-like code -> its current commune.
+    """Every current code (communes and municipal arrondissements, both current in the COG), and
+    every other commune-like code (former, delegated, associated) -> its current commune.
 
-    Held in memory by an ingest run (about 42 000 short strings) to normalise INSEE codes.
+    Held in memory by an ingest run (about 42 000 short strings) to normalise INSEE codes: a
+    current code is kept as sent, another is rewritten to its commune.
     """
     commune = table_of(Commune)
     alias = table_of(CommuneAlias)
     current = frozenset(
-        (await conn.execute(core_select(commune.c.code).where(commune.c.type == CURRENT))).scalars()
+        (
+            await conn.execute(
+                core_select(commune.c.code).where(commune.c.type.in_((CURRENT, ARRONDISSEMENT)))
+            )
+        ).scalars()
     )
     best: dict[str, tuple[int, str]] = {}
     for code, kind, target in await conn.execute(

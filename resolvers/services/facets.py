@@ -11,11 +11,14 @@ from store import listing as store
 
 @strawberry.type(description="One option of a facet and how many matching services have it.")
 class FacetCount:
-    value: str = strawberry.field(
+    value: str | None = strawberry.field(
         description="The option: an enumeration value of the schema, a producer slug, a "
-        "département code."
+        "département code; null for the matching services that have none (no `frais`, no "
+        "address and no structure address for `departements`…)."
     )
-    count: int = strawberry.field(description="How many matching services have it.")
+    count: int = strawberry.field(
+        description="How many matching services have it (with a null `value`: have none)."
+    )
 
 
 # GraphQL field -> golden_value field
@@ -31,23 +34,36 @@ FACETS = {
 }
 
 
-def _facet(field: str) -> list[FacetCount]:
+SINGLE = "a service has one at most, so the counts add up to `totalCount`"
+MULTIPLE = "a service may have several, so the counts may add up to more than `totalCount`"
+
+
+def _facet(field: str, how_many: str) -> list[FacetCount]:
     return strawberry.field(
-        description=f"Counts per {field.replace('_', ' ')} option, most frequent first."
+        description=f"Counts per {field.replace('_', ' ')} option, most frequent first, and a "
+        f"null `value` counting the services with none (left out when there are none); "
+        f"{how_many}."
     )
 
 
-@strawberry.type(description="Per-option counts of the services a filter matches.")
+@strawberry.type(
+    description="Per-option counts of the services a filter matches; each facet has a null "
+    "option for the services without a value."
+)
 class ServiceFacets:
     total_count: int = strawberry.field(description="How many services match the filter.")
-    thematiques: list[FacetCount] = _facet("thematique")
-    categories: list[FacetCount] = _facet("categorie")
-    publics: list[FacetCount] = _facet("public")
-    frais: list[FacetCount] = _facet("frais")
-    types: list[FacetCount] = _facet("type")
-    modes_accueil: list[FacetCount] = _facet("mode_accueil")
-    sources: list[FacetCount] = _facet("source")
-    departements: list[FacetCount] = _facet("departement")
+    thematiques: list[FacetCount] = _facet("thematique", MULTIPLE)
+    categories: list[FacetCount] = _facet("categorie", MULTIPLE)
+    publics: list[FacetCount] = _facet("public", MULTIPLE)
+    frais: list[FacetCount] = _facet("frais", SINGLE)
+    types: list[FacetCount] = _facet("type", SINGLE)
+    modes_accueil: list[FacetCount] = _facet("mode_accueil", MULTIPLE)
+    sources: list[FacetCount] = _facet(
+        "source",
+        "every service has one, and one merged from several producers' records counts under "
+        "each, so the counts may add up to more than `totalCount`",
+    )
+    departements: list[FacetCount] = _facet("departement", SINGLE)
 
 
 @strawberry.type
@@ -66,14 +82,11 @@ class FacetQueries:
         where = await build_filter(info, filter)
         visibility = info.context.visibility
         async with info.context.db() as session:
-            counts = await store.facets(
-                session, "service", visibility, list(FACETS.values()), where
-            )
-            total = await store.count(session, "service", visibility, where)
+            found = await store.facets(session, "service", visibility, list(FACETS.values()), where)
         return ServiceFacets(
-            total_count=total,
+            total_count=found.total,
             **{
-                name: [FacetCount(value=v, count=n) for v, n in counts[field]]
+                name: [FacetCount(value=v, count=n) for v, n in found.counts[field]]
                 for name, field in FACETS.items()
             },
         )

@@ -63,15 +63,21 @@ async def _around(
     zones: list[str] = []
     if code_commune is not None:
         loaders = info.context.loaders
-        current = await loaders.current_commune_code_by_code.load(code_commune)
-        commune = await loaders.commune_by_code.load(current) if current else None
+        place = await loaders.place_code_by_code.load(code_commune)
+        commune = await loaders.commune_by_code.load(place) if place else None
         if commune is None:
             raise BadUserInput(
                 f"`codeCommune`: no commune has the code {code_commune!r}", argument="codeCommune"
             )
+        # an arrondissement lies in its commune, and in that commune's EPCI
+        parent = (
+            await loaders.commune_by_code.load(commune.parent_code) if commune.parent_code else None
+        )
+        epci = commune.epci_code or (parent.epci_code if parent else None)
         zones = sorted(
             {code_commune, commune.code, commune.departement_code}
-            | ({commune.epci_code} if commune.epci_code else set())
+            | ({parent.code} if parent else set())
+            | ({epci} if epci else set())
         )
         if latitude is None:
             if commune.latitude is None or commune.longitude is None:
@@ -96,7 +102,10 @@ class SearchQueries:
         "département or EPCI, `99100` or `france`; not checked around a bare point), offered "
         "in person within `rayonKm` of the commune's centroid or of the point (a service "
         "without coordinates of its own is where its structure is), or offered remotely "
-        "whatever the distance. Nearest first, then the remote ones; then by id."
+        "whatever the distance. Nearest first, then the remote ones; then by id. Around a "
+        "municipal arrondissement (`75111`) the centre is the arrondissement's and a zone "
+        "naming the arrondissement or its commune (`75056`) is eligible; around the commune, "
+        "a zone naming only one of its arrondissements is not."
     )
     async def search_services(
         self,
@@ -104,8 +113,9 @@ class SearchQueries:
         code_commune: Annotated[
             str | None,
             strawberry.argument(
-                description="Where the person lives (INSEE code; former and delegated "
-                "communes and arrondissements are resolved): the centre and the zones."
+                description="Where the person lives (INSEE code of a commune or a municipal "
+                "arrondissement; former, delegated and associated communes resolve to the current "
+                "commune): the centre and the zones."
             ),
         ] = None,
         latitude: Annotated[

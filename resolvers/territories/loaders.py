@@ -57,6 +57,14 @@ class CurrentCommuneCodeByCodeLoader(_ByKeyLoader[str | None]):
     fetch = staticmethod(store.resolve_commune_codes)
 
 
+class PlaceCodeByCodeLoader(_ByKeyLoader[str | None]):
+    """Any commune-like code to the code of where a record bearing it is: a current commune or
+    a municipal arrondissement is itself; a former, delegated or associated commune is the
+    current commune."""
+
+    fetch = staticmethod(store.resolve_place_codes)
+
+
 class DepartementsByRegionCodeLoader(_ByKeyLoader[list[Departement]]):
     fetch = staticmethod(store.departements_by_region_codes)
     many = True

@@ -300,20 +300,36 @@ class Commune:
         "structure",
         "commune",
         lambda self: self.row.code,
-        "The merged structures located in this commune, by id.",
+        "The merged structures located in this commune (those in its municipal arrondissements "
+        "included), by id.",
     )
     services = records_of(
         "service",
         "commune",
         lambda self: self.row.code,
-        "The merged services located in this commune (a service without an "
-        "address is where its structure is), by id.",
+        "The merged services located in this commune (those in its municipal arrondissements "
+        "included; a service without an address is where its structure is), by id.",
     )
 
 
-@strawberry.type(description="A municipal arrondissement of Paris, Lyon or Marseille.")
+@strawberry.type(
+    description="A municipal arrondissement of Paris, Lyon or Marseille: a current code of the "
+    "COG that records may bear, lying in its commune (and that commune's EPCI)."
+)
 class ArrondissementMunicipal:
     row: strawberry.Private[CommuneRow]
+
+    async def _parent(self, info: Info) -> CommuneRow | None:
+        if self.row.parent_code is None:
+            return None
+        row: CommuneRow | None = await info.context.loaders.commune_by_code.load(
+            self.row.parent_code
+        )
+        return row
+
+    async def _epci_code(self, info: Info) -> str | None:
+        parent = await self._parent(info)
+        return self.row.epci_code or (parent.epci_code if parent else None)
 
     @strawberry.field(description="INSEE code of the arrondissement (`75111`).")
     def code(self) -> str:
@@ -337,7 +353,55 @@ class ArrondissementMunicipal:
 
     @strawberry.field(description="The commune the arrondissement belongs to.")
     async def commune(self, info: Info) -> Commune | None:
-        if self.row.parent_code is None:
-            return None
-        row = await info.context.loaders.commune_by_code.load(self.row.parent_code)
+        row = await self._parent(info)
         return Commune(row=row) if row else None
+
+    @strawberry.field(description="INSEE code of the commune the arrondissement belongs to.")
+    def code_commune(self) -> str | None:
+        return self.row.parent_code
+
+    @strawberry.field(description="Metropolitan, overseas département, or overseas collectivity.")
+    def zone(self) -> Zone:
+        return Zone(self.row.zone)
+
+    @strawberry.field(description="INSEE code of the département.")
+    def code_departement(self) -> str:
+        return self.row.departement_code
+
+    @strawberry.field(description="INSEE code of the région.")
+    def code_region(self) -> str:
+        return self.row.region_code
+
+    @strawberry.field(description="SIREN of the EPCI of its commune.")
+    async def code_epci(self, info: Info) -> str | None:
+        return await self._epci_code(info)
+
+    @strawberry.field(description="The département of the arrondissement.")
+    async def departement(self, info: Info) -> Departement | None:
+        row = await info.context.loaders.departement_by_code.load(self.row.departement_code)
+        return Departement(row=row) if row else None
+
+    @strawberry.field(description="The région of the arrondissement.")
+    async def region(self, info: Info) -> Region | None:
+        row = await info.context.loaders.region_by_code.load(self.row.region_code)
+        return Region(row=row) if row else None
+
+    @strawberry.field(description="The EPCI of its commune.")
+    async def epci(self, info: Info) -> Epci | None:
+        code = await self._epci_code(info)
+        row = await info.context.loaders.epci_by_code.load(code) if code else None
+        return Epci(row=row) if row else None
+
+    structures = records_of(
+        "structure",
+        "commune",
+        lambda self: self.row.code,
+        "The merged structures located in this arrondissement, by id.",
+    )
+    services = records_of(
+        "service",
+        "commune",
+        lambda self: self.row.code,
+        "The merged services located in this arrondissement (a service without an "
+        "address is where its structure is), by id.",
+    )
