@@ -37,30 +37,14 @@ RULE_VERSION = "dedup-2026.12-1"
 # The structure model is learnt (ingestion/rules/match-model.json, `gateway dedup train`): a
 # logistic regression over comparison levels. Its probability is the score; AUTO_LINK is chosen
 # on held-out labelled data (ingestion.dedup_eval), REVIEW_FLOOR sends near misses to review.
-AUTO_LINK = 0.8
+AUTO_LINK = 0.7
 REVIEW_FLOOR = 0.5  # candidates in [REVIEW_FLOOR, AUTO_LINK) go to human review
 # two records whose pair scores below this are never put in one cluster, whatever links join
 # them through others: the cluster must hold together as a whole, not only pair by pair
 CANNOT_LINK_BELOW = 0.02
-NAME_PIVOT = 0.5
 SIRET_NAME_BAR = 0.7  # the deterministic rule's "similar name" ("ccas" / "ccas rennes": 0.75)
 SIRET_RULE_DISTANCE_M = 300  # ... and the same place: same street line, or this close
 MAX_BLOCK = 40  # blocks with more records are skipped: other, narrower keys cover their pairs
-
-# -- service model ---------------------------------------------------------------------------------
-SERVICE_WEIGHTS: dict[str, float] = {
-    "bias": -1.0,
-    "name": 6.0,  # times (name similarity - NAME_PIVOT)
-    "name_exact": 0.5,
-    "thematiques_equal": 2.5,
-    "thematiques_overlap": 1.5,  # share one, not all
-    "thematiques_category": -2.0,  # share only a category ("remobilisation--…")
-    "thematiques_disjoint": -2.0,
-    "thematiques_unique": 4.0,  # the only services of their two records sharing a thematique
-    "description_same": 8.0,  # first sentences (nearly) the same: >= 90 % of the shorter's words
-    "description_close": 0.5,  # >= 60 %
-    "description_different": -1.0,  # < 30 %
-}
 
 WEBMAIL: frozenset[str] = frozenset(
     {
@@ -72,6 +56,10 @@ WEBMAIL: frozenset[str] = frozenset(
 )  # fmt: skip
 
 
+# how a candidate was found: the learnt model's score, or a deterministic rule (score 1.0)
+METHODS = ("model", "siret", "one-per-commune", "name-and-contact")
+
+
 @dataclass(frozen=True)
 class Candidate:
     """Two records that may describe the same thing, with the evidence of the score."""
@@ -79,7 +67,7 @@ class Candidate:
     a: str  # public ids, a < b
     b: str
     score: float  # 0..1
-    method: str  # "siret" (deterministic rule) | "score"
+    method: str  # one of METHODS
     evidence: dict[str, Any]
 
 
@@ -112,7 +100,13 @@ _PHRASE_RE = re.compile(
 _STOPWORDS = frozenset(_TABLE["words"]["stopwords"])
 _DROP = _STOPWORDS | frozenset(w for k in ("legal_forms", "generic") for w in _TABLE["words"][k])
 _TYPES: dict[str, str] = dict(_TABLE["types"])
-_INITIALS = re.compile(r"\b[a-z](?: [a-z]){2,}\b")  # "c c a s" (from "C.C.A.S.") -> "ccas"
+# "C.C.A.S." / "M.J.C" -> "CCAS" / "MJC" (before folding: "C.C.A.S. d'Auriol" keeps its "d'")
+_INITIALS = re.compile(r"\b(?:[A-Za-z]\.){2,}[A-Za-z]?\b\.?")
+_ORDINAL = re.compile(r"^\d{1,2}(?:e|eme|er|ere)$")  # "2e", "16eme": an arrondissement's number
+
+
+def _contract_initials(text: str) -> str:
+    return _INITIALS.sub(lambda m: m.group(0).replace(".", "") + " ", text)
 
 
 @lru_cache(maxsize=262144)
@@ -122,7 +116,7 @@ def normalize_name(nom: str) -> str:
     "Centre communal d'action sociale de Saint-Malo" and "CCAS de St-Malo" both give
     "ccas saint malo"; "Agence France Travail de Rennes" and "Pôle emploi Rennes" "ft rennes".
     """
-    text = _INITIALS.sub(lambda m: m.group(0).replace(" ", ""), fold(nom))
+    text = fold(_contract_initials(nom))
     text = _PHRASE_RE.sub(lambda m: _PHRASES[m.group(1)], text)
     return " ".join(t for t in text.split() if t not in _DROP)
 
@@ -307,6 +301,7 @@ class Features:
     words: tuple[str, ...]  # the folded name, every word (acronyms are matched against it)
     number: str | None  # street number ("12b")
     street: str | None  # street name ("rue chateau")
+    ordinal: str | None  # an arrondissement's number in the name ("16e" of "EPN Paris 16e")
 
 
 def _text(data: Mapping[str, Any], key: str) -> str | None:
@@ -340,7 +335,10 @@ def features(m: Member) -> Features:
     place_tokens = frozenset(place.split())
     adresse = _text(d, "adresse")
     number, street = street_line(adresse) if adresse else (None, None)
-    core = " ".join(t for t in name.split() if t not in place_tokens and not t.isdigit())
+    ordinals = [t for t in name.split() if _ORDINAL.match(t)]
+    core = " ".join(
+        t for t in name.split() if t not in place_tokens and not t.isdigit() and t not in ordinals
+    )
     return Features(
         public_id=m.public_id,
         source=m.source,
@@ -362,13 +360,14 @@ def features(m: Member) -> Features:
         place=place_tokens,
         address=" ".join(x for x in (number, street) if x) or None,
         core=core or name,
-        words=tuple(_INITIALS.sub(lambda x: x.group(0).replace(" ", ""), fold(nom)).split()),
+        words=tuple(fold(_contract_initials(nom)).split()),
         number=number,
         street=street,
+        ordinal=ordinals[0].rstrip("emr") if ordinals else None,
     )
 
 
-FEATURES_VERSION = 2  # bump when `features` changes: stored features of another version are redone
+FEATURES_VERSION = 3  # bump when `features` changes: stored features of another version are redone
 _FEATURE_FIELDS = tuple(Features.__dataclass_fields__)
 _SET_FIELDS = frozenset({"tokens", "types", "departments", "place"})
 _TUPLE_FIELDS = frozenset({"words"})
@@ -476,41 +475,54 @@ def _same_commune(a: Features, b: Features) -> bool | None:
     return None
 
 
-def acronym_of(acronym: str, words: Sequence[str]) -> bool:
-    """Whether `acronym` is the initials of a run of `words`: every word that is not an article
-    or a preposition gives its initial, those may or may not ("plie" / "plan local pour
-    l'insertion et l'emploi", "mde" / "maison de l'emploi", "csapa" / "centre de soins,
-    d'accompagnement et de prévention en addictologie")."""
+def acronym_span(acronym: str, words: Sequence[str]) -> tuple[int, int] | None:
+    """Where `acronym` is the initials of a run of `words` ([start, end)), or None: every word
+    that is not an article or a preposition gives its initial, those may or may not ("plie" /
+    "plan local pour l'insertion et l'emploi", "mde" / "maison de l'emploi", "csapa" / "centre
+    de soins, d'accompagnement et de prévention en addictologie")."""
     n = len(acronym)
     if n < 2:
-        return False
+        return None
 
     @cache
-    def fits(i: int, j: int) -> bool:  # acronym[i:] from words[j:] (the run may end anywhere)
+    def end(i: int, j: int) -> int | None:  # where acronym[i:] ends when read from words[j:]
         if i == n:
-            return True
+            return j
         if j == len(words):
-            return False
+            return None
         word = words[j]
-        if word[0] == acronym[i] and fits(i + 1, j + 1):
-            return True
-        return word in _STOPWORDS and fits(i, j + 1)
+        if word[0] == acronym[i] and (found := end(i + 1, j + 1)) is not None:
+            return found
+        return end(i, j + 1) if word in _STOPWORDS else None
 
-    return any(words[j][0] == acronym[0] and fits(0, j) for j in range(len(words)))
+    for start in range(len(words)):
+        if words[start][0] == acronym[0] and (stop := end(0, start)) is not None:
+            return start, stop
+    return None
+
+
+def acronym_of(acronym: str, words: Sequence[str]) -> bool:
+    """Whether `acronym` is the initials of a run of `words` (`acronym_span`)."""
+    return acronym_span(acronym, words) is not None
 
 
 def _with_acronyms(a: Features, b: Features) -> tuple[str, str]:
-    """Both names, a short token of one that is the acronym of the other's words replacing
-    nothing but counting as shared: returns the names with the acronym written on both sides."""
-    name_a, name_b = a.name, b.name
+    """Both names, the words of one that a short token of the other abbreviates written as
+    that token ("esat elan" / "etablissement et service d'accompagnement par le travail elan"
+    -> "esat elan" twice)."""
+    names = {a.public_id: a.name, b.public_id: b.name}
     for x, y in ((a, b), (b, a)):
-        for token in x.tokens - y.tokens:
-            if 2 < len(token) <= 6 and token.isalpha() and acronym_of(token, y.words):
-                if x is a:
-                    name_b = f"{name_b} {token}"
-                else:
-                    name_a = f"{name_a} {token}"
-    return name_a, name_b
+        for token in sorted(x.tokens - y.tokens):
+            if not (2 < len(token) <= 6 and token.isalpha()):
+                continue
+            span = acronym_span(token, y.words)
+            if span is not None and span[1] - span[0] > 1:
+                start, stop = span
+                names[y.public_id] = normalize_name(
+                    " ".join((*y.words[:start], token, *y.words[stop:]))
+                )
+                break
+    return names[a.public_id], names[b.public_id]
 
 
 def _structure_name_similarity(a: Features, b: Features) -> float:
@@ -550,7 +562,28 @@ _DISTANCE_LEVELS = (
 ONE_PER_COMMUNE = frozenset({"ccas", "cias", "mairie"})
 
 
-def compare(a: Features, b: Features) -> dict[str, Any]:
+Counts = Mapping[str, int]  # blocking key -> how many records hold it ("mail:x", "tel:x")
+SHARED_CONTACT = 3  # an e-mail or phone held by more records is a network's, not one place's
+
+
+def contact_counts(keys: Iterable[Iterable[str]]) -> dict[str, int]:
+    """How many records hold each e-mail and phone key, from the records' blocking keys."""
+    counts: Counter[str] = Counter()
+    for ks in keys:
+        counts.update(k for k in ks if k.startswith(("mail:", "tel:")))
+    return dict(counts)
+
+
+def _shared(counts: Counts | None, key: str) -> bool:
+    """Whether a contact two records share is held by many: a network's switchboard or
+    mailbox. Unknown counts say no; a key missing from known counts is a skipped, oversized
+    block."""
+    if counts is None:
+        return False
+    return counts.get(key, MAX_BLOCK + 1) > SHARED_CONTACT
+
+
+def compare(a: Features, b: Features, counts: Counts | None = None) -> dict[str, Any]:
     """A pair's comparison levels, one per field both records have (the model's evidence, as a
     person reads it): name, commune, distance, address, siret, phone, email, site_web, source."""
     ev: dict[str, Any] = {}
@@ -558,15 +591,21 @@ def compare(a: Features, b: Features) -> dict[str, Any]:
     if a.name == b.name:
         ev["name"] = "exact"
     elif a.core == b.core:
-        ev["name"] = "same-without-place"
+        rest_a, rest_b = a.tokens - set(a.core.split()), b.tokens - set(b.core.split())
+        # "ML Lille - antenne de Houplines" / "… de Faches-Thumesnil": one network, two places
+        ev["name"] = (
+            "same-but-other-place"
+            if rest_a and rest_b and rest_a != rest_b
+            else "same-without-place"
+        )
     else:
         ev["name"] = next((lv for bar, lv in _NAME_LEVELS if name >= bar), "different")
     ev["name_similarity"] = round(name, 3)
     if a.insee and b.insee:
         if a.insee == b.insee:
             ev["commune"] = "same"
-        elif city_of(a.insee) == city_of(b.insee):
-            ev["commune"] = "same-city"  # an arrondissement and its city, or two arrondissements
+        elif city_of(a.insee) == city_of(b.insee) and city_of(a.insee) in (a.insee, b.insee):
+            ev["commune"] = "same-city"  # an arrondissement and its city
         elif a.departments & b.departments:
             ev["commune"] = "other"
         else:
@@ -595,10 +634,13 @@ def compare(a: Features, b: Features) -> dict[str, Any]:
         else:
             ev["siret"] = "different"
     if a.phone and b.phone:
-        ev["phone"] = "equal" if a.phone == b.phone else "different"
+        if a.phone != b.phone:
+            ev["phone"] = "different"
+        else:
+            ev["phone"] = "equal-shared" if _shared(counts, f"tel:{a.phone}") else "equal"
     if a.email and b.email:
         if a.email == b.email:
-            ev["email"] = "equal"
+            ev["email"] = "equal-shared" if _shared(counts, f"mail:{a.email}") else "equal"
         elif a.email_domain and a.email_domain == b.email_domain:
             ev["email"] = "same-domain"
         else:
@@ -608,6 +650,8 @@ def compare(a: Features, b: Features) -> dict[str, Any]:
     ev["source"] = "same" if a.source == b.source else "other"
     if a.types and a.types == b.types and a.types <= ONE_PER_COMMUNE:
         ev["kind"] = "one-per-commune"
+    if a.ordinal and b.ordinal and a.ordinal != b.ordinal:
+        ev["arrondissement"] = "different"  # "Mairie du 2e" / "Mairie du 3e"
     return ev
 
 
@@ -634,6 +678,21 @@ def _one_per_commune_rule(ev: Mapping[str, Any]) -> bool:
         ev.get("kind") == "one-per-commune"
         and ev.get("commune") == "same"
         and ev["name"] in ("exact", "same-without-place")
+        and "arrondissement" not in ev
+    )
+
+
+def _name_and_contact_rule(ev: Mapping[str, Any]) -> bool:
+    """One name (or nearly) in one commune, reached at one line or mailbox of its own (not one
+    a network shares between many records), told by two producers: one structure, even where
+    the producers' addresses differ (a stale producer keeps the address a structure moved
+    from)."""
+    return (
+        ev["name"] in ("exact", "same-without-place", ">=0.9", ">=0.75")
+        and ev.get("commune") in ("same", "same-city")
+        and (ev.get("email") == "equal" or ev.get("phone") == "equal")
+        and ev["source"] == "other"
+        and "arrondissement" not in ev
     )
 
 
@@ -643,15 +702,17 @@ def _rule(a: Features, b: Features, ev: Mapping[str, Any]) -> str | None:
         return "siret"
     if _one_per_commune_rule(ev):
         return "one-per-commune"
+    if _name_and_contact_rule(ev):
+        return "name-and-contact"
     return None
 
 
-def _score(a: Features, b: Features) -> Candidate | None:
+def _score(a: Features, b: Features, counts: Counts | None = None) -> Candidate | None:
     if a.public_id > b.public_id:
         a, b = b, a
     if a.types and b.types and not (a.types & b.types):
         return None  # "Mairie de X" / "CCAS de X": different kinds of structure
-    ev = compare(a, b)
+    ev = compare(a, b, counts)
     if rule := _rule(a, b, ev):
         return Candidate(a.public_id, b.public_id, 1.0, rule, ev)
     probability, weights = match_model.structure_model().probability(ev, a.core, b.core)
@@ -660,17 +721,19 @@ def _score(a: Features, b: Features) -> Candidate | None:
     return Candidate(a.public_id, b.public_id, round(probability, 4), "model", {**ev, **weights})
 
 
-def pair_probability(a: Features, b: Features) -> float:
+def pair_probability(a: Features, b: Features, counts: Counts | None = None) -> float:
     """The model's probability that two records are one structure (0 for different kinds)."""
     if a.types and b.types and not (a.types & b.types):
         return 0.0
-    ev = compare(a, b)
+    ev = compare(a, b, counts)
     if _rule(a, b, ev):
         return 1.0
     return match_model.structure_model().probability(ev, a.core, b.core)[0]
 
 
-def kept_apart(feats: Mapping[str, Features]) -> Callable[[str, str], bool]:
+def kept_apart(
+    feats: Mapping[str, Features], counts: Counts | None = None
+) -> Callable[[str, str], bool]:
     """For `clusters`: whether two records (public ids) must not share a cluster, the model
     being strongly against them (below CANNOT_LINK_BELOW) whatever links join them through
     others. Records without features never object."""
@@ -680,7 +743,7 @@ def kept_apart(feats: Mapping[str, Features]) -> Callable[[str, str], bool]:
         fx, fy = feats.get(x), feats.get(y)
         if fx is None or fy is None:
             return False
-        return pair_probability(fx, fy) < CANNOT_LINK_BELOW
+        return pair_probability(fx, fy, counts) < CANNOT_LINK_BELOW
 
     return apart
 
@@ -697,10 +760,10 @@ def structure_candidates(members: Sequence[Member]) -> list[Candidate]:
 
 def candidates_among(feats: Sequence[Features]) -> list[Candidate]:
     """`structure_candidates` for records whose features are already computed."""
+    keys = [_keys(f) for f in feats]
+    counts = contact_counts(keys)
     out = [
-        c
-        for i, j in candidate_pairs([_keys(f) for f in feats])
-        if (c := _score(feats[i], feats[j])) is not None
+        c for i, j in candidate_pairs(keys) if (c := _score(feats[i], feats[j], counts)) is not None
     ]
     out.sort(key=lambda c: (c.a, c.b))
     return out
@@ -716,13 +779,15 @@ def pairs_of_seeds(blocks: Mapping[str, Sequence[int]], seeds: set[int]) -> set[
     return pairs
 
 
-def score_pairs(feats: Mapping[int, Features], pairs: Iterable[tuple[int, int]]) -> list[Candidate]:
+def score_pairs(
+    feats: Mapping[int, Features], pairs: Iterable[tuple[int, int]], counts: Counts | None = None
+) -> list[Candidate]:
     """The given record id pairs scoring REVIEW_FLOOR or more, sorted by public ids."""
     out = [
         c
         for a, b in pairs
         if a in feats and b in feats
-        if (c := _score(feats[a], feats[b])) is not None
+        if (c := _score(feats[a], feats[b], counts)) is not None
     ]
     out.sort(key=lambda c: (c.a, c.b))
     return out
@@ -743,6 +808,7 @@ class ServiceFeatures:
     thematiques: frozenset[str]
     categories: frozenset[str]  # "famille" of "famille--soutien-aidants"
     description: frozenset[str]  # words of the first sentence
+    type: str | None  # the schema's TypeService
 
 
 def _singular(word: str) -> str:
@@ -764,6 +830,7 @@ def service_features(m: Member) -> ServiceFeatures:
         thematiques=them,
         categories=frozenset(t.split("--", 1)[0] for t in them),
         description=frozenset(_singular(w) for w in fold(first).split() if w not in _DROP),
+        type=_text(d, "type"),
     )
 
 
@@ -771,8 +838,20 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
-def _service_evidence(a: ServiceFeatures, b: ServiceFeatures, unique: bool) -> dict[str, Any]:
-    ev: dict[str, Any] = {"name": round(name_similarity(a.name, b.name), 3)}
+_SERVICE_NAME_LEVELS = ((0.9, ">=0.9"), (0.75, ">=0.75"), (0.5, ">=0.5"), (0.3, ">=0.3"))
+
+
+def compare_services(a: ServiceFeatures, b: ServiceFeatures, unique: bool) -> dict[str, Any]:
+    """A service pair's comparison levels: name, thematiques (equal, overlap, one category,
+    disjoint; `thematiques_unique` when they are the only services of their two records
+    sharing one), the first sentence of the description, type, source."""
+    name = name_similarity(a.name, b.name)
+    ev: dict[str, Any] = {
+        "name": "exact"
+        if a.name == b.name and a.name
+        else next((lv for bar, lv in _SERVICE_NAME_LEVELS if name >= bar), "different"),
+        "name_similarity": round(name, 3),
+    }
     if a.thematiques and b.thematiques:
         if a.thematiques == b.thematiques:
             ev["thematiques"] = "equal"
@@ -783,43 +862,31 @@ def _service_evidence(a: ServiceFeatures, b: ServiceFeatures, unique: bool) -> d
         else:
             ev["thematiques"] = "disjoint"
     if unique:
-        ev["thematiques_unique"] = True
+        ev["thematiques_unique"] = "yes"
     if a.description and b.description:
-        ev["description"] = round(_overlap(a.description, b.description), 3)
-        if (words := min(len(a.description), len(b.description))) < 3:
-            ev["description_words"] = words  # too short to say "the same text"
-    if a.source == b.source:
-        ev["source"] = "same"
+        overlap = _overlap(a.description, b.description)
+        ev["description_overlap"] = round(overlap, 3)
+        if min(len(a.description), len(b.description)) < 3:
+            ev["description"] = "short"  # too short to say "the same text"
+        else:
+            ev["description"] = (
+                "same" if overlap >= 0.9 else "close" if overlap >= 0.6
+                else "some" if overlap >= 0.3 else "different"
+            )  # fmt: skip
+    if a.type and b.type:
+        ev["type"] = "equal" if a.type == b.type else "different"
+    ev["source"] = "same" if a.source == b.source else "other"
     return ev
-
-
-def service_terms(ev: Mapping[str, Any]) -> dict[str, float]:
-    """The service model's inputs (SERVICE_WEIGHTS keys -> value), read from a pair's evidence."""
-    out: dict[str, float] = {"bias": 1.0, "name": ev["name"] - NAME_PIVOT}
-    if ev["name"] >= 0.999:
-        out["name_exact"] = 1.0
-    if "thematiques" in ev:
-        out["thematiques_" + ev["thematiques"]] = 1.0
-    if ev.get("thematiques_unique"):
-        out["thematiques_unique"] = 1.0
-    if (desc := ev.get("description")) is not None:
-        if desc >= 0.9 and ev.get("description_words", 3) >= 3:
-            out["description_same"] = 1.0
-        elif desc >= 0.6:
-            out["description_close"] = 1.0
-        elif desc < 0.3:
-            out["description_different"] = 1.0
-    return out
 
 
 def _service_score(a: ServiceFeatures, b: ServiceFeatures, unique: bool) -> Candidate | None:
     if a.public_id > b.public_id:
         a, b = b, a
-    ev = _service_evidence(a, b, unique)
-    score = _sigmoid(sum(SERVICE_WEIGHTS[k] * v for k, v in service_terms(ev).items()))
-    if score < REVIEW_FLOOR:
+    ev = compare_services(a, b, unique)
+    probability, weights = match_model.service_model().probability(ev)
+    if probability < REVIEW_FLOOR:
         return None
-    return Candidate(a.public_id, b.public_id, round(score, 4), "score", ev)
+    return Candidate(a.public_id, b.public_id, round(probability, 4), "model", {**ev, **weights})
 
 
 def _repeated(a: ServiceFeatures, b: ServiceFeatures) -> bool:
@@ -829,7 +896,11 @@ def _repeated(a: ServiceFeatures, b: ServiceFeatures) -> bool:
     return not a.description or _overlap(a.description, b.description) >= 0.9
 
 
-def _cluster_service_candidates(group: Sequence[ServiceFeatures]) -> list[Candidate]:
+def service_pairs(
+    group: Sequence[ServiceFeatures],
+) -> list[tuple[ServiceFeatures, ServiceFeatures, bool]]:
+    """The pairs of one structure cluster's services worth comparing, with their `unique`
+    flag: services of two different structure records, or one record's service listed twice."""
     # (service, other structure record) -> how many of that record's services share a thematique
     sharing: dict[tuple[str, str], int] = defaultdict(int)
     for i, a in enumerate(group):
@@ -837,7 +908,7 @@ def _cluster_service_candidates(group: Sequence[ServiceFeatures]) -> list[Candid
             if a.structure != b.structure and a.thematiques & b.thematiques:
                 sharing[a.public_id, b.structure] += 1
                 sharing[b.public_id, a.structure] += 1
-    scored: list[Candidate] = []
+    out: list[tuple[ServiceFeatures, ServiceFeatures, bool]] = []
     for i, a in enumerate(group):
         for b in group[i + 1 :]:
             if a.structure == b.structure and not _repeated(a, b):
@@ -848,8 +919,12 @@ def _cluster_service_candidates(group: Sequence[ServiceFeatures]) -> list[Candid
                 and sharing[b.public_id, a.structure] == 1
                 and bool(a.thematiques & b.thematiques)
             )
-            if (c := _service_score(a, b, unique)) is not None:
-                scored.append(c)
+            out.append((a, b, unique))
+    return out
+
+
+def _cluster_service_candidates(group: Sequence[ServiceFeatures]) -> list[Candidate]:
+    scored = [c for a, b, u in service_pairs(group) if (c := _service_score(a, b, u)) is not None]
     # a producer describes a service once: between two structure records, each service keeps
     # its best match only (strongest first)
     structure_of = {f.public_id: f.structure for f in group}
@@ -862,6 +937,16 @@ def _cluster_service_candidates(group: Sequence[ServiceFeatures]) -> list[Candid
         taken.update(((c.a, sb), (c.b, sa)))
         kept.append(c)
     return kept
+
+
+def services_by_cluster(
+    services: Sequence[Member], structure_cluster_of: Mapping[str, str]
+) -> dict[str, list[ServiceFeatures]]:
+    """Service features grouped by the structure cluster of their record, each group by id."""
+    by_cluster: dict[str, list[ServiceFeatures]] = defaultdict(list)
+    for f in _without_boilerplate([service_features(m) for m in services]):
+        by_cluster[structure_cluster_of.get(f.structure, f.structure)].append(f)
+    return {k: sorted(v, key=lambda f: f.public_id) for k, v in sorted(by_cluster.items())}
 
 
 def _without_boilerplate(feats: list[ServiceFeatures]) -> list[ServiceFeatures]:
@@ -890,16 +975,12 @@ def service_candidates(
     """Candidate pairs of services of one structure cluster, sorted by ids.
 
     `structure_cluster_of` maps a structure public id to its cluster id (a structure missing
-    from it is its own cluster). Services are compared on name, thematiques and the first
-    sentence of their description; between two structure records each service keeps only its
-    best-scoring match.
+    from it is its own cluster). Services are compared on name, thematiques, type and the
+    first sentence of their description; between two structure records each service keeps
+    only its best-scoring match.
     """
-    by_cluster: dict[str, list[ServiceFeatures]] = defaultdict(list)
-    for f in _without_boilerplate([service_features(m) for m in services]):
-        by_cluster[structure_cluster_of.get(f.structure, f.structure)].append(f)
     out: list[Candidate] = []
-    for key in sorted(by_cluster):
-        group = sorted(by_cluster[key], key=lambda f: f.public_id)
+    for group in services_by_cluster(services, structure_cluster_of).values():
         out.extend(_cluster_service_candidates(group))
     out.sort(key=lambda c: (c.a, c.b))
     return out
@@ -914,13 +995,17 @@ def clusters(
     links: Iterable[Link],
     cannot_link: Iterable[tuple[str, str]] = (),
     apart: Callable[[str, str], bool] | None = None,
+    forced: Iterable[tuple[str, str]] = (),
 ) -> list[list[str]]:
     """Connected components of `links` over `ids` (and the links' ends), each sorted, list sorted.
 
     Links may be `(a, b)` or `(a, b, score)` (a missing score counts as 1.0). They are applied
     strongest first, ties by ids, and a link is refused when its two components hold the two
     ends of a cannot-link pair (a manual split): the weakest link of any path between them is
-    the one dropped, and the result does not depend on the order of the input.
+    the one dropped, and the result does not depend on the order of the input. With `apart`,
+    a link is also refused when any record of one component and any of the other must not
+    share a cluster (the model strongly against them): one wrong link cannot chain two groups.
+    `forced` links (a person's decisions) are never refused by `apart`.
     """
     parent: dict[str, str] = {i: i for i in ids}
     ordered: list[tuple[float, str, str]] = []
@@ -939,6 +1024,7 @@ def clusters(
             parent[x], x = root, parent[x]
         return root
 
+    decided = {(min(a, b), max(a, b)) for a, b in forced}  # a person's links: never vetoed
     members: dict[str, set[str]] = {i: {i} for i in parent}
     kept_apart: dict[str, set[str]] = defaultdict(set)  # root -> ids it must not join
     for a, b in cannot_link:
@@ -949,7 +1035,11 @@ def clusters(
         ra, rb = find(a), find(b)
         if ra == rb or kept_apart[ra] & members[rb]:
             continue
-        if apart is not None and any(apart(x, y) for x in members[ra] for y in members[rb]):
+        if (
+            apart is not None
+            and (a, b) not in decided
+            and any(apart(x, y) for x in members[ra] for y in members[rb])
+        ):
             continue  # two of the records joined would be strongly against it
         if len(members[ra]) < len(members[rb]):
             ra, rb = rb, ra

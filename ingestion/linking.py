@@ -118,7 +118,9 @@ class Merger:
             feats.update(
                 await self._stored_features(kind, {r for p in pairs for r in p} - set(feats))
             )
-            candidates = dedup.score_pairs(feats, pairs)
+            # how many records hold each shared phone or e-mail (a network's or a place's own)
+            counts = {k: len(v) for k, v in blocks.items() if k.startswith(("mail:", "tel:"))}
+            candidates = dedup.score_pairs(feats, pairs, counts)
         seed_ids = set(keys) if seeds is not None else None
         pool = {f.public_id: rid for rid, f in feats.items()}
         await self._maintain_links(kind, pool, candidates, seed_ids)
@@ -128,7 +130,8 @@ class Merger:
             *loaded.values(),
             *await store.load_members(self.conn, kind, record_ids=sorted(scope - set(loaded))),
         ]
-        return await self._merge_clusters(kind, members, scope)
+        by_public = {f.public_id: f for f in feats.values()}
+        return await self._merge_clusters(kind, members, scope, by_public)
 
     async def _stored_features(self, kind: str, record_ids: set[int]) -> dict[int, dedup.Features]:
         """Features of these active records as stored; those missing or outdated are computed
@@ -228,8 +231,24 @@ class Merger:
             scope |= found
         return scope
 
+    async def _kept_apart(
+        self, members: Sequence[Member], known: Mapping[str, dedup.Features]
+    ) -> Any:
+        """The structure model's veto for `dedup.clusters`: records it is strongly against
+        never share a cluster, whatever links join them through others."""
+        feats = {m.public_id: known.get(m.public_id) or dedup.features(m) for m in members}
+        contacts = {
+            k for f in feats.values() for k in dedup.keys_of(f) if k.startswith(("mail:", "tel:"))
+        }
+        blocks = await store.blocks_of(self.conn, "structure", contacts, max_block=dedup.MAX_BLOCK)
+        return dedup.kept_apart(feats, {k: len(v) for k, v in blocks.items()})
+
     async def _merge_clusters(
-        self, kind: str, members: Sequence[Member], scope: set[int]
+        self,
+        kind: str,
+        members: Sequence[Member],
+        scope: set[int],
+        feats: Mapping[str, dedup.Features] | None = None,
     ) -> dict[str, list[Member]]:
         links = await store.links_touching(self.conn, kind, scope)
         by_id = {m.record_id: m for m in members}
@@ -251,7 +270,16 @@ class Merger:
             and lk["record_a_id"] in by_id
             and lk["record_b_id"] in by_id
         ]
-        groups = dedup.clusters([m.public_id for m in members], same, different)
+        apart = await self._kept_apart(members, feats or {}) if kind == "structure" else None
+        manual = [
+            (by_id[lk["record_a_id"]].public_id, by_id[lk["record_b_id"]].public_id)
+            for lk in links
+            if lk["decision"] == "same"
+            and lk["method"] == "manual"
+            and lk["record_a_id"] in by_id
+            and lk["record_b_id"] in by_id
+        ]
+        groups = dedup.clusters([m.public_id for m in members], same, different, apart, manual)
         by_public = {m.public_id: m for m in members}
         clusters = {group[0]: [by_public[p] for p in group] for group in groups}
         self.report.clusters += len(clusters)
