@@ -16,8 +16,10 @@ import tomllib
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from importlib import metadata
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from data_inclusion.schema import v1
 
@@ -42,6 +44,10 @@ ENUMS: dict[str, type[Any]] = {
 RESERVED = {"source", "id", "structure_id"}
 UNMAPPED_POLICIES = ("report", "reject", "keep")
 READER_KEYS = ("format", "encoding", "delimiter", "records_path", "sheet", "header_row")
+# `[reader] format = "data-inclusion"`: files whose columns are the schema's own field names
+DATA_INCLUSION = "data-inclusion"
+# which files hold which kind when a producer's files are in the schema (by file name, any case)
+DATA_INCLUSION_FILES = {"structures": ("*structure*",), "services": ("*service*",)}
 
 
 class MappingError(ValueError):
@@ -100,8 +106,13 @@ class KindMapping:
     explode_split: str | None
     fields: tuple[FieldRule, ...]
     list_fields: frozenset[str]
+    # file names matched whatever their case (`Structures.CSV`): a data·inclusion producer's
+    ignore_case: bool = False
 
     def matches(self, path: Path) -> bool:
+        if self.ignore_case:
+            name = path.name.casefold()
+            return any(fnmatch.fnmatchcase(name, p.casefold()) for p in self.files)
         return any(fnmatch.fnmatch(path.name, pattern) for pattern in self.files)
 
     def reader_options(self, defaults: dict[str, Any]) -> Any:
@@ -153,11 +164,32 @@ def load_file(path: Path) -> Producer:
         name: _value_map(name, spec, f"{where} [value_maps.{name}]")
         for name, spec in doc.get("value_maps", {}).items()
     }
-    kinds = {
-        kind: _kind(kind, doc[kind], value_maps, f"{where} [{kind}]")
-        for kind in KINDS
-        if kind in doc
-    }
+    sha256 = hashlib.sha256(raw).hexdigest()
+    if reader.get("format") == DATA_INCLUSION:
+        # files already in the schema: the file format itself is detected
+        reader = {k: v for k, v in reader.items() if k != "format"}
+        if value_maps:
+            raise MappingError(
+                f"{where}: [value_maps] has no use in a producer in the data·inclusion format "
+                "(its files hold the enumeration values themselves)"
+            )
+        kinds = {
+            kind: _data_inclusion_kind(kind, source.slug, doc.get(kind, {}), f"{where} [{kind}]")
+            for kind in KINDS
+        }
+        sha256 = _data_inclusion_sha256(raw)
+    else:
+        for kind in KINDS:
+            if isinstance(doc.get(kind), dict) and doc[kind].get("format") == DATA_INCLUSION:
+                raise MappingError(
+                    f'{where} [{kind}]: `format = "{DATA_INCLUSION}"` goes in [reader], for the '
+                    "whole producer (its [structures] / [services] then map nothing)"
+                )
+        kinds = {
+            kind: _kind(kind, doc[kind], value_maps, f"{where} [{kind}]")
+            for kind in KINDS
+            if kind in doc
+        }
     if not kinds:
         raise MappingError(f"{where}: needs a [structures] and/or a [services] table")
     if "services" in kinds and kinds["services"].structure_id is None:
@@ -172,8 +204,31 @@ def load_file(path: Path) -> Producer:
         value_maps=value_maps,
         hook=_hook(doc.get("hook"), where),
         path=path,
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=sha256,
     )
+
+
+def data_inclusion_producer(slug: str) -> Producer:
+    """The registry entry a producer whose files are in the data·inclusion schema needs and no
+    more (`[source]` with its slug, `[reader] format = "data-inclusion"`), built in memory."""
+    text = f'[source]\nslug = "{slug}"\nnom = "{slug}"\n[reader]\nformat = "{DATA_INCLUSION}"\n'
+    where = f"<{slug} in the data·inclusion format>"
+    return Producer(
+        source=_source({"slug": slug, "nom": slug}, where),
+        reader={},
+        kinds={k: _data_inclusion_kind(k, slug, {}, f"{where} [{k}]") for k in KINDS},
+        value_maps={},
+        hook=None,
+        path=Path(f"{slug}.toml"),
+        sha256=_data_inclusion_sha256(text.encode()),
+    )
+
+
+def _data_inclusion_sha256(raw: bytes) -> str:
+    """A data·inclusion entry's mapping is the schema itself: a new schema version is a new
+    mapping (every row is mapped again, not skipped as unchanged)."""
+    version = metadata.version("data-inclusion-schema")
+    return hashlib.sha256(raw + f"\0data-inclusion-schema {version}".encode()).hexdigest()
 
 
 def _source(spec: Any, where: str) -> SourceInfo:
@@ -341,6 +396,81 @@ def _kind(kind: str, spec: Any, value_maps: dict[str, ValueMap], where: str) -> 
         fields=tuple(rules),
         list_fields=list_fields,
     )
+
+
+def _data_inclusion_kind(kind: str, slug: str, spec: Any, where: str) -> KindMapping:
+    """The mapping of a file already in the data·inclusion schema: every field read from the
+    column of its own name, ids with or without the `<source>--` prefix, lists as JSON lists or
+    `a,b` / `a;b` / `a|b` text (CSV), dates and numbers parsed from text."""
+    if not isinstance(spec, dict):
+        raise MappingError(f"{where}: must be a table")
+    if unknown := set(spec) - {"files", *READER_KEYS}:
+        raise MappingError(
+            f"{where}: unknown key(s) {sorted(unknown)}; a producer in the data·inclusion "
+            f"format maps nothing (only `files` and the reader options {READER_KEYS} may be set)"
+        )
+    model = MODELS[kind]
+    files = spec.get("files", DATA_INCLUSION_FILES[kind])
+    files = (files,) if isinstance(files, str) else files
+    if not isinstance(files, list | tuple) or not all(isinstance(f, str) for f in files):
+        raise MappingError(f"{where}: `files` must be a file name pattern or a list of them")
+    own_id = (("unprefix", {"text": f"{slug}--"}),)
+    list_fields = frozenset(
+        f for f in model.model_fields if f not in RESERVED and _is_list_field(model, f)
+    )
+    rules = []
+    for name, info in model.model_fields.items():
+        if name in RESERVED:
+            continue
+        typed = "list" if name in list_fields else _scalar_transform(info.annotation)
+        rules.append(
+            FieldRule(
+                target=name,
+                paths=(name,),
+                transforms=((typed, {}),) if typed else (),
+                optional=not info.is_required(),
+            )
+        )
+    return KindMapping(
+        kind=kind,
+        files=tuple(files),
+        # `format` here is the files' own format (csv, json…), when detection is not enough
+        reader={
+            k: spec[k]
+            for k in READER_KEYS
+            if k in spec and not (k == "format" and spec[k] == DATA_INCLUSION)
+        },
+        id=FieldRule(target="id", paths=("id",), transforms=own_id),
+        structure_id=(
+            FieldRule(target="structure_id", paths=("structure_id",), transforms=own_id)
+            if kind == "services"
+            else None
+        ),
+        explode=None,
+        explode_split=None,
+        fields=tuple(rules),
+        list_fields=list_fields,
+        ignore_case=True,
+    )
+
+
+def _scalar_transform(annotation: Any) -> str | None:
+    """The transform reading a schema field's type from text: `date`, `float`, `int` or none
+    (text, URLs, e-mails, enumeration values are read as they are)."""
+    stack = [annotation]
+    while stack:
+        current = stack.pop()
+        if current is date:
+            return "date"
+        if current is float:
+            return "float"
+        if current is int:
+            return "int"
+        if get_origin(current) in (Union, types.UnionType):
+            stack.extend(get_args(current))
+        elif get_origin(current) is Annotated:
+            stack.append(get_args(current)[0])
+    return None
 
 
 def _enum_of(model: type[Any], name: str) -> str | None:

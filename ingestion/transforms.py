@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import orjson
+
 Params = dict[str, Any]
 Transform = Callable[[Any, Params], Any]
 
@@ -25,6 +27,7 @@ _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ T].*)?$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _EXCEL_EPOCH = date(1899, 12, 30)
+_LIST_SEP = re.compile(r"[,;|]")
 
 
 class TransformError(ValueError):
@@ -220,6 +223,32 @@ def replace(value: Any, params: Params) -> Any:
     return _each(value, lambda v: pattern.sub(by, str(v)) if v is not None else None)
 
 
+def to_list(value: Any, _params: Params) -> Any:
+    """A list as the schema's files write it: a JSON list, a JSON array in a text cell
+    (`["a","b"]`; a text starting with `[` must be one), or values separated by `,` `;` or `|`
+    (no enumeration value, INSEE code or SIREN holds one of them)."""
+    if value is None or isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        raise TransformError(f"an object, not a list: {str(value)[:80]!r}")
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            parsed = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise TransformError(f"not a JSON list: {text[:80]!r}") from exc
+        items = (v.strip() if isinstance(v, str) else v for v in parsed)
+        return [v for v in items if not _is_empty(v)]
+    return [p.strip() for p in _LIST_SEP.split(text) if p.strip()]
+
+
+def unprefix(value: Any, params: Params) -> Any:
+    """Drop a leading `text` (an id written `<source>--<id>` gives `<id>`); numbers and other
+    non-text values are left as they are."""
+    text = params.get("text", "")
+    return _each(value, lambda v: v.strip().removeprefix(text) if isinstance(v, str) else v)
+
+
 def slug(value: Any, _params: Params) -> Any:
     from store.text import fold
 
@@ -244,4 +273,6 @@ TRANSFORMS: dict[str, Transform] = {
     "bool": to_bool,
     "prefix": prefix,
     "replace": replace,
+    "list": to_list,
+    "unprefix": unprefix,
 }
