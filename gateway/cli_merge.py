@@ -87,9 +87,81 @@ def cmd_dedup_review(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def _labelled_report(args: argparse.Namespace) -> dict[str, Any]:
+    """Held-out figures on a labelled set: cross-validated by département, each fold scored by
+    models learnt (as the shipped ones are) on the other folds and the demo."""
+    import tempfile
+
+    from ingestion import dedup, dedup_eval, dedup_train
+
+    path = Path(args.labelled)
+    if not path.exists():
+        raise CommandFailed(f"--labelled {path}: no such file or folder")
+    try:
+        labelled = dedup_eval.load_labelled(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise CommandFailed(f"--labelled {path}: not a labelled set ({exc})") from exc
+    with tempfile.TemporaryDirectory() as tmp:
+        doc = dedup_eval.cross_validate(labelled, also=[dedup_train.demo_set(Path(tmp))])
+    doc["threshold"] = dedup.AUTO_LINK
+    doc["rule_version"] = dedup.RULE_VERSION
+    return doc
+
+
+def _print_labelled(doc: dict[str, Any]) -> None:
+    folds = ", ".join("+".join(f["held_out"]) for f in doc["folds"])
+    print(f"held-out figures (folds by département: {folds}; threshold {doc['threshold']})")
+    for kind in ("structures", "services"):
+        k = doc[kind]
+        print(
+            f"  {kind}: precision {k['precision']:.4f}, recall {k['recall']:.4f} "
+            f"({k['true_positives']} of {k['true_pairs']} true pairs, "
+            f"{k['predicted_pairs']} predicted)"
+        )
+        for tag, t in k["recall_by_tag"].items():
+            print(f"    recall {tag:32} {t['recall']:.3f} of {t['pairs']} pairs")
+        for cat, h in k["hard_negatives_linked"].items():
+            print(f"    linked {cat:40} {h['linked']:3} of {h['pairs']} ({h['share']:.1%})")
+
+
+def cmd_dedup_train(settings: Settings, args: argparse.Namespace) -> None:
+    import tempfile
+
+    import orjson
+
+    from ingestion import dedup_train, match_model
+
+    path = Path(args.labelled)
+    if not path.exists():
+        raise CommandFailed(f"--labelled {path}: no such file or folder")
+    try:
+        import numpy  # noqa: F401
+    except ImportError as exc:
+        raise CommandFailed("learning needs numpy: pip install 'inclusion-gateway[train]'") from exc
+    with tempfile.TemporaryDirectory() as tmp:
+        docs = dedup_train.train_shipped(path, Path(tmp))
+    out = Path(args.out) if args.out else match_model.MODEL_PATH
+    out.write_bytes(orjson.dumps(docs, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
+    for kind, doc in docs.items():
+        print(
+            f"{kind}: {len(doc['weights'])} weights learnt from {doc['trained_on']['pairs']} "
+            f"pairs ({doc['trained_on']['matches']} matches)"
+        )
+    print(f"written to {out}; `gateway merge --all` relinks the store with it")
+
+
 def cmd_dedup_eval(settings: Settings, args: argparse.Namespace) -> None:
     from ingestion import dedup_eval
 
+    if args.labelled:
+        report = _labelled_report(args)
+        if args.json:
+            _print_json(report)
+        else:
+            _print_labelled(report)
+        return
+    if not args.truth:
+        raise CommandFailed("say --truth FILE (a store's records) or --labelled PATH")
     truth = dedup_eval.load_truth(Path(args.truth))
 
     previous = None
@@ -250,7 +322,15 @@ def register(sub: Any) -> None:
     review.add_argument("--json", action="store_true")
     review.set_defaults(func=cmd_dedup_review)
     evaluate = dedup_sub.add_parser("eval", help="precision/recall against a ground truth")
-    evaluate.add_argument("--truth", required=True)
+    evaluate.add_argument(
+        "--truth", help="the true clusters of the store's records (ground-truth.json, truth.json)"
+    )
+    evaluate.add_argument(
+        "--labelled",
+        metavar="PATH",
+        help="a labelled set (folder or .tar.xz, e.g. data/linkage-dev.tar.xz): held-out "
+        "figures, cross-validated by département, no store needed",
+    )
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument(
         "--save-ids", metavar="FILE", help="write each record's merged record id, for --previous"
@@ -261,6 +341,12 @@ def register(sub: Any) -> None:
         help="a --save-ids file of an earlier run: adds id stability between the two runs",
     )
     evaluate.set_defaults(func=cmd_dedup_eval)
+    train = dedup_sub.add_parser(
+        "train", help="learn the duplicate models from a labelled set (and the demo)"
+    )
+    train.add_argument("--labelled", required=True, metavar="PATH")
+    train.add_argument("--out", metavar="FILE", help="default: the shipped model file")
+    train.set_defaults(func=cmd_dedup_train)
 
     for name, func, help_text in (
         ("link", cmd_link, "decide that two producer records are the same"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import tarfile
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,22 +25,27 @@ Clusters = Iterable[Iterable[str]]
 
 @dataclass(frozen=True)
 class Truth:
-    """The demo ground truth (ingestion/demo/README.md, `ground-truth.json`)."""
+    """A ground truth: the demo's (ingestion/demo/README.md, `ground-truth.json`) or a labelled
+    set's (`truth.json`, with hard negatives by category and difficulty tags)."""
 
     structures: list[list[str]]
     services: list[list[str]]
     not_duplicates: list[tuple[str, str, str]] = field(default_factory=list)
     invalid: list[tuple[str, str]] = field(default_factory=list)
+    hard_negatives: list[dict[str, Any]] = field(default_factory=list)
+    tags: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 def load_truth(path: Path) -> Truth:
-    """Read a `ground-truth.json`."""
+    """Read a `ground-truth.json` or a labelled set's `truth.json`."""
     doc = json.loads(path.read_text(encoding="utf-8"))
     return Truth(
         structures=[list(c) for c in doc.get("structures", [])],
         services=[list(c) for c in doc.get("services", [])],
         not_duplicates=[(a, b, reason) for a, b, reason in doc.get("not_duplicates", [])],
         invalid=[(i, reason) for i, reason in doc.get("invalid", [])],
+        hard_negatives=list(doc.get("hard_negatives", [])),
+        tags={k: {t: list(v) for t, v in tags.items()} for k, tags in doc.get("tags", {}).items()},
     )
 
 
@@ -180,9 +187,23 @@ def evaluate(
         if a in cluster_of and cluster_of.get(a) == cluster_of.get(b)
     )
     service_universe = {m.public_id for m in services}
-    _, v_scores = _measure(
+    service_predicted, v_scores = _measure(
         dedup.service_candidates(services, cluster_of), service_universe, truth.services
     )
+    for kind, scores, found, clusters, ids in (
+        ("structure", s_scores, predicted, truth.structures, universe),
+        ("service", v_scores, service_predicted, truth.services, service_universe),
+    ):
+        if truth.tags or truth.hard_negatives:
+            details = _details(
+                found,
+                clusters,
+                ids,
+                truth.tags.get(kind + "s", {}),
+                [h for h in truth.hard_negatives if h["kind"] == kind],
+            )
+            scores["recall_by_tag"] = details["recall_by_tag"]
+            scores["hard_negatives_linked"] = details["hard_negatives_linked"]
     return {
         "precision": s_scores["precision"],
         "recall": s_scores["recall"],
@@ -332,9 +353,19 @@ class Labelled:
     department: dict[str, str]  # public id -> département (a service: its structure's)
 
 
-def load_labelled(folder: Path, territories: Territories | None = None) -> Labelled:
+def load_labelled(path: Path, territories: Territories | None = None) -> Labelled:
     """A folder of `<source>/structures.json`, `<source>/services.json` (data·inclusion v1
-    rows) and `truth.json`, mapped and normalised as an ingest would (no store)."""
+    rows) and `truth.json`, mapped and normalised as an ingest would (no store); or a `.tar.xz`
+    holding one such folder."""
+    if path.is_file():
+        with tempfile.TemporaryDirectory() as tmp:
+            with tarfile.open(path, "r:*") as archive:
+                archive.extractall(tmp, filter="data")
+            found = sorted(p.parent for p in Path(tmp).rglob("truth.json"))
+            if not found:
+                raise ValueError(f"{path}: no truth.json inside")
+            return load_labelled(found[0], territories)
+    folder = path
     territories = territories or demo_territories()
     doc = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
     out: dict[str, list[Member]] = defaultdict(list)
@@ -367,10 +398,7 @@ def load_labelled(folder: Path, territories: Territories | None = None) -> Label
         department[m.public_id] = code[:3] if code.startswith("97") else code[:2]
     for m in out["service"]:
         department[m.public_id] = department.get(m.structure_public_id or "", "")
-    truth = Truth(
-        structures=[list(c) for c in doc["structures"]],
-        services=[list(c) for c in doc["services"]],
-    )
+    truth = load_truth(folder / "truth.json")
     return Labelled(
         out["structure"],
         out["service"],

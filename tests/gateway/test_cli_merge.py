@@ -65,6 +65,18 @@ def test_dedup_eval_against_a_truth_file(env: dict[str, str], tmp_path: Path) ->
     assert bad.returncode == 2 and "not a file written by --save-ids" in bad.stderr
 
 
+def test_dedup_eval_on_a_labelled_set_says_what_is_wrong(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    nowhere = gateway("dedup", "eval", "--labelled", str(tmp_path / "nope"), env=env)
+    assert nowhere.returncode == 2 and "no such file or folder" in nowhere.stderr
+    (tmp_path / "empty").mkdir()
+    empty = gateway("dedup", "eval", "--labelled", str(tmp_path / "empty"), env=env)
+    assert empty.returncode == 2 and "not a labelled set" in empty.stderr
+    neither = gateway("dedup", "eval", env=env)
+    assert neither.returncode == 2 and "--truth" in neither.stderr
+
+
 def test_link_and_unlink_with_a_reason(env: dict[str, str]) -> None:
     split = gateway(
         "unlink", "dora--a1", "emplois-de-linclusion--17", "--reason", "two offices", env=env
