@@ -47,6 +47,13 @@ class MemberRecordsByGoldenIdLoader(_Loader):
         return [found.get(key, []) for key in keys]
 
 
+class LinksByGoldenIdLoader(_Loader):
+    async def batch_load_fn(self, keys: list[int]) -> list[Any]:
+        async with self._db() as session:
+            found = await store.links_by_golden_ids(session, keys)
+        return [found.get(key, []) for key in keys]
+
+
 class SourceBySlugLoader(_Loader):
     async def batch_load_fn(self, keys: list[str]) -> list[Any]:
         async with self._db() as session:

@@ -26,6 +26,7 @@ class Loaders:
     golden_by_id: golden.GoldenByIdLoader
     provenance_by_golden_id: golden.ProvenanceByGoldenIdLoader
     member_records_by_golden_id: golden.MemberRecordsByGoldenIdLoader
+    links_by_golden_id: golden.LinksByGoldenIdLoader
     source_by_slug: golden.SourceBySlugLoader
     versions_by_golden_id: golden.VersionsByGoldenIdLoader
     services_by_structure: golden.ServicesByStructureLoader
@@ -49,6 +50,7 @@ class Loaders:
             golden_by_id=golden.GoldenByIdLoader(db),
             provenance_by_golden_id=golden.ProvenanceByGoldenIdLoader(db),
             member_records_by_golden_id=golden.MemberRecordsByGoldenIdLoader(db),
+            links_by_golden_id=golden.LinksByGoldenIdLoader(db),
             source_by_slug=golden.SourceBySlugLoader(db),
             versions_by_golden_id=golden.VersionsByGoldenIdLoader(db),
             services_by_structure=golden.ServicesByStructureLoader(db),

@@ -4,10 +4,11 @@ schema package itself), their producer records, duplicates, history and provenan
 import types
 import typing
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from typing import Any, Union
 
+import orjson
 import strawberry
 from strawberry.scalars import JSON
 
@@ -36,6 +37,67 @@ from resolvers.territories.types import ArrondissementMunicipal, Commune
 from store.territories import ARRONDISSEMENT
 
 Info = strawberry.Info[Context, None]
+
+
+@strawberry.type(
+    description="Why two producer records were merged: a link decided by the duplicate model, "
+    "one of its rules, or a person."
+)
+class DuplicateLink:
+    row: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(description="The two producer records' ids (`dora--42`).")
+    def records(self) -> list[str]:
+        return [self.row["a"], self.row["b"]]
+
+    @strawberry.field(
+        description="How the link was decided: `model` (the learnt duplicate model's "
+        "probability), `siret` (one SIRET at one place with similar names), `one-per-commune` "
+        "(a CCAS, CIAS or town hall of one name in one commune), `name-and-contact` (one name "
+        "and a phone or e-mail of its own in one commune) or `manual` (a person's decision)."
+    )
+    def method(self) -> str:
+        return str(self.row["method"])
+
+    @strawberry.field(
+        description="The model's match probability (1.0 for a rule, null for a person's link)."
+    )
+    def score(self) -> float | None:
+        return self.row["score"]
+
+    @strawberry.field(description="The version of the duplicate rules that decided it.")
+    def rule_version(self) -> str | None:
+        return self.row["rule_version"]
+
+    @strawberry.field(
+        description="What the two records were compared on: one level per field both have "
+        "(`name`, `commune`, `distance`, `address`, `siret`, `phone`, `email`, `site_web`, "
+        "`source`…; levels, never values) and, for the model, the weight each level added "
+        "(`weights`, log-odds) and its `bias`. Null for a person's link."
+    )
+    def evidence(self) -> JSON | None:
+        if self.row["method"] == "manual" or not self.row["reason"]:
+            return None
+        try:
+            return orjson.loads(self.row["reason"])
+        except orjson.JSONDecodeError:
+            return None
+
+    @strawberry.field(
+        description="A person's link: why, in their words (served with a token only)."
+    )
+    def reason(self, info: Info) -> str | None:
+        if self.row["method"] != "manual" or not info.context.has_token:
+            return None
+        return self.row["reason"]
+
+    @strawberry.field(description="A person's link: who decided (served with a token only).")
+    def decided_by(self, info: Info) -> str | None:
+        return self.row["decided_by"] if info.context.has_token else None
+
+    @strawberry.field(description="When the link was decided.")
+    def created_at(self) -> datetime | None:
+        return self.row["created_at"]
 
 # set by the id rule or by the edges, not served as plain fields
 NOT_PLAIN = frozenset({"source", "id", "structure_id"})
@@ -289,6 +351,17 @@ def merged_type(
         resolver=doublons,
         description="The linked duplicates: every producer record merged into this one except "
         "the record whose id it carries (what the real API's `exclure_doublons` leaves out).",
+    )
+
+    async def links(self: Any, info: Info) -> list[DuplicateLink]:
+        rows = await info.context.loaders.links_by_golden_id.load(self.row["id"])
+        return [DuplicateLink(row=r) for r in rows]
+
+    links.__annotations__ = {"info": Info, "return": list[DuplicateLink]}
+    attrs["links"] = strawberry.field(
+        resolver=links,
+        description=f"Why the producer records of this {what} were merged: each standing link "
+        "between two of them, with its method, score and evidence.",
     )
 
     def allowed(info: Info, field_name: str) -> bool:

@@ -17,6 +17,7 @@ from models import (
     ProducerRecord,
     Source,
 )
+from models.merge import RecordLink
 from models.merge import stored_views
 from store.territories import table_of
 
@@ -33,6 +34,7 @@ provenance = table_of(FieldProvenance)
 records = table_of(ProducerRecord)
 sources = table_of(Source)
 runs = table_of(IngestRun)
+links = table_of(RecordLink)
 
 
 def uses_tags(session: AsyncSession) -> bool:
@@ -140,6 +142,49 @@ async def member_records_by_golden_ids(
         .join(records, records.c.id == members.c.record_id)
         .where(members.c.golden_id.in_(sorted(set(golden_ids))))
         .order_by(records.c.public_id),
+    )
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in result.mappings():
+        data = dict(row)
+        out[data.pop("golden_id")].append(data)
+    return out
+
+
+async def links_by_golden_ids(
+    session: AsyncSession, golden_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """The standing links between two members of each golden record (why they were merged):
+    the members' public ids, method, score, rule version, evidence, who decided and when. Only
+    members of that row count, so a view without a restricted member shows no link to it."""
+    other = members.alias("other")
+    record_a, record_b = records.alias("record_a"), records.alias("record_b")
+    result = await execute(
+        session,
+        select(
+            members.c.golden_id,
+            record_a.c.public_id.label("a"),
+            record_b.c.public_id.label("b"),
+            links.c.decision,
+            links.c.method,
+            links.c.score,
+            links.c.rule_version,
+            links.c.reason,
+            links.c.decided_by,
+            links.c.created_at,
+        )
+        .join(links, links.c.record_a_id == members.c.record_id)
+        .join(
+            other,
+            (other.c.record_id == links.c.record_b_id) & (other.c.golden_id == members.c.golden_id),
+        )
+        .join(record_a, record_a.c.id == links.c.record_a_id)
+        .join(record_b, record_b.c.id == links.c.record_b_id)
+        .where(
+            members.c.golden_id.in_(sorted(set(golden_ids))),
+            links.c.revoked_at.is_(None),
+            links.c.decision == "same",
+        )
+        .order_by(record_a.c.public_id, record_b.c.public_id),
     )
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in result.mappings():

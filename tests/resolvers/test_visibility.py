@@ -90,3 +90,36 @@ async def test_a_restricted_producers_own_records_need_its_scope(
     restricted = await _run("restricted", query)
     assert restricted.errors is None and restricted.data is not None
     assert restricted.data["sourceStructures"]["totalCount"] > 0
+
+
+LINKS = """{
+  structure(id: "dora--a1") {
+    sourceRecords { id }
+    links { records method score ruleVersion evidence reason decidedBy createdAt }
+  }
+}"""
+
+
+async def test_links_say_why_records_were_merged_within_what_a_consumer_sees(
+    gql_example: GraphQLClient,
+) -> None:
+    public, restricted = await _run("public", LINKS), await _run("restricted", LINKS)
+    assert public.errors is None and restricted.errors is None
+    assert public.data is not None and restricted.data is not None
+    for data in (public.data, restricted.data):
+        structure = data["structure"]
+        members = {r["id"] for r in structure["sourceRecords"]}
+        assert structure["links"], structure
+        for link in structure["links"]:
+            # a link joins two records this consumer sees, and says how it was decided
+            assert set(link["records"]) <= members, link
+            assert link["method"] in ("model", "siret", "one-per-commune", "name-and-contact")
+            assert link["score"] is not None and link["createdAt"]
+            assert link["evidence"]["name"] and link["evidence"]["source"] == "other"
+            assert link["reason"] is None and link["decidedBy"] is None  # automatic, no token
+    public_records = {r for link in public.data["structure"]["links"] for r in link["records"]}
+    restricted_records = {
+        r for link in restricted.data["structure"]["links"] for r in link["records"]
+    }
+    assert not any(r.startswith("soliguide--") for r in public_records)
+    assert any(r.startswith("soliguide--") for r in restricted_records)
