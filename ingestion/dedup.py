@@ -615,8 +615,9 @@ def compare(a: Features, b: Features, counts: Counts | None = None) -> dict[str,
     if a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None:
         dist = haversine_m(a.lat, a.lon, b.lat, b.lon)
         ev["distance_m"] = round(dist)
-        ev["distance"] = next((lv for bar, lv in _DISTANCE_LEVELS if dist < bar), ">=10km")
-    if a.street and b.street:
+        ev["distance"] = next((lv for bar, lv in _DISTANCE_LEVELS if dist < bar), ">=50km")
+    if a.street and b.street and ev.get("commune") in (None, "same", "same-city"):
+        # "1 place de la Mairie" is in every commune: a street line says one place only there
         if a.street == b.street or name_similarity(a.street, b.street) >= 0.85:
             if a.number == b.number:
                 ev["address"] = "equal"

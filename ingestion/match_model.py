@@ -34,7 +34,7 @@ FIELDS = (
 )  # fmt: skip
 SERVICE_FIELDS = ("name", "thematiques", "thematiques_unique", "description", "type", "source")
 AGREEING_NAMES = frozenset({"exact", "same-without-place"})
-FAR = frozenset({"<3km", "<10km", ">=10km"})
+FAR = frozenset({"<3km", "<10km", "<50km", ">=50km"})
 
 
 def structure_terms(ev: Mapping[str, Any], frequency: float = 0.0) -> dict[str, float]:
