@@ -1,5 +1,5 @@
-"""The example queries of the README's guide and the benchmark's operations are valid against
-the schema, so the documentation cannot drift from the API."""
+"""The example queries of the README's guide, of docs/ and the benchmark's operations are valid
+against the schema, so the documentation cannot drift from the API."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from gateway.schema import schema
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 GUIDE = README[README.index("## Using the API") :]
-EXAMPLES = re.findall(r"```graphql\n(.*?)```", GUIDE, flags=re.S)
+DOCS = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs").glob("*.md")))
+EXAMPLES = re.findall(r"```graphql\n(.*?)```", GUIDE + DOCS, flags=re.S)
 OPERATIONS = sorted((ROOT / "bench").glob("*.graphql"))
 
 
