@@ -131,6 +131,7 @@ class Producer:
     hook: Callable[[dict[str, Any], dict[str, Any], str], dict[str, Any] | None] | None
     path: Path
     sha256: str
+    data_inclusion: bool = False  # files already in the schema: nothing is mapped
 
 
 def known_slugs(directory: Path = PRODUCERS_DIR) -> list[str]:
@@ -165,7 +166,8 @@ def load_file(path: Path) -> Producer:
         for name, spec in doc.get("value_maps", {}).items()
     }
     sha256 = hashlib.sha256(raw).hexdigest()
-    if reader.get("format") == DATA_INCLUSION:
+    reader_format = reader.get("format")
+    if reader_format == DATA_INCLUSION:
         # files already in the schema: the file format itself is detected
         reader = {k: v for k, v in reader.items() if k != "format"}
         if value_maps:
@@ -205,6 +207,7 @@ def load_file(path: Path) -> Producer:
         hook=_hook(doc.get("hook"), where),
         path=path,
         sha256=sha256,
+        data_inclusion=reader_format == DATA_INCLUSION,
     )
 
 
@@ -221,6 +224,7 @@ def data_inclusion_producer(slug: str) -> Producer:
         hook=None,
         path=Path(f"{slug}.toml"),
         sha256=_data_inclusion_sha256(text.encode()),
+        data_inclusion=True,
     )
 
 

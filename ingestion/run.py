@@ -380,6 +380,12 @@ class _Runner:
 
     def _check_paths(self, kind_mapping: KindMapping, path: Path) -> None:
         missing = missing_paths(kind_mapping, self.stats.paths_seen)
+        if missing and self.producer.data_inclusion:
+            raise MappingError(
+                f"{path}: {kind_mapping.kind} in the data·inclusion format need the schema's "
+                f"required column(s) {', '.join(map(repr, missing))}, which no record of this "
+                "file has (a misspelt column name?)"
+            )
         if missing:
             raise MappingError(
                 f"{path}: the mapping of {kind_mapping.kind} reads {', '.join(map(repr, missing))} "

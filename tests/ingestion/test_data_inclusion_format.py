@@ -339,6 +339,17 @@ async def test_a_file_named_for_neither_kind_is_refused(
         await _ingest(store_engine, slug, producers, lieux)
 
 
+async def test_a_file_without_a_required_column_names_it(
+    store_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    slug, producers = _new_producer(tmp_path)
+    rows = [{k: v for k, v in r.items() if k != "nom"} for r in STRUCTURES]
+    nameless = _write_json(tmp_path / "structures.json", rows)
+    with pytest.raises(IngestError, match=r"need the schema's required column\(s\) 'nom'"):
+        await _ingest(store_engine, slug, producers, nameless)
+    assert not await _stored(store_engine, slug)  # a failed run changes nothing
+
+
 async def test_files_patterns_and_reader_options_of_a_kind(
     store_engine: AsyncEngine, tmp_path: Path
 ) -> None:
