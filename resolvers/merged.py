@@ -99,6 +99,7 @@ class DuplicateLink:
     def created_at(self) -> datetime | None:
         return self.row["created_at"]
 
+
 # set by the id rule or by the edges, not served as plain fields
 NOT_PLAIN = frozenset({"source", "id", "structure_id"})
 
@@ -158,6 +159,15 @@ def data_field(name: str, model: Any, description: str | None = None) -> Any:
     if gql == list[str] | None and name not in NULLABLE_LISTS:
         gql, empty = list[str], []
     described = description or (info.description or info.title or name).strip()
+    if name in personal.TEXT:
+
+        def masked(self: Any, info: Info) -> Any:
+            value = _convert(self.row["data"].get(name), gql)
+            return value if info.context.has_token else personal.masked(name, value)
+
+        masked.__annotations__ = {"info": Info, "return": gql}
+        described += " A mobile phone number written in it is masked for consumers without a token."
+        return strawberry.field(resolver=masked, description=described)
     if name in personal.ALWAYS | personal.CHECKED:
 
         def guarded(self: Any, info: Info) -> Any:
@@ -171,7 +181,7 @@ def data_field(name: str, model: Any, description: str | None = None) -> Any:
             " May hold personal data: served only to consumers with a token."
             if name in personal.ALWAYS
             else " Served only to consumers with a token when it looks like a person's own "
-            "(a mobile number, an address starting with a given name)."
+            "(a mobile number anywhere in it, an address with a given name or an initial)."
         )
         return strawberry.field(resolver=guarded, description=described)
 
@@ -364,6 +374,12 @@ def merged_type(
         "between two of them, with its method, score and evidence.",
     )
 
+    def readable(info: Info, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Producer rows with their data as this consumer may read it (free text masked)."""
+        if info.context.has_token:
+            return rows
+        return [{**r, "data": personal.without_personal(False, r["data"])} for r in rows]
+
     def allowed(info: Info, field_name: str) -> bool:
         return field_name not in personal.ALWAYS or info.context.has_token
 
@@ -396,7 +412,9 @@ def merged_type(
         names = [
             n for n in fields_named(None if field is None else [field], "field") if allowed(info, n)
         ]
-        versions = await info.context.loaders.versions_by_golden_id.load(self.row["id"])
+        versions = readable(
+            info, await info.context.loaders.versions_by_golden_id.load(self.row["id"])
+        )
         changes = [
             (k, c)
             for k, c in field_history(versions, names)
@@ -430,7 +448,7 @@ def merged_type(
     async def claims(self: Any, info: Info, fields: list[str] | None = None) -> list[Claim]:
         names = [n for n in fields_named(fields, "fields") if allowed(info, n)]
         loaders = info.context.loaders
-        rows = await members(info, self.row)
+        rows = readable(info, await members(info, self.row))
         provenance = await loaders.provenance_by_golden_id.load(self.row["id"])
         return [
             c
