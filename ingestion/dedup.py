@@ -998,6 +998,7 @@ def clusters(
     cannot_link: Iterable[tuple[str, str]] = (),
     apart: Callable[[str, str], bool] | None = None,
     forced: Iterable[tuple[str, str]] = (),
+    restricted: Iterable[str] = (),
 ) -> list[list[str]]:
     """Connected components of `links` over `ids` (and the links' ends), each sorted, list sorted.
 
@@ -1008,6 +1009,12 @@ def clusters(
     a link is also refused when any record of one component and any of the other must not
     share a cluster (the model strongly against them): one wrong link cannot chain two groups.
     `forced` links (a person's decisions) are never refused by `apart`.
+
+    `restricted` records (of producers only some consumers may see) never bridge the others:
+    the links between the other records are applied first, so their groups are exactly what
+    they would be without the restricted records; a restricted record then joins at most one of
+    those groups (its strongest link), never two. The public view of every cluster is thus the
+    world without the restricted producers.
     """
     parent: dict[str, str] = {i: i for i in ids}
     ordered: list[tuple[float, str, str]] = []
@@ -1016,7 +1023,9 @@ def clusters(
         ordered.append((float(link[2]) if len(link) > 2 else 1.0, a, b))
         parent.setdefault(a, a)
         parent.setdefault(b, b)
-    ordered.sort(key=lambda t: (-t[0], t[1], t[2]))
+    hidden = set(restricted)
+    # links between visible records first (each phase strongest first, ties by ids)
+    ordered.sort(key=lambda t: (t[1] in hidden or t[2] in hidden, -t[0], t[1], t[2]))
 
     def find(x: str) -> str:
         root = x
@@ -1033,10 +1042,13 @@ def clusters(
         if a in parent and b in parent and a != b:
             kept_apart[a].add(b)
             kept_apart[b].add(a)
+    visible_in: dict[str, bool] = {i: i not in hidden for i in parent}  # root -> has visible
     for _, a, b in ordered:
         ra, rb = find(a), find(b)
         if ra == rb or kept_apart[ra] & members[rb]:
             continue
+        if hidden and visible_in[ra] and visible_in[rb] and (a in hidden or b in hidden):
+            continue  # a restricted record would bridge two groups of visible ones
         if (
             apart is not None
             and (a, b) not in decided
@@ -1048,4 +1060,5 @@ def clusters(
         parent[rb] = ra
         members[ra] |= members.pop(rb)
         kept_apart[ra] |= kept_apart.pop(rb, set())
+        visible_in[ra] = visible_in[ra] or visible_in.pop(rb)
     return sorted(sorted(group) for group in members.values())

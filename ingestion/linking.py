@@ -279,7 +279,14 @@ class Merger:
             and lk["record_a_id"] in by_id
             and lk["record_b_id"] in by_id
         ]
-        groups = dedup.clusters([m.public_id for m in members], same, different, apart, manual)
+        restricted = [
+            m.public_id
+            for m in members
+            if (facts := self.sources.get(m.source)) is not None and facts.restreinte
+        ]
+        groups = dedup.clusters(
+            [m.public_id for m in members], same, different, apart, manual, restricted
+        )
         by_public = {m.public_id: m for m in members}
         clusters = {group[0]: [by_public[p] for p in group] for group in groups}
         self.report.clusters += len(clusters)

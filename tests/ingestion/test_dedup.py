@@ -605,3 +605,21 @@ def test_kept_apart_vetoes_what_the_model_is_strongly_against() -> None:
     apart = dedup.kept_apart({f.public_id: f for f in (a, b, c)})
     assert apart(a.public_id, b.public_id)  # a town hall and its CCAS: two kinds
     assert not apart(a.public_id, c.public_id)  # one town hall per commune
+
+
+def test_a_restricted_record_never_bridges_two_visible_groups() -> None:
+    # dora--1 and unccas--1 are linked only through a restricted soliguide record
+    links = [("dora--1", "soliguide--1", 0.9985), ("soliguide--1", "unccas--1", 0.982)]
+    ids = ["dora--1", "soliguide--1", "unccas--1", "dora--2"]
+    assert dedup.clusters(ids, links) == [["dora--1", "soliguide--1", "unccas--1"], ["dora--2"]]
+    split = dedup.clusters(ids, links, restricted=["soliguide--1"])
+    assert split == [["dora--1", "soliguide--1"], ["dora--2"], ["unccas--1"]]
+    # the visible groups are those of a world without the restricted records
+    without = dedup.clusters(["dora--1", "unccas--1", "dora--2"], [])
+    assert [[i for i in c if i != "soliguide--1"] for c in split] == without
+    # a direct link between the visible records still joins them, the restricted one with them
+    direct = [*links, ("dora--1", "unccas--1", 0.9)]
+    assert dedup.clusters(ids, direct, restricted=["soliguide--1"]) == [
+        ["dora--1", "soliguide--1", "unccas--1"],
+        ["dora--2"],
+    ]
