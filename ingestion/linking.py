@@ -72,6 +72,7 @@ class Merger:
         service_ids = await self._seeds("service", changed)
         structure_clusters = await self._structures(structure_ids)
         await self._services(service_ids, structure_clusters)
+        await store.number_feed(self.conn, self.data_version)
         self.report.duration_s = round(time.monotonic() - started, 3)
         return self.report
 
@@ -546,6 +547,24 @@ class Merger:
                             "longitude": longitude,
                         }
                     )
+                continue
+            if old["deleted_at"] is None and old["content_hash"] == content:
+                # the same record under another stored view (a restricted member joined or left):
+                # nothing changed for the readers of this view, so no feed entry and no new
+                # version for them; the restricted readers learn of a member that left
+                updates.append(
+                    {
+                        **values,
+                        "b_id": old["id"],
+                        "updated_at": old["updated_at"],
+                        "data_version": old["data_version"],
+                        "deleted_at": None,
+                    }
+                )
+                counts["unchanged"] += 1
+                self.report.unchanged += 1
+                if visibility == SHARED_VIEW and "restricted" in rows:
+                    compared.append((("restricted", public_id), rows["restricted"], data, score))
                 continue
             updates.append(
                 {

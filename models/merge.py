@@ -110,6 +110,12 @@ class GoldenChange(SQLModel, table=True):
     fields: list[Any] = json_field(default=[])  # schema field names
     at: datetime = timestamp(index=True)
     data_version: int
+    # numbered per view: the entry's place among those a public (restricted) consumer reads,
+    # and the version of that view it belongs to; null where the view does not see it
+    public_position: int | None = Field(default=None, index=True)
+    public_version: int | None = None
+    restricted_position: int | None = Field(default=None, index=True)
+    restricted_version: int | None = None
 
 
 class GoldenValue(SQLModel, table=True):

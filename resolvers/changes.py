@@ -66,7 +66,10 @@ class Change:
         at: datetime = self.row["at"]
         return at
 
-    @strawberry.field(description="The data version that run published.")
+    @strawberry.field(
+        description="Which version of the data you read that run published: they count the "
+        "runs that changed what you may see (1, 2, 3…)."
+    )
     def data_version(self) -> int:
         return int(self.row["data_version"])
 
@@ -128,23 +131,30 @@ class ChangeConnection:
         return n
 
 
-def _position(after: str | None) -> int | None:
+def _position(after: str | None, visibility: str) -> int | None:
     key = decode_cursor(after)
     if key is None:
         return None
+    if key and key[0] == "change":
+        raise BadUserInput(
+            "`after` is a cursor of an earlier numbering of the feed: sync again (walk the "
+            "lists, then follow the feed from a new `resumeCursor`)",
+            argument="after",
+        )
     if (
-        len(key) != 2
-        or key[0] != "change"
-        or isinstance(key[1], bool)
-        or not isinstance(key[1], int)
-        or not 0 <= key[1] < 2**63
+        len(key) != 3
+        or key[0] != "feed"
+        or key[1] != visibility
+        or isinstance(key[2], bool)
+        or not isinstance(key[2], int)
+        or not 0 <= key[2] < 2**63
     ):
-        raise BadUserInput("`after` is not a cursor of the change feed", argument="after")
-    return int(key[1])
+        raise BadUserInput("`after` is not a cursor of your change feed", argument="after")
+    return int(key[2])
 
 
-def _cursor(position: int) -> str:
-    return encode_cursor(["change", position])
+def _cursor(visibility: str, position: int) -> str:
+    return encode_cursor(["feed", visibility, position])
 
 
 @strawberry.type
@@ -173,17 +183,17 @@ class ChangeQueries:
         ] = None,
     ) -> ChangeConnection:
         size = page_size(first)
-        position = _position(after)
+        visibility = info.context.visibility
+        position = _position(after, visibility)
         if since is None and position is None:
             raise BadUserInput("give `since` (a time) or `after` (a cursor)", argument="since")
         if since is not None and since.tzinfo is None:
             raise BadUserInput(
                 "`since` needs a time zone (`2026-11-27T10:00:00Z`)", argument="since"
             )
-        visibility = info.context.visibility
         wanted = [typing.cast(str, k.value) for k in kinds] if kinds else None
         async with info.context.db() as session:
-            through, before = await store.pruned(session)
+            through, before = await store.pruned(session, visibility)
             if position is not None and position < through:
                 raise BadUserInput(
                     "`after` points at changes `gateway prune` has dropped since: sync again "
@@ -196,10 +206,14 @@ class ChangeQueries:
                     "ask from a later time",
                     argument="since",
                 )
-            # read before the page: an entry committed meanwhile has a larger id, so resuming
-            # from here never skips it (runs that change data commit one after the other)
-            # (an emptied feed resumes after what was pruned: ids are never reused)
-            latest = max(await store.last_id(session), through) if position is None else position
+            # read before the page: an entry committed meanwhile has a larger position, so
+            # resuming from here never skips it (runs that change data commit one after the
+            # other) (an emptied feed resumes after what was pruned: positions never repeat)
+            latest = (
+                max(await store.last_position(session, visibility), through)
+                if position is None
+                else position
+            )
             rows = await store.page(
                 session,
                 visibility,
@@ -209,7 +223,7 @@ class ChangeQueries:
                 kinds=wanted,
             )
         page = rows[:size]
-        resume = page[-1]["id"] if page else latest
+        resume = page[-1]["position"] if page else latest
 
         async def count() -> int:
             async with info.context.db() as session:
@@ -217,12 +231,14 @@ class ChangeQueries:
                     session, visibility, since=since, after=position, kinds=wanted
                 )
 
-        edges = [ChangeEdge(cursor=_cursor(r["id"]), node=Change(row=r)) for r in page]
+        edges = [
+            ChangeEdge(cursor=_cursor(visibility, r["position"]), node=Change(row=r)) for r in page
+        ]
         return ChangeConnection(
             edges=edges,
             page_info=page_info(
                 edges, has_next=len(rows) > size, has_previous=position is not None
             ),
-            resume_cursor=_cursor(resume),
+            resume_cursor=_cursor(visibility, resume),
             _count=count,
         )

@@ -19,8 +19,14 @@ changes = table_of(GoldenChange)
 meta = table_of(Meta)
 
 
+def position_of(visibility: str) -> Any:
+    """The column numbering the feed a consumer of `visibility` reads (1, 2, 3…, no gap)."""
+    stored_views(visibility)  # checks the name
+    return changes.c[f"{visibility}_position"]
+
+
 def _conditions(visibility: str, since: datetime | None, kinds: Sequence[str] | None) -> list[Any]:
-    out: list[Any] = [changes.c.visibility.in_(stored_views(visibility))]
+    out: list[Any] = [position_of(visibility).is_not(None)]
     if since is not None:
         out.append(changes.c.at > since)
     if kinds:
@@ -37,16 +43,24 @@ async def page(
     first: int,
     kinds: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Entries after `since` (a time) and after the entry `after` (a cursor), oldest first."""
+    """Entries after `since` (a time) and after the position `after` in this view's feed,
+    oldest first; each row's `position` and `data_version` are those of the view."""
+    position = position_of(visibility)
     stmt = (
         select(changes)
         .where(*_conditions(visibility, since, kinds))
-        .order_by(changes.c.id)
+        .order_by(position)
         .limit(first)
     )
     if after is not None:
-        stmt = stmt.where(changes.c.id > after)
-    return [dict(row) for row in (await execute(session, stmt)).mappings()]
+        stmt = stmt.where(position > after)
+    out = []
+    for row in (await execute(session, stmt)).mappings():
+        entry = dict(row)
+        entry["position"] = entry[f"{visibility}_position"]
+        entry["data_version"] = entry[f"{visibility}_version"]
+        out.append(entry)
+    return out
 
 
 async def count(
@@ -59,24 +73,24 @@ async def count(
 ) -> int:
     stmt = select(func.count()).select_from(changes).where(*_conditions(visibility, since, kinds))
     if after is not None:
-        stmt = stmt.where(changes.c.id > after)
+        stmt = stmt.where(position_of(visibility) > after)
     return int((await execute(session, stmt)).scalar_one())
 
 
-async def pruned(session: AsyncSession) -> tuple[int, datetime | None]:
-    """How far `gateway prune` dropped the feed: the last entry id dropped (0: none) and the time
-    before which entries are gone (None: never pruned)."""
+async def pruned(session: AsyncSession, visibility: str) -> tuple[int, datetime | None]:
+    """How far `gateway prune` dropped the feed: the last position of this view's feed dropped
+    (0: none) and the time before which entries are gone (None: never pruned)."""
+    through_key = f"{FEED_PRUNED_THROUGH}_{visibility}"
     rows = dict(
         (await execute(session, select(meta.c.key, meta.c.value).where(
-            meta.c.key.in_((FEED_PRUNED_THROUGH, FEED_PRUNED_BEFORE))
+            meta.c.key.in_((through_key, FEED_PRUNED_BEFORE))
         ))).all()
     )  # fmt: skip
     before = rows.get(FEED_PRUNED_BEFORE)
-    return int(rows.get(FEED_PRUNED_THROUGH) or 0), (
-        datetime.fromisoformat(before) if before else None
-    )
+    return int(rows.get(through_key) or 0), (datetime.fromisoformat(before) if before else None)
 
 
-async def last_id(session: AsyncSession) -> int:
-    """The newest entry's id (0 when the feed is empty): where a consumer resumes from."""
-    return int((await execute(session, select(func.max(changes.c.id)))).scalar_one() or 0)
+async def last_position(session: AsyncSession, visibility: str) -> int:
+    """The newest position of this view's feed (0 when empty): where a consumer resumes from."""
+    column = position_of(visibility)
+    return int((await execute(session, select(func.max(column)))).scalar_one() or 0)

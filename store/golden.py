@@ -17,8 +17,7 @@ from models import (
     ProducerRecord,
     Source,
 )
-from models.merge import RecordLink
-from models.merge import stored_views
+from models.merge import RecordLink, stored_views
 from store.territories import table_of
 
 goldens = table_of(GoldenRecord)

@@ -10,12 +10,15 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     JSON,
+    Float,
     Integer,
+    Numeric,
     Table,
     and_,
     any_,
     bindparam,
     case,
+    cast,
     delete,
     func,
     insert,
@@ -42,7 +45,7 @@ from models import (
     Source,
 )
 from models.members import Member, SourceFacts
-from models.merge import SHARED_VIEW, stored_views
+from models.merge import SHARED_VIEW, VISIBILITIES, stored_views
 from store.engine import dumps_json, is_sqlite
 from store.territories import table_of
 
@@ -479,8 +482,61 @@ async def golden_data(
 
 
 async def insert_changes(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    """Append entries to the change feed."""
+    """Append entries to the change feed (`number_feed` numbers them at the end of the run)."""
     await bulk_insert(conn, changes_table, rows)
+
+
+_NUMBER_FEED = """
+UPDATE golden_change SET {view}_position = :start + ranked.n, {view}_version = :version
+FROM (
+    SELECT id, row_number() OVER (
+        ORDER BY CASE kind WHEN 'structure' THEN 0 ELSE 1 END, public_id, id
+    ) AS n
+    FROM golden_change
+    WHERE data_version = :data_version AND {view}_position IS NULL
+      AND visibility IN ('{shared}', '{view}')
+) AS ranked
+WHERE golden_change.id = ranked.id
+"""
+
+
+async def number_feed(conn: AsyncConnection, data_version: int) -> None:
+    """Number a run's feed entries in each view that sees them: a consumer's feed goes 1, 2,
+    3… with no gap where another view changed, in an order that does not depend on how the
+    run went about its work (structures, then services, by id), and its data versions count
+    the runs that
+    changed what it sees. (Runs that write the feed commit one after the other: each holds the
+    data version's row from its bump to its commit.)"""
+    for view in VISIBILITIES:
+        position_col = changes_table.c[f"{view}_position"]
+        version_col = changes_table.c[f"{view}_version"]
+        position, version = (
+            await conn.execute(select(func.max(position_col), func.max(version_col)))
+        ).one()
+        # positions and versions never repeat, even when `prune` emptied the feed
+        pruned = dict(
+            (await conn.execute(select(meta.c.key, meta.c.value).where(meta.c.key.in_(
+                (f"{FEED_PRUNED_THROUGH}_{view}", f"{FEED_PRUNED_VERSION}_{view}")
+            )))).all()
+        )  # fmt: skip
+        start = max(position or 0, int(pruned.get(f"{FEED_PRUNED_THROUGH}_{view}") or 0))
+        latest = max(version or 0, int(pruned.get(f"{FEED_PRUNED_VERSION}_{view}") or 0))
+        unnumbered = select(func.count()).where(
+            changes_table.c.data_version == data_version,
+            position_col.is_(None),
+            changes_table.c.visibility.in_(stored_views(view)),
+        )
+        if not (await conn.execute(unnumbered)).scalar_one():
+            continue
+        already = (
+            await conn.execute(
+                select(func.max(version_col)).where(changes_table.c.data_version == data_version)
+            )
+        ).scalar()
+        await conn.execute(
+            text(_NUMBER_FEED.format(view=view, shared=SHARED_VIEW)),
+            {"start": start, "version": already or latest + 1, "data_version": data_version},
+        )
 
 
 async def commune_territories(
@@ -584,8 +640,10 @@ async def refresh_structure_scores(
     """
     services = goldens.alias("services")
     own_view = case((goldens.c.visibility == "restricted", "restricted"), else_="public")
+    # rounded: a mean summed in another row order must not read as a change (0.654 is
+    # 0.6540000000000001 the other way round)
     mean = (
-        select(func.avg(services.c.score_qualite))
+        select(cast(func.round(cast(func.avg(services.c.score_qualite), Numeric), 6), Float))
         .where(
             services.c.kind == "service",
             or_(services.c.visibility == SHARED_VIEW, services.c.visibility == own_view),
@@ -654,12 +712,19 @@ async def prune(conn: AsyncConnection, before: datetime) -> dict[str, int]:
             versions.c.id.not_in(referenced),
         )
     )
-    last_pruned = (
-        await conn.execute(select(func.max(changes_table.c.id)).where(changes_table.c.at < before))
-    ).scalar()
+    for view in VISIBILITIES:  # a consumer further behind than this must sync again
+        position_col = changes_table.c[f"{view}_position"]
+        last_pruned, last_version = (
+            await conn.execute(
+                select(func.max(position_col), func.max(changes_table.c[f"{view}_version"])).where(
+                    changes_table.c.at < before
+                )
+            )
+        ).one()
+        if last_pruned is not None:
+            await set_meta(conn, f"{FEED_PRUNED_THROUGH}_{view}", str(last_pruned))
+            await set_meta(conn, f"{FEED_PRUNED_VERSION}_{view}", str(last_version or 0))
     feed = await conn.execute(delete(changes_table).where(changes_table.c.at < before))
-    if last_pruned is not None:  # a consumer further behind than this must sync again
-        await set_meta(conn, FEED_PRUNED_THROUGH, str(last_pruned))
     await set_meta(conn, FEED_PRUNED_BEFORE, before.isoformat())
     return {
         "tombstones": len(old),
@@ -668,7 +733,9 @@ async def prune(conn: AsyncConnection, before: datetime) -> dict[str, int]:
     }
 
 
-FEED_PRUNED_THROUGH = "change_feed_pruned_through"  # the last entry id `prune` dropped
+# + "_public" / "_restricted": the last position of that view's feed `prune` dropped
+FEED_PRUNED_THROUGH = "change_feed_pruned_through"
+FEED_PRUNED_VERSION = "change_feed_pruned_version"  # + view: its last version `prune` dropped
 FEED_PRUNED_BEFORE = "change_feed_pruned_before"  # entries before this time are gone
 
 
@@ -693,7 +760,8 @@ async def goldens_by_public_ids(
     for chunk in _chunks(sorted(set(public_ids))):
         result = await conn.execute(
             select(goldens.c.id, goldens.c.visibility, goldens.c.public_id, goldens.c.content_hash,
-                   goldens.c.details_hash, goldens.c.deleted_at)
+                   goldens.c.details_hash, goldens.c.deleted_at, goldens.c.updated_at,
+                   goldens.c.data_version)
             .where(goldens.c.kind == kind, goldens.c.public_id.in_(chunk))
         )  # fmt: skip
         for row in result.mappings():
