@@ -1,6 +1,6 @@
 """The public view is the world without restricted producers.
 
-Two stores get the same public producers' files (the demo's dora, emplois, unccas and cd35, in
+Two stores get the same public producers' files (the demo's dora, emplois and unccas, in
 that order); one also gets the restricted producer (soliguide), between them and again after a
 rename. Every root field of the schema, with every field it leads to (to a few levels, lists
 paged), is asked anonymously of both: the answers must be equal once times and cursors are set
@@ -36,7 +36,7 @@ from ingestion.run import ingest
 from store.engine import create_engine, normalize_url
 from tests.conftest import BACKENDS, fresh_database, prepared_store
 
-PUBLIC = ("dora", "emplois-de-linclusion", "unccas", "cd35")
+PUBLIC = ("dora", "emplois-de-linclusion", "unccas")
 RESTRICTED = "soliguide"
 DEPTH = 4  # object levels below a root field
 PAGE = 8  # `first` of every paged list
