@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.bootstrap import prepare
@@ -150,6 +151,15 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> None:
     except IngestError as exc:
         progress.done()
         raise CommandFailed(str(exc)) from exc
+    except OperationalError as exc:
+        # SQLite: getting the store ready had to write (a changed registry entry) while another
+        # ingest held the store past the busy timeout
+        if "database is locked" not in str(exc):
+            raise
+        progress.done()
+        raise CommandFailed(
+            "another process is writing to this SQLite store; try again when it has finished"
+        ) from exc
     progress.done()
     if args.json:
         _print_json(report.as_json())

@@ -43,7 +43,15 @@ ENUMS: dict[str, type[Any]] = {
 # fields set by the pipeline itself, never by a mapping's `fields`
 RESERVED = {"source", "id", "structure_id"}
 UNMAPPED_POLICIES = ("report", "reject", "keep")
-READER_KEYS = ("format", "encoding", "delimiter", "records_path", "sheet", "header_row")
+READER_KEYS = (
+    "format",
+    "encoding",
+    "delimiter",
+    "records_path",
+    "sheet",
+    "header_row",
+    "limits",
+)
 # `[reader] format = "data-inclusion"`: files whose columns are the schema's own field names
 DATA_INCLUSION = "data-inclusion"
 # which files hold which kind when a producer's files are in the schema (by file name, any case)
@@ -249,7 +257,22 @@ def _reader(spec: Any, where: str) -> dict[str, Any]:
         raise MappingError(f"{where}: must be a table")
     if unknown := set(spec) - set(READER_KEYS):
         raise MappingError(f"{where}: unknown key(s) {sorted(unknown)}; known: {READER_KEYS}")
-    return dict(spec)
+    return _with_limits(dict(spec), where)
+
+
+def _with_limits(reader: dict[str, Any], where: str) -> dict[str, Any]:
+    """`limits` (spreadsheets: what reading one may cost) checked and made a SheetLimits."""
+    if "limits" not in reader:
+        return reader
+    from ingestion.readers.sheet_limits import SheetLimits
+
+    spec = reader["limits"]
+    if not isinstance(spec, dict):
+        raise MappingError(f"{where}: `limits` must be a table")
+    try:
+        return {**reader, "limits": SheetLimits.from_mapping(spec, f"{where} limits")}
+    except ValueError as exc:
+        raise MappingError(str(exc)) from None
 
 
 def _suggest(value: str, choices: list[str]) -> str:
@@ -392,7 +415,7 @@ def _kind(kind: str, spec: Any, value_maps: dict[str, ValueMap], where: str) -> 
     return KindMapping(
         kind=kind,
         files=files,
-        reader={k: spec[k] for k in READER_KEYS if k in spec},
+        reader=_with_limits({k: spec[k] for k in READER_KEYS if k in spec}, where),
         id=id_rule,
         structure_id=structure_rule,
         explode=explode_path,
@@ -439,11 +462,14 @@ def _data_inclusion_kind(kind: str, slug: str, spec: Any, where: str) -> KindMap
         kind=kind,
         files=tuple(files),
         # `format` here is the files' own format (csv, json…), when detection is not enough
-        reader={
-            k: spec[k]
-            for k in READER_KEYS
-            if k in spec and not (k == "format" and spec[k] == DATA_INCLUSION)
-        },
+        reader=_with_limits(
+            {
+                k: spec[k]
+                for k in READER_KEYS
+                if k in spec and not (k == "format" and spec[k] == DATA_INCLUSION)
+            },
+            where,
+        ),
         id=FieldRule(target="id", paths=("id",), transforms=own_id),
         structure_id=(
             FieldRule(target="structure_id", paths=("structure_id",), transforms=own_id)

@@ -206,9 +206,42 @@ async def ingest(
         "restreinte": producer.source.restreinte,
     }
     try:
+        async with store.ingest_lock(engine, wait=options.wait):
+            return await _locked_run(
+                engine,
+                producer,
+                plan,
+                options,
+                report,
+                fingerprint,
+                source_row,
+                progress,
+                now,
+                started,
+            )
+    except store.SourceLocked as exc:
+        raise IngestError(f"{exc}; try again when it has finished") from exc
+
+
+async def _locked_run(
+    engine: AsyncEngine,
+    producer: Producer,
+    plan: list[tuple[KindMapping, Path]],
+    options: IngestOptions,
+    report: IngestReport,
+    fingerprint: str,
+    source_row: dict[str, Any],
+    progress: Progress | None,
+    now: datetime,
+    started: float,
+) -> IngestReport:
+    """The run itself, once no other ingest of the store (SQLite) can be writing."""
+    slug = producer.source.slug
+    try:
         async with engine.begin() as conn:
-            await store.upsert_source(conn, source_row, now)
+            # the source's lock first: a registry row another run has written is not waited for
             await store.lock_source(conn, slug, wait=options.wait)
+            await store.upsert_source(conn, source_row, now)
             last = await store.last_succeeded_run(conn, slug)
             if last and last["fingerprint"] == fingerprint and not options.force:
                 seen = int((last["counts"] or {}).get("seen", 0))
@@ -287,7 +320,8 @@ async def ingest(
     except OperationalError as exc:
         if "locked" in str(exc):
             raise IngestError(
-                "another ingest is writing to this SQLite store; try again when it has finished"
+                "another process is writing to this SQLite store (a `gateway merge`?) and did not "
+                "finish within the busy timeout; try again when it has finished"
             ) from exc
         raise
     except (IngestError, ReadError, MappingError) as exc:

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import hashlib
-from collections.abc import Sequence
+import logging
+import os
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, cast, func, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from models import IngestRun, Meta, ProducerRecord, ProducerRecordVersion, QuarantinedRow, Source
 from store.engine import is_sqlite
 from store.territories import table_of
 
 DATA_VERSION_KEY = "data_version"
+log = logging.getLogger(__name__)
 
 runs = table_of(IngestRun)
 records = table_of(ProducerRecord)
@@ -26,7 +33,7 @@ meta = table_of(Meta)
 
 
 class SourceLocked(RuntimeError):
-    """Another ingest of the same source holds the lock."""
+    """Another ingest holds the lock: of the source (PostgreSQL), of the store (SQLite)."""
 
 
 @dataclass(slots=True)
@@ -45,33 +52,76 @@ class RecordState:
 
 
 async def upsert_source(conn: AsyncConnection, values: dict[str, Any], now: datetime) -> None:
+    """Write a registry entry if it is new or changed; an unchanged one is only read, so a
+    command starting while an ingest holds the store's write lock (SQLite) or the source's row
+    (PostgreSQL) does not wait for it."""
     existing = (
-        await conn.execute(select(sources.c.slug).where(sources.c.slug == values["slug"]))
-    ).scalar_one_or_none()
+        (await conn.execute(select(sources).where(sources.c.slug == values["slug"])))
+        .mappings()
+        .first()
+    )
     if existing is None:
         await conn.execute(insert(sources).values(**values, created_at=now, updated_at=now))
-    else:
+    elif any(existing[k] != v for k, v in values.items()):
         await conn.execute(
             update(sources).where(sources.c.slug == values["slug"]).values(**values, updated_at=now)
         )
+
+
+# how often a waiting ingest tries the SQLite store's ingest lock again
+LOCK_POLL_SECONDS = 0.25
+
+
+@asynccontextmanager
+async def ingest_lock(engine: AsyncEngine, *, wait: bool) -> AsyncIterator[None]:
+    """SQLite: ingests take turns, through a lock file next to the database (SQLite has a single
+    writer, and its busy timeout is seconds where an ingest takes minutes). A second ingest waits
+    for the first, saying so, or raises SourceLocked without waiting; a killed process releases
+    the lock. PostgreSQL: nothing here, see `lock_source`."""
+    if not is_sqlite(engine):
+        yield
+        return
+    assert engine.url.database is not None
+    database = Path(engine.url.database).expanduser().resolve()
+    fd = os.open(database.with_name(database.name + ".ingest-lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if not _try_lock(fd):
+            message = f"another ingest is writing to this SQLite store ({database})"
+            if not wait:
+                raise SourceLocked(message)
+            log.warning("%s: waiting for it to finish (--no-wait to stop instead)", message)
+            while not _try_lock(fd):
+                await asyncio.sleep(LOCK_POLL_SECONDS)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 async def lock_source(conn: AsyncConnection, slug: str, *, wait: bool) -> None:
     """Serialise ingests of one source for the rest of the transaction.
 
     PostgreSQL: a transaction-scoped advisory lock, released on commit, rollback or a killed
-    process. SQLite: the database's single writer lock (taken by the run's first write) already
-    serialises every ingest; a second writer waits up to the busy timeout.
+    process. SQLite: `ingest_lock`, taken before the transaction, already serialises every
+    ingest of the store.
     """
     if is_sqlite(conn.engine):
         return
     key = int.from_bytes(hashlib.sha256(f"ingest:{slug}".encode()).digest()[:8], "big", signed=True)
-    if wait:
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-        return
     got = (await conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})).scalar()
-    if not got:
+    if got:
+        return
+    if not wait:
         raise SourceLocked(f"another ingest of {slug!r} is running")
+    log.warning("another ingest of %r is running: waiting for it to finish", slug)
+    await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 async def last_succeeded_run(conn: AsyncConnection, slug: str) -> dict[str, Any] | None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ingestion.readers.sheet_limits import SheetLimits
 
 FORMATS = ("csv", "json", "jsonl", "json-pages", "xml", "xlsx", "ods")
-# FileInfo.encoding of a CSV file whose lines are UTF-8 or CP1252, each decoded on its own
-MIXED_ENCODING = "utf-8+cp1252"
 
 # Above 16 MB a "field" is almost always an unclosed quote swallowing the rest of the file;
 # module-level so a deployment (or a test) can change it.
@@ -30,6 +33,9 @@ class ReaderOptions:
     records_path: str | None = None
     sheet: str | int | None = None
     header_row: int = 0
+    # spreadsheets: what reading one may cost (None: sheet_limits.DEFAULT_LIMITS); a mapping
+    # is a `[reader.limits]` table
+    limits: SheetLimits | Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True)

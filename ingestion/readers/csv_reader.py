@@ -9,9 +9,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Protocol
 
-from ingestion.readers import base
+from ingestion.readers import base, encodings
 from ingestion.readers.base import (
-    MIXED_ENCODING,
     FileInfo,
     ReaderOptions,
     ReadError,
@@ -39,24 +38,54 @@ def read_csv(path: Path, info: FileInfo, options: ReaderOptions) -> Iterator[Rec
     csv.field_size_limit(limit)
     with path.open("rb") as raw:
         lines: Iterable[str]
-        if encoding == MIXED_ENCODING:
-            lines = _mixed_lines(raw)
+        if encodings.is_single_byte(encoding):
+            lines = _single_byte_lines(file, raw, encoding)
         else:
             lines = io.TextIOWrapper(raw, encoding=encoding, newline="")
-        reader = csv.reader(lines, delimiter=info.delimiter or ",")
+        reader = csv.reader(_checked(file, lines), delimiter=info.delimiter or ",")
         rows = _rows(file, reader, encoding, limit)
         yield from tabular_records(file, rows, options.header_row, unit="line", items="fields")
 
 
-def _mixed_lines(raw: IO[bytes]) -> Iterator[str]:
-    """Each line decoded on its own: UTF-8 when it is valid UTF-8, else CP1252."""
-    for number, line in enumerate(raw):
-        if number == 0:
-            line = line.removeprefix(codecs.BOM_UTF8)
-        try:
-            yield line.decode("utf-8")
-        except UnicodeDecodeError:
-            yield line.decode("cp1252", errors="replace")
+def _single_byte_lines(file: str, raw: IO[bytes], encoding: str) -> Iterator[str]:
+    """Lines of a CP1252 (Latin-1…) file; a line of UTF-8 in it is refused, not read as
+    "BesanÃ§on": the file mixes encodings, or is UTF-8 and was declared otherwise."""
+    for number, line in enumerate(raw, 1):
+        if number == 1 and line.startswith(codecs.BOM_UTF8):
+            raise ReadError(
+                file,
+                f"line 1 starts with a UTF-8 byte order mark, but the file is read as {encoding}: "
+                'declare encoding = "utf-8" (or leave it out) if the file is UTF-8',
+                line=1,
+            )
+        if encodings.is_utf8_text(line):
+            text, misread = line.decode("utf-8"), line.decode(encoding, errors="replace")
+            shown = encodings.excerpt(text, encodings.first_non_ascii(text))
+            misread = encodings.excerpt(misread, encodings.first_non_ascii(misread))
+            raise ReadError(
+                file,
+                f"line {number} is UTF-8 ({shown}), which {encoding} would read as {misread}: "
+                f'save the whole file in one encoding and declare it (encoding = "utf-8", or '
+                "leave it out to detect it)",
+                line=number,
+            )
+        yield line.decode(encoding)
+
+
+def _checked(file: str, lines: Iterable[str]) -> Iterator[str]:
+    """Lines as they are, after a look for UTF-8 text that was encoded twice ("Ã©" for "é")."""
+    for number, line in enumerate(lines, 1):
+        found = encodings.double_encoded(line)
+        if found is not None:
+            index, seen, meant = found
+            raise ReadError(
+                file,
+                f"line {number} holds {encodings.excerpt(line, index)}: UTF-8 text encoded "
+                f'twice ("{seen}" for "{meant}"); fix the export, which converted text that '
+                "already was UTF-8",
+                line=number,
+            )
+        yield line
 
 
 def _rows(file: str, reader: _Reader, encoding: str, limit: int) -> Iterator[Row]:

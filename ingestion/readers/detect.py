@@ -10,8 +10,10 @@ from pathlib import Path
 
 import orjson
 
-from ingestion.readers.base import FORMATS, MIXED_ENCODING, FileInfo, ReaderOptions, ReadError
-from ingestion.readers.sheets import resolve_sheet
+from ingestion.readers import encodings
+from ingestion.readers.base import FORMATS, FileInfo, ReaderOptions, ReadError
+from ingestion.readers.sheet_limits import check_container
+from ingestion.readers.sheets import limits_of, resolve_sheet
 
 SNIFF_BYTES = 64 * 1024
 CHUNK_BYTES = 1024 * 1024
@@ -36,7 +38,6 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _XML_ENCODING = re.compile(rb"""^<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
-_MAX_LISTED_LINES = 10
 
 
 def detect(path: Path, options: ReaderOptions = ReaderOptions()) -> FileInfo:
@@ -57,13 +58,13 @@ def detect(path: Path, options: ReaderOptions = ReaderOptions()) -> FileInfo:
     if fmt == "json-pages":
         fmt = "json"  # a single page
     if fmt is None:
-        fmt = _EXTENSIONS.get(path.suffix.lower()) or _format_from_content(file, head)
+        fmt = _EXTENSIONS.get(path.suffix.lower()) or _format_from_content(path, head, options)
         if fmt == "json":
             fmt = _json_or_jsonl(path)
     if fmt not in FORMATS:
         raise ReadError(file, f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if fmt in ("xlsx", "ods"):
-        return FileInfo(file, fmt, None, None, resolve_sheet(path, options.sheet), size)
+        return FileInfo(file, fmt, None, None, resolve_sheet(path, fmt, options), size)
     utf16 = head.startswith(_UTF16_BOMS) or (options.encoding or "").lower().startswith("utf-16")
     if not utf16:
         _check_text(file, head, size)
@@ -86,8 +87,8 @@ def detect(path: Path, options: ReaderOptions = ReaderOptions()) -> FileInfo:
 
 
 def detect_encoding(path: Path) -> tuple[str, tuple[str, ...]]:
-    """utf-8 (or utf-8-sig with a BOM) when the whole file decodes strictly, else cp1252; a file
-    mixing both line by line is read per line and says so in a warning."""
+    """utf-8 (or utf-8-sig with a BOM) when the whole file decodes strictly, else cp1252 when no
+    line is UTF-8; a file mixing both is refused, naming a line of each."""
     file = str(path)
     with path.open("rb") as f:
         start = f.read(4)
@@ -109,34 +110,39 @@ def detect_encoding(path: Path) -> tuple[str, tuple[str, ...]]:
             return ("utf-8-sig" if bom else "utf-8"), ()
         except UnicodeDecodeError:
             pass
-        f.seek(len(codecs.BOM_UTF8) if bom else 0)
-        utf8_lines = 0
-        cp1252_lines: list[int] = []
-        cp1252_count = 0
+        f.seek(0)
+        # the first line of each kind: (number, what it holds as a person would read it)
+        utf8: tuple[int, str] | None = (1, "a UTF-8 byte order mark") if bom else None
+        other: tuple[int, str] | None = None
         for number, raw in enumerate(f, 1):
+            if number == 1 and bom:
+                raw = raw[len(codecs.BOM_UTF8) :]
             if raw.isascii():
                 continue
-            try:
-                raw.decode("utf-8")
-                utf8_lines += 1
-            except UnicodeDecodeError:
+            if encodings.is_utf8_text(raw):
+                if utf8 is None:
+                    text = raw.decode("utf-8")
+                    utf8 = (number, encodings.excerpt(text, encodings.first_non_ascii(text)))
+            else:
                 try:
-                    raw.decode("cp1252")
+                    text = raw.decode("cp1252")
                 except UnicodeDecodeError:
                     raise ReadError(
                         file, "not a text file (neither UTF-8 nor CP1252)", line=number
                     ) from None
-                cp1252_count += 1
-                if len(cp1252_lines) < _MAX_LISTED_LINES:
-                    cp1252_lines.append(number)
-    if not (bom or utf8_lines):
+                if other is None:
+                    other = (number, encodings.excerpt(text, encodings.first_non_ascii(text)))
+            if utf8 is not None and other is not None:
+                break
+    if utf8 is None or other is None:
         return "cp1252", ()
-    listed = ", ".join(str(n) for n in cp1252_lines)
-    more = cp1252_count - len(cp1252_lines)
-    if more:
-        listed += f" and {more} more"
-    plural = "s" if cp1252_count > 1 else ""
-    return MIXED_ENCODING, (f"mixed encodings: line{plural} {listed} decoded as cp1252",)
+    line = max(utf8[0], other[0])
+    raise ReadError(
+        file,
+        f"mixed encodings: line {utf8[0]} is UTF-8 ({utf8[1]}) but line {other[0]} is not "
+        f"(as CP1252: {other[1]}); save the whole file in one encoding, UTF-8 preferably",
+        line=line,
+    )
 
 
 def sniff_delimiter(path: Path, encoding: str, header_row: int = 0) -> str:
@@ -144,11 +150,8 @@ def sniff_delimiter(path: Path, encoding: str, header_row: int = 0) -> str:
     with path.open("rb") as f:
         head = f.read(SNIFF_BYTES)
         complete = len(head) < SNIFF_BYTES
-    if encoding == MIXED_ENCODING:
-        sample = head.decode("utf-8", errors="replace")
-    else:
-        # a multibyte character may be cut at the end of the sample: "ignore" drops just that
-        sample = head.decode(encoding, errors="ignore")
+    # a multibyte character may be cut at the end of the sample: "ignore" drops just that
+    sample = head.decode(encoding, errors="ignore")
     sample = sample.lstrip("\ufeff")
     if not complete and "\n" in sample:
         sample = sample[: sample.rindex("\n") + 1]
@@ -167,8 +170,6 @@ def sniff_delimiter(path: Path, encoding: str, header_row: int = 0) -> str:
 
 
 def _checked_encoding(file: str, encoding: str, head: bytes) -> str:
-    if encoding == MIXED_ENCODING:
-        return encoding
     try:
         name = codecs.lookup(encoding).name
     except LookupError:
@@ -216,9 +217,10 @@ def _check_text(file: str, head: bytes, size: int) -> None:
         raise ReadError(file, "file is empty")
 
 
-def _format_from_content(file: str, head: bytes) -> str:
+def _format_from_content(path: Path, head: bytes, options: ReaderOptions) -> str:
+    file = str(path)
     if head.startswith(_ZIP_MAGIC):
-        return _zip_format(file)
+        return _zip_format(path, options)
     if head.startswith(_OLE_MAGIC):
         raise ReadError(file, "an old Excel .xls workbook, which is not supported: save as .xlsx")
     text = head.removeprefix(codecs.BOM_UTF8).lstrip()
@@ -229,11 +231,17 @@ def _format_from_content(file: str, head: bytes) -> str:
     return "csv"
 
 
-def _zip_format(file: str) -> str:
+def _zip_format(path: Path, options: ReaderOptions) -> str:
+    file = str(path)
+    check_container(path, limits_of(options))  # before anything is unpacked
     try:
         with zipfile.ZipFile(file) as archive:
             names = set(archive.namelist())
-            if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
+            if (
+                "mimetype" in names
+                and archive.getinfo("mimetype").file_size <= len(_ODS_MIMETYPE) + 2
+                and archive.read("mimetype").strip() == _ODS_MIMETYPE
+            ):
                 return "ods"
             if "xl/workbook.xml" in names:
                 return "xlsx"

@@ -72,20 +72,43 @@ async def test_delimiters_are_sniffed_and_a_wrong_one_is_named(run: Run, produce
         await run("structures-one.csv")
 
 
-async def test_mixed_encodings_are_read_with_a_warning(
+async def test_mixed_encodings_are_refused_and_nothing_is_stored(
     run: Run, store_engine: AsyncEngine, producer: Any
 ) -> None:
     slug, _producers, files = producer
-    utf8 = (HEADER + "s1;CCAS de Sévigné;;;35000;Rennes;35238;;;01/02/2026;\n").encode()
+    utf8 = (HEADER + "s1;CCAS de Besançon;;;25000;Besançon;25056;;;01/02/2026;\n").encode()
     cp1252 = "s2;Épicerie solidaire;;;35000;Rennes;35238;;;01/02/2026;\n".encode("cp1252")
     (files / "structures-mixed.csv").write_bytes(utf8 + cp1252)
-    report = await run("structures-mixed.csv")
-    assert report.counts["new"] == 2
+    before = await _versions(store_engine)
+    with pytest.raises(IngestError, match=r"structures-mixed\.csv, line 3: mixed encodings"):
+        await run("structures-mixed.csv")
+    assert await _versions(store_engine) == before
+    assert await _records(store_engine, slug) == 0
     async with store_engine.connect() as conn:
-        s2 = await record_store.record_versions(conn, slug, "structure", "s2")
-        s1 = await record_store.record_versions(conn, slug, "structure", "s1")
-    assert s2[0]["data"]["nom"] == "Épicerie solidaire"
-    assert s1[0]["data"]["nom"] == "CCAS de Sévigné"
+        runs = await record_store.runs_of(conn, slug)
+    assert [r["status"] for r in runs] == ["failed"]
+    assert "line 1 is UTF-8" in runs[0]["error"] and "line 3 is not" in runs[0]["error"]
+
+
+async def test_a_producer_declaring_cp1252_is_not_served_mojibake(
+    run: Run, store_engine: AsyncEngine, producer: Any
+) -> None:
+    slug, producers, files = producer
+    toml = producers / f"{slug}.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            'format = "csv"', 'format = "csv"\nencoding = "cp1252"'
+        ),
+        encoding="utf-8",
+    )
+    rows = "".join(
+        f"s{n};CCAS {n};;12 allée des Tilleuls;25000;Besançon;25056;;;01/02/2026;\n"
+        for n in range(8)
+    )
+    (files / "structures-utf8.csv").write_bytes(HEADER.encode("cp1252") + rows.encode())
+    with pytest.raises(IngestError, match=r"line 2 is UTF-8 \(.*allée.*\), which cp1252 would"):
+        await run("structures-utf8.csv")
+    assert await _records(store_engine, slug) == 0
 
 
 async def test_a_10_mb_field_is_rejected_with_a_short_preview(

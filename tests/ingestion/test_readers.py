@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import json
@@ -157,21 +158,72 @@ def test_csv_cp1252(tmp_path: Path) -> None:
     assert datas(read(path)) == [{"nom": "Café – crèche", "note": "œuvre"}]
 
 
-def test_csv_mixed_encodings(tmp_path: Path) -> None:
+def test_csv_mixed_encodings_are_refused(tmp_path: Path) -> None:
     content = (
         b"nom;ville\n"
         + "Café;Rennes\n".encode()
-        + "Crèche;Brest\n".encode("cp1252")
         + b"Plain;Vannes\n"
+        + "Crèche;Brest\n".encode("cp1252")
         + "Hôtel;Lorient\n".encode("cp1252")
     )
     path = write(tmp_path / "a.csv", content)
-    info = detect(path)
-    assert info.warnings == ("mixed encodings: lines 3, 5 decoded as cp1252",)
-    assert [r.data["nom"] for r in read(path)] == ["Café", "Crèche", "Plain", "Hôtel"]
-    # what detection found can be handed back as an option, as the profiler does
-    again = read(path, encoding=info.encoding, delimiter=info.delimiter, format=info.format)
-    assert [r.data["nom"] for r in again] == ["Café", "Crèche", "Plain", "Hôtel"]
+    error = read_error(path)
+    assert error.line == 4
+    assert str(error) == (
+        f'{path}, line 4: mixed encodings: line 2 is UTF-8 ("Café;Rennes") but line 4 is not '
+        '(as CP1252: "Crèche;Brest"); save the whole file in one encoding, UTF-8 preferably'
+    )
+    # whichever comes first: UTF-8 lines in a CP1252 file are named the same way
+    cp1252_first = write(tmp_path / "b.csv", content.replace(b"Caf\xc3\xa9", b"Caf\xe9"))
+    cp1252_first = write(cp1252_first, cp1252_first.read_bytes() + "Forêt;Vitré\n".encode())
+    error = read_error(cp1252_first)
+    assert error.line == 6 and 'line 6 is UTF-8 ("Forêt;Vitré")' in str(error)
+    # a UTF-8 byte order mark says UTF-8 as much as a UTF-8 line does
+    bom = write(tmp_path / "c.csv", codecs.BOM_UTF8 + "nom\nCrèche\n".encode("cp1252"))
+    assert "line 1 is UTF-8 (a UTF-8 byte order mark) but line 2 is not" in str(read_error(bom))
+
+
+def test_csv_declared_single_byte_encoding_with_utf8_lines_is_refused(tmp_path: Path) -> None:
+    content = (
+        b"nom;ville\n"
+        + "CCAS;Vitré\n".encode("cp1252")
+        + "Mission locale;Besançon\n".encode()
+        + "Épicerie;Brest\n".encode("cp1252")
+    )
+    path = write(tmp_path / "a.csv", content)
+    error = read_error(path, encoding="cp1252")
+    assert error.line == 3
+    assert str(error).startswith(
+        f'{path}, line 3: line 3 is UTF-8 ("Mission locale;Besançon"), which cp1252 would read '
+        'as "Mission locale;BesanÃ§on": save the whole file in one encoding and declare it'
+    )
+    # a file that is UTF-8 throughout, declared CP1252, is refused at its first accent
+    utf8 = write(tmp_path / "b.csv", "nom\nallée des Tilleuls\n")
+    assert read_error(utf8, encoding="latin-1").line == 2
+    assert "line 1 starts with a UTF-8 byte order mark" in str(
+        read_error(write(tmp_path / "c.csv", "\ufeffnom\nx\n"), encoding="cp1252")
+    )
+    # CP1252 text as it is, declared, reads as before
+    fine = write(tmp_path / "d.csv", "nom;note\nCafé – crèche;« œuvre »\n".encode("cp1252"))
+    assert datas(read(fine, encoding="cp1252")) == [{"nom": "Café – crèche", "note": "« œuvre »"}]
+
+
+def test_csv_utf8_encoded_twice_is_refused(tmp_path: Path) -> None:
+    twice = "Besançon".encode().decode("cp1252").encode()  # "BesanÃ§on" in UTF-8
+    content = b"nom;ville\n" + b"CCAS;Rennes\n" + b"Mission locale;" + twice + b"\n"
+    path = write(tmp_path / "a.csv", content)
+    error = read_error(path)
+    assert error.line == 3
+    assert str(error) == (
+        f'{path}, line 3: line 3 holds "Mission locale;BesanÃ§on": UTF-8 text encoded twice '
+        '("Ã§" for "ç"); fix the export, which converted text that already was UTF-8'
+    )
+    # the same pattern for curly quotes, and in a file read as CP1252
+    quote = write(tmp_path / "b.csv", "nom\nl’école\n".encode().decode("cp1252").encode())
+    assert '("â€™" for "’")' in str(read_error(quote))
+    # French text with accents, guillemets and capitals next to symbols is left alone
+    fine = write(tmp_path / "c.csv", "nom\nÉcole « Château » – N° 3 / São Paulo / CHÂTEAU°\n")
+    assert len(read(fine)) == 1
 
 
 def test_csv_explicit_encoding(tmp_path: Path) -> None:

@@ -226,13 +226,24 @@ async def test_two_ingests_of_one_source_never_run_at_once(
     from store.engine import is_sqlite
 
     slug = producer[0]
-    async with store_engine.connect() as holder:
-        if is_sqlite(store_engine):
-            await holder.exec_driver_sql("BEGIN IMMEDIATE")  # SQLite's single writer lock
+    if is_sqlite(store_engine):
+        # another ingest of the store holds its ingest lock
+        async with record_store.ingest_lock(store_engine, wait=False):
             with pytest.raises(IngestError, match="another ingest is writing to this SQLite store"):
-                await run()
+                await run(wait=False)
+            waiting = asyncio.create_task(run())
+            await asyncio.sleep(0.5)
+            assert not waiting.done()  # blocked on the lock
+        report = await asyncio.wait_for(waiting, timeout=30)
+        assert report.status == "succeeded"
+        # a writer that is not an ingest, holding SQLite's write lock past the busy timeout
+        async with store_engine.connect() as holder:
+            await holder.exec_driver_sql("BEGIN IMMEDIATE")
+            with pytest.raises(IngestError, match="another process is writing to this SQLite"):
+                await run(force=True)
             await holder.rollback()
-            return
+        return
+    async with store_engine.connect() as holder:
         digest = hashlib.sha256(f"ingest:{slug}".encode()).digest()[:8]
         key = int.from_bytes(digest, "big", signed=True)
         await holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
