@@ -504,8 +504,8 @@ async def number_feed(conn: AsyncConnection, data_version: int) -> None:
     """Number a run's feed entries in each view that sees them: a consumer's feed goes 1, 2,
     3… with no gap where another view changed, in an order that does not depend on how the
     run went about its work (structures, then services, by id), and its data versions count
-    the runs that changed what it sees. (Runs that write the feed commit one after the other: each holds the
-    data version's row from its bump to its commit.)"""
+    the runs that changed what it sees. (Runs that write the feed commit one after the
+    other: each holds the data version's row from its bump to its commit.)"""
     for view in VISIBILITIES:
         position_col = changes_table.c[f"{view}_position"]
         version_col = changes_table.c[f"{view}_version"]
