@@ -6,7 +6,7 @@ The body size and the per-request deadline are the HTTP guard's (gateway/access.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,73 +25,163 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from resolvers.errors import BadUserInput
+from resolvers.filters import MAX_TEXTE_CHARS
 from resolvers.pagination import DEFAULT_PAGE, MAX_PAGE
+from store.cpu import off_loop
 
 
 @dataclass(frozen=True)
 class Limits:
     """Defaults that ordinary queries never reach: a search page with provenance nests about
-    ten levels, a few aliases, a cost in the low thousands."""
+    ten levels, a few aliases, a cost in the low thousands.
+
+    Every argument's value is bounded too, wherever it comes from (a literal, a variable, an
+    input object's field, a JSON scalar): a string holds at most `max_string_chars` characters
+    (an id, a code, a cursor, a search are far shorter), a list or an object at most
+    `max_list_items` items (more than any enumeration has values: 108 networks), nested at most
+    `max_nesting` deep. A few arguments have a bound of their own (`ARGUMENT_BOUNDS`)."""
 
     max_depth: int = 12
     max_aliases: int = 30
     max_directives: int = 30
     max_cost: int = 50_000
     introspection: bool = True
+    max_string_chars: int = 1_000
+    max_list_items: int = 200
+    max_nesting: int = 8
 
 
-@dataclass
+# arguments (or input fields) bounded otherwise than any argument, by name: characters of a
+# string, items of a list
+ARGUMENT_BOUNDS: Mapping[str, int] = {
+    "texte": MAX_TEXTE_CHARS,  # a search of a few words (resolvers/filters.py says why)
+    "representations": MAX_PAGE,  # a federation router's batch: one page of entities
+}
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
+
+
 class _Walk:
-    fragments: Mapping[str, FragmentDefinitionNode]
-    variables: Mapping[str, Any]
-    aliases: int = 0
-    directives: int = 0
-    depth: int = 0
+    """One pass over an operation's fields, stopping at the first limit crossed: the walk
+    itself never costs more than `max_cost` visits, whatever the document."""
+
+    def __init__(
+        self,
+        limits: Limits,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+    ) -> None:
+        self.limits, self.fragments, self.variables = limits, fragments, variables
+        self.aliases = self.directives = self.depth = self.visits = self.cost = 0
+        self._checked: set[int] = set()  # argument lists already checked (by node)
+
+    def check(self, message: str, code: str, limit: int, found: int) -> None:
+        if found > limit:
+            raise refusal(message, code, limit, found)
+
+    def visit(self, field: FieldNode, depth: int) -> None:
+        limits = self.limits
+        self.visits += 1
+        self.depth = max(self.depth, depth)
+        if field.alias is not None:
+            self.aliases += 1
+        self.check("the query is too deep", "QUERY_TOO_DEEP", limits.max_depth, self.depth)
+        self.check("too many aliases", "TOO_MANY_ALIASES", limits.max_aliases, self.aliases)
+        self.check(
+            "too many directives", "TOO_MANY_DIRECTIVES", limits.max_directives, self.directives
+        )
+        # every field visited adds at least 1 to the cost: stop as soon as it cannot fit
+        self.check(_COSTLY, "QUERY_TOO_COSTLY", limits.max_cost, self.visits)
+        if field.arguments and id(field) not in self._checked:
+            self._checked.add(id(field))
+            for argument in field.arguments:
+                value = value_from_ast_untyped(argument.value, self.variables)
+                self.bound(value, argument.name.value, field.name.value)
+
+    def argument(self, field: FieldNode, name: str) -> Any:
+        """The value a field's argument is given (a literal, or a variable's value); None."""
+        for argument in field.arguments or ():
+            if argument.name.value == name:
+                return value_from_ast_untyped(argument.value, self.variables)
+        return None
+
+    def bound(self, value: Any, name: str, field: str) -> None:
+        """Refuse a value with a string, a list or an object over its bound (BAD_USER_INPUT
+        naming the argument: `filter.thematiques`)."""
+        limits = self.limits
+        pending: list[tuple[Any, str, int]] = [(value, name, 0)]
+        while pending:
+            item, where, depth = pending.pop()
+            own = ARGUMENT_BOUNDS.get(where.rpartition(".")[2])
+            if isinstance(item, str):
+                _over(where, field, "characters", own or limits.max_string_chars, len(item))
+            elif isinstance(item, list | Mapping):
+                what = "items" if isinstance(item, list) else "entries"
+                _over(where, field, what, own or limits.max_list_items, len(item))
+                if depth >= limits.max_nesting and item:
+                    _over(where, field, "levels of nesting", limits.max_nesting, depth + 1)
+                if isinstance(item, list):
+                    pending.extend((v, where, depth + 1) for v in item)
+                    continue
+                for key, v in item.items():
+                    key = str(key)
+                    _over(where, field, "characters in a key", limits.max_string_chars, len(key))
+                    # input fields are names; a JSON scalar's keys are not echoed
+                    inner = f"{where}.{key}" if _NAME.fullmatch(key) else where
+                    pending.append((v, inner, depth + 1))
 
 
-def _argument(node: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
-    """The value a field's argument is given (a literal, or a variable's value); None if none."""
-    for argument in node.arguments or ():
-        if argument.name.value == name:
-            return value_from_ast_untyped(argument.value, dict(variables))
-    return None
+_COSTLY = (
+    "the query may return too much (its cost counts every field, times the `first` of each "
+    "list above it); ask for smaller pages"
+)
 
 
-def _first(node: FieldNode, variables: Mapping[str, Any]) -> int | None:
-    value = _argument(node, "first", variables)
+def _over(where: str, field: str, what: str, limit: int, found: int) -> None:
+    if found > limit:
+        raise BadUserInput(
+            f"`{where}` of `{field}`: {found} {what}, at most {limit}",
+            argument=where,
+            limit=limit,
+            found=found,
+        )
+
+
+def _first(walk: _Walk, node: FieldNode) -> int | None:
+    value = walk.argument(node, "first")
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _representations(node: FieldNode, variables: Mapping[str, Any]) -> int:
+def _representations(walk: _Walk, node: FieldNode) -> int:
     """How many representations an `_entities` field asks for (a literal list or a variable)."""
-    value = _argument(node, "representations", variables)
+    value = walk.argument(node, "representations")
     return len(value) if isinstance(value, list) else 1
 
 
 def _selections(
-    selection_set: SelectionSetNode | None, walk: _Walk, seen: frozenset[str]
-) -> Iterator[tuple[FieldNode, frozenset[str]]]:
-    """The fields of a selection set, fragments expanded (a fragment inside itself: skipped,
-    the standard rules report the cycle)."""
+    selection_set: SelectionSetNode | None, walk: _Walk, visited: set[str]
+) -> Iterator[FieldNode]:
+    """The fields of a selection set, fragments expanded, each fragment once per selection set
+    (as execution collects them: spreading one twice asks for nothing more)."""
     for selection in selection_set.selections if selection_set else ():
         walk.directives += len(selection.directives or ())
         if isinstance(selection, FieldNode):
-            yield selection, seen
+            yield selection
         elif isinstance(selection, InlineFragmentNode):
-            yield from _selections(selection.selection_set, walk, seen)
+            yield from _selections(selection.selection_set, walk, visited)
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
             fragment = walk.fragments.get(name)
-            if fragment is not None and name not in seen:
+            if fragment is not None and name not in visited:
+                visited.add(name)
                 walk.directives += len(fragment.directives or ())
-                yield from _selections(fragment.selection_set, walk, seen | {name})
+                yield from _selections(fragment.selection_set, walk, visited)
 
 
 def _cost(
     selection_set: SelectionSetNode | None,
     walk: _Walk,
     depth: int,
-    seen: frozenset[str],
     introspecting: bool = False,
 ) -> int:
     """Every field costs 1, times the page sizes of the connections above it; a connection's
@@ -101,34 +191,34 @@ def _cost(
     (GraphiQL asks for seven links of it), whereas `fields { type { fields … } }` fans out and
     still counts."""
     total = 0
-    for field, inner_seen in _selections(selection_set, walk, seen):
+    for field in _selections(selection_set, walk, set()):
         name = field.name.value
         inside = introspecting or name.startswith("__")
         step = 0 if inside and name == "ofType" else 1
-        walk.depth = max(walk.depth, depth + step)  # fields nested in fields, the root ones at 1
-        if field.alias is not None:
-            walk.aliases += 1
-        inner = _cost(field.selection_set, walk, depth + step, inner_seen, inside)
+        walk.visit(field, depth + step)  # fields nested in fields, the root ones at 1
+        inner = _cost(field.selection_set, walk, depth + step, inside)
         has_first = any(a.name.value == "first" for a in field.arguments or ())
         # (a `first` above the page cap is refused by the list itself, with its own message)
-        size = min(_first(field, walk.variables) or DEFAULT_PAGE, MAX_PAGE) if has_first else 1
+        size = min(_first(walk, field) or DEFAULT_PAGE, MAX_PAGE) if has_first else 1
         if name == "_entities":  # a router's batch: each representation is one item
-            size = _representations(field, walk.variables)
+            size = _representations(walk, field)
         total += 1 + size * inner
     return total
 
 
-def measure(document: Any, variables: Mapping[str, Any] | None) -> _Walk:
+def measure(document: Any, variables: Mapping[str, Any] | None, limits: Limits) -> _Walk:
+    """Depth, aliases, directives, cost and every argument of `document`'s operations; the
+    first limit crossed raises its refusal (a GraphQLError with its code)."""
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    walk = _Walk(fragments=fragments, variables=variables or {})
-    cost = 0
+    walk = _Walk(limits, fragments, dict(variables or {}))
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
             walk.directives += len(definition.directives or ())
-            cost += _cost(definition.selection_set, walk, 0, frozenset())
-    walk.cost = cost  # type: ignore[attr-defined]
+            walk.cost += _cost(definition.selection_set, walk, 0)
+    walk.check("too many directives", "TOO_MANY_DIRECTIVES", limits.max_directives, walk.directives)
+    walk.check(_COSTLY, "QUERY_TOO_COSTLY", limits.max_cost, walk.cost)
     return walk
 
 
@@ -171,52 +261,33 @@ def has_unstorable_string(document: Any, variables: Mapping[str, Any] | None) ->
     return finder.found or unstorable(variables)
 
 
+def check_request(limits: Limits, document: Any, variables: Mapping[str, Any] | None) -> None:
+    """Refuse a document (and its variables) over a limit: raises the refusal."""
+    if has_unstorable_string(document, variables):
+        raise GraphQLError(
+            "a string argument holds a NUL character or a lone surrogate, which no text may hold",
+            extensions={"code": "BAD_USER_INPUT"},
+        )
+    if not limits.introspection:
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if "_service" in root_fields(operations, document):
+            raise GraphQLError(
+                "GraphQL introspection has been disabled: `_service` (the subgraph's SDL) is "
+                "refused too; compose from the published schema.graphql",
+                extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
+            )
+    measure(document, variables, limits)
+
+
 def limits_extension(limits: Limits) -> type[SchemaExtension]:
-    """A schema extension checking `limits` before execution, with the request's variables."""
+    """A schema extension checking `limits` before execution, with the request's variables,
+    off the event loop (a document at the token limit takes a while to walk)."""
 
     class RequestLimits(SchemaExtension):
-        def on_execute(self) -> Iterator[None]:
+        async def on_execute(self) -> AsyncIterator[None]:
             context = self.execution_context
-            document = context.graphql_document
-            if document is not None and has_unstorable_string(document, context.variables):
-                raise GraphQLError(
-                    "a string argument holds a NUL character or a lone surrogate, which no text "
-                    "may hold",
-                    extensions={"code": "BAD_USER_INPUT"},
-                )
-            if document is not None and not limits.introspection:
-                operations = [
-                    d for d in document.definitions if isinstance(d, OperationDefinitionNode)
-                ]
-                if "_service" in root_fields(operations, document):
-                    raise GraphQLError(
-                        "GraphQL introspection has been disabled: `_service` (the subgraph's "
-                        "SDL) is refused too; compose from the published schema.graphql",
-                        extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
-                    )
-            if document is not None:
-                walk = measure(document, context.variables)
-                cost: int = walk.cost  # type: ignore[attr-defined]
-                checks = (
-                    ("the query is too deep", "QUERY_TOO_DEEP", limits.max_depth, walk.depth),
-                    ("too many aliases", "TOO_MANY_ALIASES", limits.max_aliases, walk.aliases),
-                    (
-                        "too many directives",
-                        "TOO_MANY_DIRECTIVES",
-                        limits.max_directives,
-                        walk.directives,
-                    ),
-                    (
-                        "the query may return too much (its cost counts every field, times the "
-                        "`first` of each list above it); ask for smaller pages",
-                        "QUERY_TOO_COSTLY",
-                        limits.max_cost,
-                        cost,
-                    ),
-                )
-                for message, code, limit, found in checks:
-                    if found > limit:
-                        raise refusal(message, code, limit, found)
+            if context.graphql_document is not None:
+                await off_loop(check_request, limits, context.graphql_document, context.variables)
             yield
 
     return RequestLimits

@@ -9,32 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 from collections.abc import Awaitable, Callable
-from functools import lru_cache
 from typing import Any
 
 import orjson
-from graphql import parse, print_ast
-from graphql.error import GraphQLSyntaxError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.access import Principal
 from gateway.asgi import graphql_request, read_body, replay
+from gateway.documents import normalised
 from store.cache import Cache
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]  # status, headers, body
-_SPACES = re.compile(r"\s+")
-
-
-@lru_cache(maxsize=2000)
-def normalised(query: str) -> str:
-    """The document printed back from its syntax tree: spacing, commas and comments do not
-    make another entry."""
-    try:
-        return print_ast(parse(query))
-    except GraphQLSyntaxError:
-        return _SPACES.sub(" ", query).strip()
 
 
 class _Abandoned(Exception):
@@ -49,8 +35,10 @@ class ResponseCache:
         data_version: Callable[[], Awaitable[int]],
         *,
         ttl_seconds: int,
+        max_tokens: int = 5_000,
     ) -> None:
         self.app, self.cache, self.data_version, self.ttl = app, cache, data_version, ttl_seconds
+        self.max_tokens = max_tokens
         self._running: dict[str, asyncio.Future[Answer]] = {}
         self.hits = 0
         self.misses = 0
@@ -67,7 +55,9 @@ class ResponseCache:
             return
         principal = scope.get("state", {}).get("principal") or Principal()
         version = await self.data_version()
-        key = self._key(request, principal, version)
+        key = self._key(
+            request, principal, version, await normalised(request["query"], self.max_tokens)
+        )
         answer = await self._lookup(key)
         if answer is None:
             answer = await self._execute_once(key, scope, body)
@@ -83,10 +73,10 @@ class ResponseCache:
         return request
 
     @staticmethod
-    def _key(request: dict[str, Any], principal: Principal, version: int) -> str:
+    def _key(request: dict[str, Any], principal: Principal, version: int, document: str) -> str:
         material = orjson.dumps(
             [
-                normalised(request["query"]),
+                document,
                 request.get("variables") or {},
                 request.get("operationName"),
                 principal.visibility,

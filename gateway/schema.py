@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.federation.schema import FederationAny
 from strawberry.printer import print_schema
 from strawberry.types.info import Info
 
+from gateway.documents import Documents, documents_extension
 from gateway.errors import MaskUnexpectedErrors
 from resolvers import federation
 from resolvers.changes import ChangeQueries
@@ -71,14 +71,14 @@ class SubgraphSchema(strawberry.federation.Schema):
 
 
 def build_schema(extensions: Sequence[Any] = ()) -> SubgraphSchema:
-    """The schema, with these extensions (the SDL does not depend on them), after the caches of
-    parsed and validated documents (a front-end sends the same few documents again and again:
-    parsing and validating a search page's document cost several milliseconds each time), and
-    with unexpected errors masked."""
-    caches: list[Any] = [lambda: ParserCache(maxsize=1000), lambda: ValidationCache(maxsize=1000)]
+    """The schema, with these extensions (the SDL does not depend on them), after the parsing
+    and validation of documents off the event loop, remembered (gateway/documents.py: a
+    front-end sends the same few documents again and again), and with unexpected errors
+    masked."""
+    documents = documents_extension(Documents())
     return SubgraphSchema(
         query=Query,
-        extensions=[*caches, MaskUnexpectedErrors, *extensions],
+        extensions=[documents, MaskUnexpectedErrors, *extensions],
         federation_version=federation.FEDERATION_VERSION,
     )
 

@@ -6,10 +6,21 @@ from graphql import GraphQLError
 class BadUserInput(GraphQLError):
     """An argument the client can fix: the message says which and why."""
 
-    def __init__(self, message: str, *, argument: str | None = None) -> None:
-        extensions = {"code": "BAD_USER_INPUT"}
+    def __init__(
+        self,
+        message: str,
+        *,
+        argument: str | None = None,
+        limit: int | None = None,
+        found: int | None = None,
+    ) -> None:
+        """`limit` and `found`: for a value over a bound, the bound and what was sent."""
+        extensions: dict[str, object] = {"code": "BAD_USER_INPUT"}
         if argument:
             extensions["argument"] = argument
+        if limit is not None:
+            extensions["limit"] = limit
+            extensions["found"] = found
         super().__init__(message, extensions=extensions)
 
 

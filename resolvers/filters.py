@@ -10,10 +10,13 @@ from data_inclusion.schema import v1
 from models.referential import ENUMERATIONS
 from resolvers.errors import BadUserInput
 from resolvers.merged import Info
+from store.cpu import off_loop
 from store.listing import Filter
-from store.text import french_stems
+from store.text import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, french_stems, word_count
 
 TOUS_PUBLICS = v1.Public.TOUS_PUBLICS.value
+MAX_TEXTE_WORDS = MAX_SEARCH_WORDS
+MAX_TEXTE_CHARS = MAX_SEARCH_CHARS
 
 
 def _arg(description: str) -> Any:
@@ -35,7 +38,8 @@ class CommonFilter:
     score_qualite_min: float | None = _arg("Quality score at least this (0 to 1).")
     date_maj_apres: date | None = _arg("Updated by its producers on or after this date.")
     texte: str | None = _arg(
-        "Words all found in the name or the description (accent- and case-blind)."
+        "Words all found in the name or the description (accent- and case-blind); at most "
+        f"{MAX_TEXTE_WORDS} words and {MAX_TEXTE_CHARS} characters."
     )
 
 
@@ -114,6 +118,24 @@ async def _territory(info: Info, f: CommonFilter, values: dict[str, list[str]]) 
         values[field] = [code]
 
 
+async def _texte(texte: str) -> list[str]:
+    """The stems to search for (each once), the text bounded first."""
+    checks = (
+        ("characters", MAX_TEXTE_CHARS, len(texte)),
+        ("words", MAX_TEXTE_WORDS, word_count(texte) if len(texte) <= MAX_TEXTE_CHARS else 0),
+    )
+    for what, limit, found in checks:
+        if found > limit:
+            raise BadUserInput(
+                f"`texte` is a search of a few words: at most {limit} {what}, got {found}",
+                argument="filter.texte",
+                limit=limit,
+                found=found,
+            )
+    stems = await off_loop(french_stems, texte)  # pure Python, half a millisecond a word
+    return list(dict.fromkeys(stems))
+
+
 async def build_filter(info: Info, f: CommonFilter | None) -> Filter | None:
     """The store's filter for a filter input (None: no condition)."""
     if f is None:
@@ -147,7 +169,7 @@ async def build_filter(info: Info, f: CommonFilter | None) -> Filter | None:
         raise BadUserInput(
             "`scoreQualiteMin` must be between 0 and 1", argument="filter.scoreQualiteMin"
         )
-    words = french_stems(f.texte) if f.texte else []
+    words = await _texte(f.texte) if f.texte else []
     return Filter(
         values=values, score_min=f.score_qualite_min, date_min=f.date_maj_apres, words=words
     )

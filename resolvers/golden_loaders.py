@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aiodataloader import DataLoader
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from resolvers.batching import BatchLoader
 from store import golden as store
 from store import listing
 
 
-class _Loader(DataLoader[Any, Any]):
+class _Loader(BatchLoader[Any, Any]):
     def __init__(self, db: Callable[[], AsyncSession]) -> None:
         super().__init__()
         self._db = db

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Commune, GoldenValue
 from store.golden import execute, goldens, live, uses_tags
 from store.territories import ARRONDISSEMENT, table_of
+from store.text import MAX_SEARCH_WORDS
 
 values = table_of(GoldenValue)
 communes = table_of(Commune)
@@ -32,6 +33,10 @@ class Filter:
     score_min: float | None = None
     date_min: date | None = None
     words: Sequence[str] = ()  # French stems, each found in the record's name or description
+
+    def __post_init__(self) -> None:
+        if len(self.words) > MAX_SEARCH_WORDS:  # one condition each: the callers bound them
+            raise ValueError(f"at most {MAX_SEARCH_WORDS} search words, got {len(self.words)}")
 
     def conditions(self, tagged: bool = False) -> list[Any]:
         """The conditions as SQL; `tagged`: through the GIN-indexed tags (PostgreSQL)."""

@@ -20,6 +20,20 @@ def fold(text: str) -> str:
 
 
 _WORDS = re.compile(r"\w+")
+
+# A search (the `texte` filter) is a few words: each stem is one more condition on the text of
+# every record a list goes through, so the work grows with them (and SQLite refuses an
+# expression a thousand conditions deep). 32 words is more than the longest name a producer may
+# send (150 characters) holds; 500 characters is 32 long words with their spaces.
+MAX_SEARCH_WORDS = 32
+MAX_SEARCH_CHARS = 500
+
+
+def word_count(text: str) -> int:
+    """How many words `text` holds, stop words included (as the person typed them)."""
+    return len(_WORDS.findall(text))
+
+
 _FRENCH = snowballstemmer.stemmer("french")
 _STOPWORDS = frozenset(
     {
@@ -35,7 +49,9 @@ def french_stems(text: str) -> list[str]:
     out: "Aides alimentaires" and "aide alimentaire" give the same stems.
 
     Stemming runs on the accented word (the Snowball rules read accents), folding after it; a
-    plural `s` or `x` the stemmer keeps is dropped too ("emplois" -> "emploi")."""
+    plural `s` or `x` the stemmer keeps is dropped too ("emplois" -> "emploi").
+    Pure Python (about half a millisecond a word): callers serving a request run it off the
+    event loop (`store.cpu.off_loop`), after bounding the text (`MAX_SEARCH_WORDS`)."""
     out: list[str] = []
     for word in _WORDS.findall(text.lower()):
         if word in _STOPWORDS:

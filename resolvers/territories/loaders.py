@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
-from aiodataloader import DataLoader
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Commune, Departement, Epci, Region
+from resolvers.batching import BatchLoader
 from store import territories as store
 
 V = TypeVar("V")
 Fetch = Callable[[AsyncSession, Sequence[str]], Awaitable[dict[str, Any]]]
 
 
-class _ByKeyLoader(DataLoader[str, V], Generic[V]):
+class _ByKeyLoader(BatchLoader[str, V], Generic[V]):
     """Loads values by string key through one `store` function; missing keys get `default`."""
 
     fetch: Fetch

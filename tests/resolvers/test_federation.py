@@ -117,5 +117,7 @@ async def test_a_batch_of_representations_counts_in_the_cost(gql_example: GraphQ
     assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
     too_many = [{"__typename": "Region", "code": "53"}] * 1001
     body = await gql_example(ENTITIES, {"representations": too_many})
-    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-    assert "at most 1000 representations" in body["errors"][0]["message"]
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["argument"] == "representations"
+    assert "at most 1000" in error["message"]
