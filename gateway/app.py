@@ -129,7 +129,11 @@ def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz, methods=["GET"]),
-            Route("/metrics", metrics_endpoint(metrics, engine), methods=["GET"]),
+            Route(
+                "/metrics",
+                metrics_endpoint(metrics, engine, settings.metrics_token),
+                methods=["GET"],
+            ),
             Route("/readyz", readyz_endpoint(engine, cache), methods=["GET"]),
             Mount(
                 graphiql.ASSETS_ROUTE,

@@ -1,26 +1,59 @@
 """`/metrics` in the Prometheus text format (hand-written: a few counters and histograms do not
 need a client library): HTTP requests and their latency, GraphQL operations and their latency,
-errors by code, response-cache hits, the connection pool, ingest runs."""
+errors by code, response-cache hits, the connection pool, ingest runs.
+
+Labels come from closed sets, never from what a client writes: an operation is named only when
+the request ran one of the trusted documents an operator registered (`gateway token
+documents`); every other operation, APQ documents included (any client may register one), is
+`anonymous`. Each label keeps at most `MAX_LABEL_VALUES` values (then `other`), so the page
+stays small whatever is sent. With `GATEWAY_METRICS_TOKEN` set, /metrics answers only to
+`Authorization: Bearer <that token>` and counts the restricted producers' ingest runs too;
+without it, it answers anyone and leaves those producers out."""
 
 from __future__ import annotations
 
+import hmac
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from graphql import OperationDefinitionNode
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
 from gateway.errors import with_codes
-from models import IngestRun
+from models import IngestRun, Source
 from store.territories import table_of
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+MAX_LABEL_VALUES = 100  # per metric; then `other`
+MAX_NAME_CHARS = 64  # an operation name longer than this is not a label
+ANONYMOUS = "anonymous"
+OTHER = "other"
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+
+
+class Counter(defaultdict[tuple[str, ...], int]):
+    """Counts by labels, at most `MAX_LABEL_VALUES` label sets (then `other`)."""
+
+    def __init__(self) -> None:
+        super().__init__(int)
+
+    def add(self, labels: tuple[str, ...], n: int = 1) -> None:
+        self[bounded(self, labels)] += n
+
+
+def bounded(seen: Any, labels: tuple[str, ...]) -> tuple[str, ...]:
+    """`labels`, or `other` for each when `seen` holds `MAX_LABEL_VALUES` label sets already."""
+    if labels in seen or len(seen) < MAX_LABEL_VALUES:
+        return labels
+    return tuple(OTHER for _ in labels)
 
 
 class Histogram:
@@ -30,6 +63,7 @@ class Histogram:
         self.totals: dict[tuple[str, ...], int] = defaultdict(int)
 
     def observe(self, labels: tuple[str, ...], seconds: float) -> None:
+        labels = bounded(self.totals, labels)
         for i, bound in enumerate(BUCKETS):
             if seconds <= bound:
                 self.counts[labels][i] += 1
@@ -41,11 +75,11 @@ class Metrics:
     """Per-process counters (each worker answers for itself, as Prometheus expects)."""
 
     def __init__(self) -> None:
-        self.http_requests: dict[tuple[str, ...], int] = defaultdict(int)  # (status,)
+        self.http_requests = Counter()  # (status,)
         self.http_seconds = Histogram()
-        self.operations: dict[tuple[str, ...], int] = defaultdict(int)  # (operation,)
+        self.operations = Counter()  # (operation,)
         self.operation_seconds = Histogram()
-        self.errors: dict[tuple[str, ...], int] = defaultdict(int)  # (code,)
+        self.errors = Counter()  # (code,)
         self.cache_counts: Callable[[], tuple[int, int]] = lambda: (0, 0)
 
     def render(self, pool: dict[str, int], runs: dict[tuple[str, str], int]) -> str:
@@ -84,7 +118,8 @@ class Metrics:
             lines.extend(
                 [f"# TYPE gateway_db_pool_{name} gauge", f"gateway_db_pool_{name} {value}"]
             )
-        lines.extend(["# HELP gateway_ingest_runs Ingest runs in the store, by source and status.",
+        lines.extend(["# HELP gateway_ingest_runs Ingest runs in the store, by source and status "
+                      "(restricted producers only behind GATEWAY_METRICS_TOKEN).",
                       "# TYPE gateway_ingest_runs gauge"])  # fmt: skip
         for (source, status), n in sorted(runs.items()):
             lines.append(
@@ -124,7 +159,7 @@ class Measured:
         try:
             await self.app(scope, receive, noted)
         finally:
-            self.metrics.http_requests[(status,)] += 1
+            self.metrics.http_requests.add((status,))
             self.metrics.http_seconds.observe((status,), time.perf_counter() - started)
 
 
@@ -134,21 +169,61 @@ def operation_metrics(metrics: Metrics) -> type[SchemaExtension]:
             started = time.perf_counter()
             yield
             context = self.execution_context
-            name = context.operation_name or "anonymous"
-            metrics.operations[(name,)] += 1
+            name = operation_label(context)
+            metrics.operations.add((name,))
             metrics.operation_seconds.observe((name,), time.perf_counter() - started)
             result = context.result
             errors = [dict(e.formatted) for e in getattr(result, "errors", None) or ()]
             for error in with_codes(errors, suggestions=True):
-                metrics.errors[(str(error["extensions"].get("code", "UNCODED")),)] += 1
+                metrics.errors.add((str(error["extensions"].get("code", "UNCODED"))[:64],))
 
     return OperationMetrics
 
 
-def metrics_endpoint(metrics: Metrics, engine: AsyncEngine) -> Callable[..., Any]:
-    runs = table_of(IngestRun)
+def operation_label(execution: Any) -> str:
+    """The operation's name when the request ran a trusted document (a name an operator
+    registered, as written in that document), `anonymous` otherwise."""
+    request = getattr(execution.context, "request", None)
+    state = getattr(request, "scope", {}).get("state", {}) if request is not None else {}
+    document = execution.graphql_document
+    if not state.get(TRUSTED_DOCUMENT) or document is None:
+        return ANONYMOUS
+    try:
+        name = execution.operation_name
+    except RuntimeError:  # no operation, or several and none chosen
+        return ANONYMOUS
+    written = {
+        d.name.value
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode) and d.name is not None
+    }
+    if name not in written or len(name) > MAX_NAME_CHARS or not _NAME.fullmatch(name):
+        return ANONYMOUS
+    return str(name)
 
-    async def endpoint(_request: Request) -> PlainTextResponse:
+
+# set in the request's scope state by gateway/persisted.py when it runs a trusted document
+TRUSTED_DOCUMENT = "trusted_document"
+
+
+def metrics_endpoint(
+    metrics: Metrics, engine: AsyncEngine, token: str | None = None
+) -> Callable[..., Any]:
+    """/metrics; with `token`, only for `Authorization: Bearer <token>`, and the restricted
+    producers' ingest runs counted too."""
+    runs = table_of(IngestRun)
+    sources = table_of(Source)
+    expected = f"Bearer {token}".encode() if token else None
+
+    async def endpoint(request: Request) -> Response:
+        if expected is not None:
+            given = request.headers.get("authorization", "").encode()
+            if not hmac.compare_digest(given, expected):
+                return PlainTextResponse(
+                    "/metrics needs `Authorization: Bearer <GATEWAY_METRICS_TOKEN>`\n",
+                    status_code=401,
+                    headers={"www-authenticate": 'Bearer realm="metrics"'},
+                )
         pool = engine.sync_engine.pool
         gauges = {
             "checked_out": int(getattr(pool, "checkedout", lambda: 0)()),
@@ -157,11 +232,14 @@ def metrics_endpoint(metrics: Metrics, engine: AsyncEngine) -> Callable[..., Any
         counts: dict[tuple[str, str], int] = {}
         try:
             async with engine.connect() as conn:
-                result = await conn.execute(
-                    select(runs.c.source_slug, runs.c.status, func.count()).group_by(
-                        runs.c.source_slug, runs.c.status
-                    )
+                query = select(runs.c.source_slug, runs.c.status, func.count()).group_by(
+                    runs.c.source_slug, runs.c.status
                 )
+                if expected is None:  # open to anyone: not the restricted producers
+                    query = query.join(sources, sources.c.slug == runs.c.source_slug).where(
+                        sources.c.restreinte.is_(False)
+                    )
+                result = await conn.execute(query)
                 counts = {(s, st): int(n) for s, st, n in result}
         except Exception:  # the database down: the process's own figures still answer
             counts = {}

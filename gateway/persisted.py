@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.access import Principal, Remembered
 from gateway.asgi import graphql_request, read_body, replay, send_response
+from gateway.metrics import TRUSTED_DOCUMENT
 from store import access as store
 from store.cache import Cache
 
@@ -112,6 +113,7 @@ class PersistedQueries:
             return
         assert request is not None
         request["query"] = known[wanted]
+        scope.setdefault("state", {})[TRUSTED_DOCUMENT] = True  # its operation names a metric
         await self._forward(scope, request, send)
 
     async def _forward(self, scope: Scope, request: dict[str, Any], send: Send) -> None:

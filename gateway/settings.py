@@ -69,6 +69,9 @@ class Settings:
     # `serve` migrates, loads the territories and writes the producer registry before serving;
     # off for a gateway reading a PostgreSQL replica (prepare the primary instead)
     prepare_on_start: bool = True  # GATEWAY_PREPARE_ON_START
+    # /metrics only for `Authorization: Bearer <this>` (then with the restricted producers'
+    # ingest runs too); unset: /metrics answers anyone, without them
+    metrics_token: str | None = None  # GATEWAY_METRICS_TOKEN
     # OpenTelemetry traces: off, otlp (OTLP/HTTP, configured by the standard OTEL_* variables)
     # or console; needs the `otel` extra
     tracing: str = "off"  # GATEWAY_TRACING
@@ -105,6 +108,7 @@ class Settings:
             response_cache_seconds=_int(env, "GATEWAY_RESPONSE_CACHE_SECONDS", 300, low=0),
             prepare_on_start=_bool(env, "GATEWAY_PREPARE_ON_START", True),
             tracing=_choice(env, "GATEWAY_TRACING", "off", ("off", "otlp", "console")),
+            metrics_token=_secret(env, "GATEWAY_METRICS_TOKEN"),
             shutdown_timeout_seconds=_int(
                 env, "GATEWAY_SHUTDOWN_TIMEOUT_SECONDS", 30, low=0, high=3600
             ),
@@ -147,6 +151,19 @@ def _int(
 
 
 ANONYMOUS_ACCESS = ("read", "referential", "off")
+MIN_SECRET_CHARS = 16
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    if len(raw) < MIN_SECRET_CHARS or any(c.isspace() for c in raw):
+        raise SettingsError(
+            f"{name} must be at least {MIN_SECRET_CHARS} characters without spaces "
+            "(`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+        )
+    return raw
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
