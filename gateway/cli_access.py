@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,18 @@ def _date(value: str, what: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise CommandFailed(f"{what} must be a date (YYYY-MM-DD), got {value!r}") from None
+
+
+def end_of_day(day: date) -> datetime:
+    """When a token whose last day is `day` stops working: the next midnight, UTC."""
+    return datetime.combine(day + timedelta(days=1), time.min, UTC)
+
+
+def last_day(expires_at: datetime) -> date:
+    """The last day a token stopping at `expires_at` works (UTC)."""
+    if expires_at.tzinfo is None:  # stored in UTC
+        expires_at = expires_at.replace(tzinfo=UTC)
+    return (expires_at.astimezone(UTC) - timedelta(microseconds=1)).date()
 
 
 def cmd_consumer_create(settings: Settings, args: argparse.Namespace) -> None:
@@ -60,9 +72,9 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> None:
         raise CommandFailed(f"--scopes: give at least one of {', '.join(SCOPES)}")
     expires = None
     if args.expires:
-        expires = datetime.combine(_date(args.expires, "--expires"), datetime.min.time(), UTC)
+        expires = end_of_day(_date(args.expires, "--expires"))
         if expires <= datetime.now(UTC):
-            raise CommandFailed("--expires must be in the future")
+            raise CommandFailed("--expires is the last day the token works: today or later")
     token = access.new_token()
 
     async def work(engine: AsyncEngine) -> dict[str, Any]:
@@ -93,7 +105,8 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> None:
         "prefix": token[: access.PREFIX_LENGTH],
         "scopes": scopes,
         "origins": args.origin or [],
-        "expires_at": expires.isoformat() if expires else None,
+        "expires_at": expires.isoformat() if expires else None,  # the instant it stops
+        "last_day": last_day(expires).isoformat() if expires else None,
         "trusted_documents_only": args.trusted_documents,
     }
     if args.json:
@@ -103,7 +116,7 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> None:
     print(
         f"token {doc['prefix']} for {created['consumer']}: scopes {', '.join(scopes)}"
         + (f", origins {', '.join(doc['origins'])}" if doc["origins"] else "")
-        + (f", expires {expires.date()}" if expires else "")
+        + (f", works through {last_day(expires)} (UTC)" if expires else "")
         + (", trusted documents only" if args.trusted_documents else "")
         + " — shown once: keep it now, only its hash is stored"
     )
@@ -198,6 +211,7 @@ def cmd_token_list(settings: Settings, args: argparse.Namespace) -> None:
         _print_json(
             [
                 {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in r.items()}
+                | {"last_day": last_day(r["expires_at"]).isoformat() if r["expires_at"] else None}
                 for r in rows
             ]
         )
@@ -214,7 +228,7 @@ def cmd_token_list(settings: Settings, args: argparse.Namespace) -> None:
         print(
             f"{r['prefix']}  {state:7}  {r['consumer']}  {','.join(r['scopes'])}"
             + (f"  origins={','.join(r['origins'])}" if r["origins"] else "")
-            + (f"  expires={r['expires_at'].date()}" if r["expires_at"] else "")
+            + (f"  last-day={last_day(r['expires_at'])}" if r["expires_at"] else "")
             + (f"  trusted-documents={r['documents']}" if r["trusted_documents_only"] else "")
             + (f"  {r['label']}" if r["label"] else "")
         )
@@ -243,7 +257,11 @@ def register(sub: Any) -> None:
         action="append",
         help="a browser origin it may be used from (repeat; default: any)",
     )
-    new.add_argument("--expires", help="last day it works (YYYY-MM-DD)")
+    new.add_argument(
+        "--expires",
+        metavar="YYYY-MM-DD",
+        help="the last day it works: it works through the end of that day (UTC)",
+    )
     new.add_argument("--label", help="what it is for")
     new.add_argument(
         "--trusted-documents",

@@ -186,3 +186,23 @@ async def test_anonymous_access_is_a_setting(store: str) -> None:
     token = _cli(store, "token", "create", "narrowed", "--json")["token"]
     full = (await _post(store, data, token, anonymous_access="referential")).json()
     assert "errors" not in full
+
+
+async def test_expires_names_the_last_day_a_token_works(store: str) -> None:
+    """`--expires D`: the token works through the end of day D (UTC), so D may be today."""
+    _consumer(store, "expiring")
+    today = datetime.now(UTC).date()
+    created = _cli(store, "token", "create", "expiring", "--expires", today.isoformat(), "--json")
+    tomorrow = today + timedelta(days=1)
+    assert created["expires_at"] == f"{tomorrow.isoformat()}T00:00:00+00:00"
+    assert created["last_day"] == today.isoformat()
+    assert (await _post(store, "{ regions { code } }", created["token"])).status_code == 200
+    listed = _cli(store, "token", "list", "--consumer", "expiring")
+    assert f"last-day={today.isoformat()}" in listed and "live" in listed
+    yesterday = (today - timedelta(days=1)).isoformat()
+    result = run_cli(
+        "token", "create", "expiring", "--expires", yesterday, env={"DATABASE_URL": store}
+    )
+    assert result.returncode != 0 and "--expires" in result.stderr
+    helped = run_cli("token", "create", "--help", env={"DATABASE_URL": store}).stdout
+    assert "through the end of that day (UTC)" in " ".join(helped.split())
