@@ -157,8 +157,16 @@ async def authenticate(request: Request, book: TokenBook, anonymous: str) -> Pri
     if row["consumer_disabled_at"] is not None:
         raise AccessDenied(403, "FORBIDDEN", "this token's consumer is disabled")
     origin = request.headers.get("origin")
-    if row["origins"] and origin is not None and origin not in row["origins"]:
-        raise AccessDenied(403, "FORBIDDEN", f"this token may not be used from {origin}")
+    if row["origins"] and origin is None:
+        raise AccessDenied(
+            403,
+            "FORBIDDEN",
+            "this token is bound to browser origins: a request without an `Origin` header "
+            "naming one of them is refused (a server calls with a token of its own)",
+        )
+    if row["origins"] and origin not in row["origins"]:
+        shown = (origin or "")[:200]
+        raise AccessDenied(403, "FORBIDDEN", f"this token may not be used from {shown}")
     return Principal(
         consumer=row["consumer_name"],
         token_prefix=row["prefix"],

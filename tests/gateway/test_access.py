@@ -206,3 +206,15 @@ async def test_expires_names_the_last_day_a_token_works(store: str) -> None:
     assert result.returncode != 0 and "--expires" in result.stderr
     helped = run_cli("token", "create", "--help", env={"DATABASE_URL": store}).stdout
     assert "through the end of that day (UTC)" in " ".join(helped.split())
+
+
+async def test_a_token_bound_to_origins_needs_an_origin(store: str) -> None:
+    _consumer(store, "browser-app")
+    front = _cli(
+        store, "token", "create", "browser-app", "--origin", "https://app.example", "--json"
+    )["token"]
+    response = await _post(store, "{ regions { code } }", front)  # no Origin header
+    assert response.status_code == 403, response.text
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert "Origin" in error["message"]
