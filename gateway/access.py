@@ -178,10 +178,13 @@ async def authenticate(request: Request, book: TokenBook, anonymous: str) -> Pri
 
 class Guard:
     """The ASGI app in front of /graphql. It refuses, with a status and a GraphQL error body:
-    a body over `max_body_bytes` (413), a bad or missing token (401/403), a request still running
-    after `deadline_s` (503); an accepted request carries its `Principal` in
-    `request.state.principal`. (A class, not a function: Starlette would take a function for a
-    request endpoint.)"""
+    a query string over `max_query_string_bytes` (414) or a body over `max_body_bytes` (413),
+    a bad or missing token (401/403), an address over its rate (429; failed authentications
+    count too), a request still running after `deadline_s` (503; 408 when its body was still
+    arriving). The deadline covers everything from the request's arrival: reading its body,
+    looking its token up, the work. An accepted request carries its `Principal` in
+    `request.state.principal`. (A class, not a function: Starlette would take a function for
+    a request endpoint.)"""
 
     def __init__(
         self,
@@ -190,6 +193,7 @@ class Guard:
         anonymous: str,
         *,
         max_body_bytes: int = 1_000_000,
+        max_query_string_bytes: int = 16_384,
         deadline_s: float = 10.0,
         limiter: RateLimiter | None = None,
         trusted_proxies: tuple[str, ...] = (),
@@ -197,6 +201,7 @@ class Guard:
         self.trusted_proxies = trusted_proxies
         self.app, self.book, self.anonymous = app, book, anonymous
         self.max_body_bytes, self.deadline_s = max_body_bytes, deadline_s
+        self.max_query_string_bytes = max_query_string_bytes
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -204,55 +209,33 @@ class Guard:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
+        query_string = len(scope.get("query_string", b""))
+        if query_string > self.max_query_string_bytes:
+            message = (
+                f"the query string is longer than {self.max_query_string_bytes} bytes "
+                f"({query_string}); send the request as a POST with a JSON body"
+            )
+            await _refuse(send, AccessDenied(414, "REQUEST_TOO_LARGE", message))
+            return
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
             await _refuse(send, AccessDenied(413, "REQUEST_TOO_LARGE", self._too_large()))
             return
-        if request.method == "POST" and length is None:  # chunked: read it, within the limit
-            body = await read_body(receive, self.max_body_bytes)
-            if body is None:
-                await _refuse(send, AccessDenied(413, "REQUEST_TOO_LARGE", self._too_large()))
-                return
-            receive = replay(body)
-        try:
-            principal = await authenticate(request, self.book, self.anonymous)
-        except AccessDenied as denied:
-            await _refuse(send, denied)
-            return
-        except Exception as exc:  # the token could not be looked up
-            if not await _refuse_unavailable(send, exc):
-                raise
-            return
-        if self.limiter is not None:
-            address = client_address(scope, request, self.trusted_proxies)
-            identity = f"token:{principal.token_prefix}" if principal.has_token else f"ip:{address}"
-            verdict = await self.limiter.check(identity, anonymous=not principal.has_token)
-            if not verdict.allowed:
-                await _refuse(
-                    send,
-                    AccessDenied(
-                        429,
-                        "RATE_LIMITED",
-                        f"more than {verdict.limit} requests this minute"
-                        + ("" if principal.has_token else " from this address (a token has more)"),
-                    ),
-                    retry_after=verdict.retry_after_s,
-                )
-                return
-        scope.setdefault("state", {})["principal"] = principal
         started = abandoned = False
+        reading = [False]  # whether the body is still arriving
 
         async def tracked(message: Message) -> None:
             nonlocal started
-            if abandoned:  # answered 503 at the deadline: what the work sends now is dropped
+            if abandoned:  # answered at the deadline: what the work sends now is dropped
                 return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        # The work runs as a task the deadline does not wait for: cancelling a statement on a
-        # frozen database can itself hang (the driver's cleanup talks to the server), and the
-        # client must get its 503 at the deadline all the same.
-        work = asyncio.ensure_future(self.app(scope, receive, tracked))
+        # Everything runs as a task the deadline does not wait for: a client trickling its
+        # body, a token lookup or a statement on a frozen database (whose cancellation can
+        # itself hang: the driver's cleanup talks to the server) must not keep the client from
+        # its answer at the deadline.
+        work = asyncio.ensure_future(self._serve(scope, request, receive, tracked, reading))
         try:
             done, _ = await asyncio.wait({work}, timeout=self.deadline_s)
         except asyncio.CancelledError:  # the server is shutting the request down
@@ -262,12 +245,21 @@ class Guard:
             abandoned = True
             work.cancel()
             work.add_done_callback(_forget)
-            if not started:
+            if started:
+                return
+            if reading[0]:
                 message = (
-                    f"the request was still running after {self.deadline_s:g} s; ask for less, "
-                    "or try again"
+                    f"the request body was still arriving after {self.deadline_s:g} s; send it "
+                    "at once"
                 )
-                await _refuse(send, AccessDenied(503, TIMED_OUT, message))
+                denied = AccessDenied(408, TIMED_OUT, message)
+                await _refuse(send, denied, extra_headers=[(b"connection", b"close")])
+                return
+            message = (
+                f"the request was still running after {self.deadline_s:g} s; ask for less, "
+                "or try again"
+            )
+            await _refuse(send, AccessDenied(503, TIMED_OUT, message))
             return
         if work.cancelled():  # cancelled from inside (a shared execution abandoned…)
             if not started:
@@ -279,6 +271,56 @@ class Guard:
             return
         if started or not await _refuse_unavailable(send, failure):
             raise failure  # a bug: the server's error handling answers 500
+
+    async def _serve(
+        self, scope: Scope, request: Request, receive: Receive, send: Send, reading: list[bool]
+    ) -> None:
+        if request.method == "POST":  # the whole body, within the limit (and the deadline)
+            reading[0] = True
+            body = await read_body(receive, self.max_body_bytes)
+            reading[0] = False
+            if body is None:
+                await _refuse(send, AccessDenied(413, "REQUEST_TOO_LARGE", self._too_large()))
+                return
+            receive = replay(body)
+        address = client_address(scope, request, self.trusted_proxies)
+        try:
+            principal = await authenticate(request, self.book, self.anonymous)
+        except AccessDenied as denied:
+            # a failed attempt counts toward its address's rate: guessing tokens is limited
+            if not await self._within_rate(send, f"ip:{address}", anonymous=True):
+                return
+            await _refuse(send, denied)
+            return
+        except Exception as exc:  # the token could not be looked up
+            if not await _refuse_unavailable(send, exc):
+                raise
+            return
+        identity = f"token:{principal.token_prefix}" if principal.has_token else f"ip:{address}"
+        if not await self._within_rate(send, identity, anonymous=not principal.has_token):
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+    async def _within_rate(self, send: Send, identity: str, *, anonymous: bool) -> bool:
+        """Count one request of `identity`; False (and a 429 sent) when it is over its rate."""
+        if self.limiter is None:
+            return True
+        verdict = await self.limiter.check(identity, anonymous=anonymous)
+        if verdict.allowed:
+            return True
+        await _refuse(
+            send,
+            AccessDenied(
+                429,
+                "RATE_LIMITED",
+                f"more than {verdict.limit} requests this minute"
+                + (" from this address (a token has more; failed authentications count too)"
+                   if anonymous else ""),
+            ),
+            retry_after=verdict.retry_after_s,
+        )  # fmt: skip
+        return False
 
     def _too_large(self) -> str:
         return f"the request body is larger than {self.max_body_bytes} bytes"
@@ -297,11 +339,16 @@ def client_address(scope: Scope, request: Request, trusted: tuple[str, ...]) -> 
     return str(peer)
 
 
-async def _refuse(send: Send, denied: AccessDenied, retry_after: int | None = None) -> None:
+async def _refuse(
+    send: Send,
+    denied: AccessDenied,
+    retry_after: int | None = None,
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     body = orjson.dumps(
         {"errors": [{"message": denied.message, "extensions": {"code": denied.code}}]}
     )
-    headers = [(b"content-type", b"application/json")]
+    headers = [(b"content-type", b"application/json"), *(extra_headers or [])]
     if denied.status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="data-inclusion"'))
     if denied.status == 503:

@@ -108,6 +108,7 @@ def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
                 book,
                 settings.anonymous_access,
                 max_body_bytes=settings.max_body_bytes,
+                max_query_string_bytes=settings.max_query_string_bytes,
                 deadline_s=settings.request_deadline_ms / 1000,
                 trusted_proxies=settings.trusted_proxies,
                 limiter=RateLimiter(

@@ -12,15 +12,19 @@ from starlette.types import Message, Receive, Scope, Send
 
 
 async def read_body(receive: Receive, limit: int | None = None) -> bytes | None:
-    """The whole body; None as soon as it grows past `limit`."""
-    body = b""
+    """The whole body; None as soon as it grows past `limit`. (Its pieces are joined once: a
+    body sent a byte at a time costs no more than one sent at once.)"""
+    pieces: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
-        body += message.get("body", b"")
-        if limit is not None and len(body) > limit:
+        piece = message.get("body", b"")
+        pieces.append(piece)
+        size += len(piece)
+        if limit is not None and size > limit:
             return None
         if not message.get("more_body"):
-            return body
+            return b"".join(pieces)
 
 
 def replay(body: bytes) -> Receive:

@@ -52,6 +52,8 @@ class Settings:
     max_cost: int = 50_000  # GATEWAY_MAX_COST: fields times the `first` of the lists above
     max_tokens: int = 5_000  # GATEWAY_MAX_TOKENS: of one document
     max_body_bytes: int = 1_000_000  # GATEWAY_MAX_BODY_BYTES
+    # below uvicorn's own limit on a request line (about 64 KiB), which answers a plain 400
+    max_query_string_bytes: int = 16_384  # GATEWAY_MAX_QUERY_STRING_BYTES
     request_deadline_ms: int = 10_000  # GATEWAY_REQUEST_DEADLINE_MS: then 503
     introspection: bool = True  # GATEWAY_INTROSPECTION (GraphiQL needs it)
     # requests per minute (0: no limit), per address without a token and per token
@@ -101,6 +103,9 @@ class Settings:
             max_cost=_int(env, "GATEWAY_MAX_COST", 50_000, low=1),
             max_tokens=_int(env, "GATEWAY_MAX_TOKENS", 5_000, low=100),
             max_body_bytes=_int(env, "GATEWAY_MAX_BODY_BYTES", 1_000_000, low=1_000),
+            max_query_string_bytes=_int(
+                env, "GATEWAY_MAX_QUERY_STRING_BYTES", 16_384, low=1_000, high=60_000
+            ),
             request_deadline_ms=_int(env, "GATEWAY_REQUEST_DEADLINE_MS", 10_000, low=100),
             introspection=_bool(env, "GATEWAY_INTROSPECTION", True),
             rate_limit_anonymous=_int(env, "GATEWAY_RATE_LIMIT_ANONYMOUS", 600, low=0),

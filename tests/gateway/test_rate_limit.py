@@ -88,3 +88,30 @@ def test_the_client_behind_a_trusted_proxy_is_the_forwarded_one() -> None:
     assert address("10.0.0.2", "1.2.3.4", ()) == "10.0.0.2"  # untrusted peer: its own address
     assert address("10.0.0.2", "6.6.6.6, 1.2.3.4", ("10.0.0.2",)) == "1.2.3.4"
     assert address("10.0.0.2", "1.2.3.4, 10.0.0.3", ("10.0.0.2", "10.0.0.3")) == "1.2.3.4"
+
+
+async def test_failed_authentications_count_toward_the_address_rate(settings: Settings) -> None:
+    """Guessing tokens: unknown ones are 401 until the address is over its minute, then 429
+    with Retry-After (and another address is not affected)."""
+    app = create_app(
+        Settings(database_url=settings.database_url, rate_limit_anonymous=5, token_cache_seconds=0)
+    )
+    try:
+        address = f"10.9.{uuid.uuid4().int % 250}.3"
+        transport = httpx.ASGITransport(app=app, client=(address, 1234))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            responses = [
+                await client.post(
+                    "/graphql", json=QUERY, headers={"Authorization": f"Bearer dig_guess{i}"}
+                )
+                for i in range(12)
+            ]
+        codes = [r.status_code for r in responses]
+        assert codes == [401] * 5 + [429] * 7, codes
+        refused = responses[-1]
+        assert 1 <= int(refused.headers["retry-after"]) <= 61
+        assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+        other = await _send(app, 1, "10.8.0.1", Authorization="Bearer dig_guess")
+        assert other[0].status_code == 401
+    finally:
+        await app.state.engine.dispose()
