@@ -45,7 +45,7 @@ def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
         statement_timeout_ms=settings.statement_timeout_ms,
         pool_size=settings.db_pool_size,
     )
-    cache = make_cache(settings.redis_url)
+    cache = make_cache(settings.redis_url, settings.cache_max_bytes)
     db = partial(AsyncSession, engine, expire_on_commit=False)
     limits = Limits(
         max_depth=settings.max_depth,
@@ -85,6 +85,7 @@ def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
         partial(_data_version, engine),
         ttl_seconds=settings.response_cache_seconds,
         max_tokens=settings.max_tokens,
+        max_answer_bytes=settings.response_cache_max_answer_bytes,
     )
     metrics.cache_counts = lambda: (response_cache.hits, response_cache.misses)
 

@@ -36,9 +36,10 @@ class ResponseCache:
         *,
         ttl_seconds: int,
         max_tokens: int = 5_000,
+        max_answer_bytes: int = 1 << 20,
     ) -> None:
         self.app, self.cache, self.data_version, self.ttl = app, cache, data_version, ttl_seconds
-        self.max_tokens = max_tokens
+        self.max_tokens, self.max_answer_bytes = max_tokens, max_answer_bytes
         self._running: dict[str, asyncio.Future[Answer]] = {}
         self.hits = 0
         self.misses = 0
@@ -123,7 +124,9 @@ class ResponseCache:
         finally:
             del self._running[key]
         status, headers, payload = answer
-        if status == 200 and b'"errors"' not in payload:
+        # only whole answers without errors, and not the largest (a page of 1000 records with
+        # their provenance would crowd out hundreds of others)
+        if status == 200 and b'"errors"' not in payload and len(payload) <= self.max_answer_bytes:
             keep = [(k.decode(), v.decode()) for k, v in headers if k.lower() == b"content-type"]
             await self.cache.set(key, orjson.dumps([status, keep, payload.decode()]), self.ttl)
         return answer

@@ -66,6 +66,10 @@ class Settings:
     # how long an answer stays in the response cache (0: no response cache); an ingest that
     # changes data moves every process to new entries at once (the data version is in the key)
     response_cache_seconds: int = 300  # GATEWAY_RESPONSE_CACHE_SECONDS
+    # bytes the in-process cache may hold (answers, APQ documents; Redis's stand-in too)
+    cache_max_bytes: int = 64 * 1024 * 1024  # GATEWAY_CACHE_MAX_BYTES
+    # an answer larger than this is not kept (in Redis either): it would crowd out the others
+    response_cache_max_answer_bytes: int = 1024 * 1024  # GATEWAY_RESPONSE_CACHE_MAX_ANSWER_BYTES
     # on SIGTERM, how long requests in flight may still run before the process exits
     shutdown_timeout_seconds: int = 30  # GATEWAY_SHUTDOWN_TIMEOUT_SECONDS
     # `serve` migrates, loads the territories and writes the producer registry before serving;
@@ -111,6 +115,10 @@ class Settings:
             rate_limit_anonymous=_int(env, "GATEWAY_RATE_LIMIT_ANONYMOUS", 600, low=0),
             rate_limit_token=_int(env, "GATEWAY_RATE_LIMIT_TOKEN", 6_000, low=0),
             response_cache_seconds=_int(env, "GATEWAY_RESPONSE_CACHE_SECONDS", 300, low=0),
+            cache_max_bytes=_int(env, "GATEWAY_CACHE_MAX_BYTES", 64 * 1024 * 1024, low=1 << 20),
+            response_cache_max_answer_bytes=_int(
+                env, "GATEWAY_RESPONSE_CACHE_MAX_ANSWER_BYTES", 1 << 20, low=1_000
+            ),
             prepare_on_start=_bool(env, "GATEWAY_PREPARE_ON_START", True),
             tracing=_choice(env, "GATEWAY_TRACING", "off", ("off", "otlp", "console")),
             metrics_token=_secret(env, "GATEWAY_METRICS_TOKEN"),

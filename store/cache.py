@@ -2,6 +2,7 @@
 
 Redis is an accelerator, never a dependency: zero retries, short timeouts, and a circuit
 breaker that skips Redis for a while after a failure. Every method degrades to "miss" / no-op.
+The in-process cache is bounded in bytes (GATEWAY_CACHE_MAX_BYTES), not only in entries.
 """
 
 from __future__ import annotations
@@ -36,14 +37,22 @@ class Cache(Protocol):
     async def close(self) -> None: ...
 
 
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+_ENTRY_OVERHEAD = 100  # bytes an entry costs beyond its key and value (tuple, float, links)
+
+
 class InProcessCache:
-    """A bounded LRU with per-entry expiry; one per process."""
+    """An LRU with per-entry expiry, bounded by its entries and by the bytes they hold (keys,
+    values and their bookkeeping); one per process. A value over an eighth of the budget is
+    not kept (it would push out most of the others)."""
 
     name = "in-process"
 
-    def __init__(self, max_entries: int = 10_000) -> None:
+    def __init__(self, max_entries: int = 10_000, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._max = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
 
     async def get(self, key: str) -> bytes | None:
         item = self._entries.get(key)
@@ -51,19 +60,32 @@ class InProcessCache:
             return None
         expires, value = item
         if expires < time.monotonic():
-            self._entries.pop(key, None)
+            self._drop(key)
             return None
         self._entries.move_to_end(key)
         return value
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
-        self._entries[key] = (time.monotonic() + ttl_seconds, value)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
+        self._store(key, time.monotonic() + ttl_seconds, value)
+
+    def _store(self, key: str, expires: float, value: bytes) -> None:
+        self._drop(key)
+        size = _size(key, value)
+        if size > self.max_bytes // 8:
+            return
+        self._entries[key] = (expires, value)
+        self.bytes += size
+        while len(self._entries) > self._max or self.bytes > self.max_bytes:
+            old_key, (_, old) = self._entries.popitem(last=False)
+            self.bytes -= _size(old_key, old)
+
+    def _drop(self, key: str) -> None:
+        item = self._entries.pop(key, None)
+        if item is not None:
+            self.bytes -= _size(key, item[1])
 
     async def delete(self, key: str) -> None:
-        self._entries.pop(key, None)
+        self._drop(key)
 
     async def ping(self) -> bool:
         return True
@@ -75,12 +97,16 @@ class InProcessCache:
             expires, value = now + ttl_seconds, 1
         else:
             expires, value = item[0], int(item[1]) + 1
-        await self.set(key, str(value).encode(), 0)
-        self._entries[key] = (expires, str(value).encode())
+        self._store(key, expires, str(value).encode())
         return value
 
     async def close(self) -> None:
         self._entries.clear()
+        self.bytes = 0
+
+
+def _size(key: str, value: bytes) -> int:
+    return len(key) + len(value) + _ENTRY_OVERHEAD
 
 
 class RedisCache:
@@ -90,7 +116,14 @@ class RedisCache:
 
     name = "redis"
 
-    def __init__(self, url: str, *, timeout: float = 0.25, cooldown: float = 5.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 0.25,
+        cooldown: float = 5.0,
+        standby_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
         self._client = aioredis.Redis.from_url(
             url,
             socket_timeout=timeout,
@@ -100,7 +133,11 @@ class RedisCache:
         )
         self._cooldown = cooldown
         self._open_until = 0.0
-        self._standby = InProcessCache(max_entries=2_000)
+        self._standby_bytes = standby_bytes
+        self._standby = self._new_standby()
+
+    def _new_standby(self) -> InProcessCache:
+        return InProcessCache(max_entries=2_000, max_bytes=self._standby_bytes)
 
     @property
     def available(self) -> bool:
@@ -109,7 +146,7 @@ class RedisCache:
     def _trip(self, exc: Exception) -> None:
         if self.available:
             log.warning("redis unavailable, skipping it for %.0fs: %s", self._cooldown, exc)
-            self._standby = InProcessCache(max_entries=2_000)  # from empty: nothing stale
+            self._standby = self._new_standby()  # from empty: nothing stale
         self._open_until = time.monotonic() + self._cooldown
 
     async def get(self, key: str) -> bytes | None:
@@ -165,5 +202,9 @@ class RedisCache:
         await self._client.aclose()
 
 
-def make_cache(redis_url: str | None) -> Cache:
-    return RedisCache(redis_url) if redis_url else InProcessCache()
+def make_cache(redis_url: str | None, max_bytes: int = DEFAULT_MAX_BYTES) -> Cache:
+    """Redis when configured; in-process otherwise, holding at most `max_bytes` (the bound of
+    Redis's stand-in too, while Redis is skipped)."""
+    if redis_url:
+        return RedisCache(redis_url, standby_bytes=max_bytes)
+    return InProcessCache(max_bytes=max_bytes)

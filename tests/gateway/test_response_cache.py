@@ -215,3 +215,36 @@ async def test_a_shared_execution_abandoned_at_its_deadline_is_run_again() -> No
     assert first.json()["errors"][0]["extensions"]["code"] == "DEADLINE_EXCEEDED"
     assert second.status_code == 200 and second.json() == {"data": {"a": 1}}
     assert len(calls) == 2
+
+
+async def test_large_answers_are_not_kept_and_the_cache_has_a_byte_budget(store: str) -> None:
+    communes = "query($after: String) { communes(first: 1000, after: $after) { edges { cursor node { code nom codesPostaux population } } pageInfo { endCursor } } }"  # noqa: E501
+    app = create_app(
+        _settings(store, cache_max_bytes=2_097_152, response_cache_max_answer_bytes=150_000)
+    )
+    try:
+        async with await _client(app) as client:
+            after = None
+            sizes = []
+            for _ in range(20):  # twenty pages of about 110 KB (140 KB kept): over the budget
+                page = await client.post(
+                    "/graphql", json={"query": communes, "variables": {"after": after}}
+                )
+                sizes.append(len(page.content))
+                after = page.json()["data"]["communes"]["pageInfo"]["endCursor"]
+            large = "{ communes(first: 1000) { edges { cursor node { code nom codesPostaux population centroide { latitude longitude } departement { nom } } } } }"  # noqa: E501
+            for _ in range(2):
+                answer = await client.post("/graphql", json={"query": large})
+                assert answer.status_code == 200
+            metrics = (await client.get("/metrics")).text
+        print(f"pages of {min(sizes)} to {max(sizes)} bytes, then {len(answer.content)} bytes")
+        assert max(sizes) < 150_000 < len(answer.content)
+        cache = app.state.cache
+        if cache.name == "in-process":
+            print(f"the in-process cache holds {cache.bytes} bytes")
+            assert 1_500_000 < cache.bytes <= 2_097_152
+        # the large answer ran twice: never kept
+        assert 'gateway_response_cache_total{result="hit"} 0' in metrics
+    finally:
+        await app.state.cache.close()
+        await app.state.engine.dispose()

@@ -72,3 +72,31 @@ async def test_redis_down_cannot_count() -> None:
     down = RedisCache("redis://127.0.0.1:1/0", timeout=0.1)
     assert await down.incr("k", 5) is None  # the rate limiter then counts in-process
     await down.close()
+
+
+async def test_in_process_cache_is_bounded_in_bytes() -> None:
+    """120 answers of 420 KB once took 51 MB: the budget is bytes, whatever their count."""
+    cache = InProcessCache(max_entries=10_000, max_bytes=4_000_000)
+    value = b"x" * 420_000
+    for i in range(120):
+        await cache.set(f"answer:{i}", value, ttl_seconds=60)
+    assert cache.bytes <= 4_000_000
+    assert await cache.get("answer:119") == value  # the latest are kept
+    assert await cache.get("answer:0") is None  # the oldest went
+    # one value too large for its share of the budget is not kept at all (nor does it push
+    # the others out)
+    await cache.set("huge", b"y" * 3_000_000, ttl_seconds=60)
+    assert await cache.get("huge") is None
+    assert await cache.get("answer:119") == value
+    # replacing and deleting give the bytes back
+    await cache.set("answer:119", b"z", ttl_seconds=60)
+    await cache.delete("answer:118")
+    assert cache.bytes <= 4_000_000 - 420_000
+
+
+async def test_in_process_counters_count_in_the_budget() -> None:
+    cache = InProcessCache(max_entries=10, max_bytes=10_000)
+    for _ in range(3):
+        await cache.incr("gateway:rate:ip:1", 60)
+    assert await cache.incr("gateway:rate:ip:1", 60) == 4
+    assert 0 < cache.bytes < 1_000
