@@ -12,7 +12,7 @@ import orjson
 
 from ingestion.issues import Issue
 from ingestion.mapping import MODELS, FieldRule, KindMapping, Producer
-from ingestion.readers import Record
+from ingestion.readers import Record, formula_like
 from ingestion.transforms import TRANSFORMS, TransformError
 from store.text import fold
 
@@ -271,12 +271,36 @@ class RawItem:
         return hashlib.sha256(salt + self.parent_digest + body).hexdigest()
 
 
+def formula_values(data: dict[str, Any]) -> dict[str, str]:
+    """Path -> text of the values a spreadsheet would run as formulas, anywhere in a record
+    (paths as a mapping writes them, lists fanning out; the first value of a path). The CSV and
+    spreadsheet readers flag their cells themselves; JSON and XML values are flagged here, so
+    every format gets the same warning."""
+    found: dict[str, str] = {}
+    pending: list[tuple[Any, str]] = [(data, "")]
+    while pending:
+        value, path = pending.pop()
+        if isinstance(value, str):
+            if value[:1] in _FORMULA_STARTS and path not in found and formula_like(value):
+                found[path] = value
+        elif isinstance(value, dict):
+            inner = [(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()]
+            pending.extend(reversed(inner))
+        elif isinstance(value, list):
+            pending.extend((v, path) for v in reversed(value))
+    return found
+
+
+_FORMULA_STARTS = frozenset("=+-@")
+
+
 def iter_items(
     mapping: KindMapping, records: Iterator[Record], stats: MappingStats
 ) -> Iterator[RawItem]:
     for record in records:
-        formulas = getattr(record, "formulas", {})
         if mapping.explode is None:
+            # the reader's own flags (a spreadsheet's formula text) win over the values read
+            formulas = {**formula_values(record.data), **getattr(record, "formulas", {})}
             yield RawItem(record.file, record.number, record.data, None, formulas)
             continue
         children = get_path(record.data, mapping.explode, None)
@@ -293,7 +317,10 @@ def iter_items(
         ).digest()
         for child in children if isinstance(children, list) else [children]:
             if isinstance(child, dict):
-                yield RawItem(record.file, record.number, child, record.data, {}, parent_digest)
+                formulas = formula_values(child)
+                yield RawItem(
+                    record.file, record.number, child, record.data, formulas, parent_digest
+                )
 
 
 def item_ids(
