@@ -1,5 +1,6 @@
 """A gateway on a read-only PostgreSQL (what a streaming replica is to its clients): with
-GATEWAY_PREPARE_ON_START=0 it serves; with the default it stops at start-up, saying why."""
+GATEWAY_PREPARE_ON_START=0 it serves; with the default it stops at start-up, saying why, when
+preparing would have to write (here: the producers' registry changed since the primary's)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,10 @@ async def replica(tmp_path: Path) -> AsyncIterator[str]:
         database = normalize_url(url).database
         async with engine.connect() as conn:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            # the registry as an older primary wrote it: preparing would rewrite it
+            await conn.execute(
+                text("UPDATE source SET nom = 'Dora (ancien nom)' WHERE slug = 'dora'")
+            )
             await conn.execute(
                 text(f"ALTER DATABASE {database} SET default_transaction_read_only = on")
             )
