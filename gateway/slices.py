@@ -100,18 +100,27 @@ def _this_loop() -> _Loop:
 
 class _Request:
     """One request's fields waiting for a turn, and the batches held back meanwhile (the
-    request's `BatchGate`)."""
+    request's `BatchGate`).
+
+    A batch goes out as aiodataloader sends it (once the step that asked for its first key has
+    run, in a step of its own), unless fields of the request still wait for their turn, or one
+    had its turn since the batch was scheduled: what that field's answer asks for next comes a
+    step or two later, and belongs in the same batch."""
 
     def __init__(self, loop: _Loop) -> None:
         self.loop = loop
         self.waiting = 0
+        self.turns = 0  # fields that have had their turn
         self.held: list[DataLoader[Any, Any]] = []
 
     def dispatch(self, loader: DataLoader[Any, Any]) -> None:
-        # as aiodataloader schedules it: once the current step has run, in a step of its own
+        seen = self.turns
+
         async def send() -> None:
             if self.waiting:
                 self.held.append(loader)
+            elif self.turns != seen:  # a field has just run: let its work ask for its keys
+                self.dispatch(loader)
             else:
                 dispatch_queue(loader)
 
@@ -124,6 +133,7 @@ class _Request:
             await self.loop.turn()
         finally:
             self.waiting -= 1
+            self.turns += 1
             if not self.waiting:
                 held, self.held = self.held, []
                 for loader in held:

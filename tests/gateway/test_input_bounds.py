@@ -12,9 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway import slices
 from gateway.app import create_app, settle_heap
 from gateway.settings import Settings
-from tests.conftest import TEST_REDIS_URL, GraphQLClient
+from tests.conftest import TEST_REDIS_URL, GraphQLClient, StatementCounter
+from tests.resolvers.test_query_counts import NESTED
 
 SERVICES = "query($f: ServiceFilter) { services(filter: $f) { totalCount } }"
 MAX_TEXTE_WORDS, MAX_TEXTE_CHARS = 32, 500  # what ServiceFilter.texte documents
@@ -211,3 +213,18 @@ async def test_healthz_answers_while_the_heaviest_request_runs(
         assert response.status_code == 200, response.text
         # 100 ms is the goal; CI machines share their cores
         assert slowest < 0.5, f"/healthz took {slowest * 1000:.0f} ms"
+
+
+async def test_execution_in_slices_keeps_one_statement_per_level(
+    gql: GraphQLClient, sql_statements: StatementCounter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slices of a fifth of a millisecond: nearly every object field waits for a turn, and the
+    loaders still send one batch per level whatever the page size."""
+    monkeypatch.setattr(slices, "SLICE_S", 0.0002)
+    counts = []
+    for first in (2, 20, 200) * 4:
+        sql_statements.reset()
+        data = await gql.data(NESTED, {"first": first})
+        assert len(data["communes"]["edges"]) == first
+        counts.append((first, sql_statements.count))
+    assert len({count for _, count in counts}) == 1, counts
