@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 GRAPHIQL_ASSETS = var/graphiql/.complete
 
-.PHONY: serve test lint typecheck schema install assets federation-deps clean territories bench-ingest bench-api
+.PHONY: serve test lint typecheck schema install assets federation-deps clean territories bench-ingest bench-api bench-compare
 
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/bench_ingest
 BENCH_API_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/s100
@@ -74,6 +74,24 @@ bench-ingest: install
 bench-api: install
 	$(BIN)/python scripts/bench_api.py --database-url $(BENCH_API_DATABASE_URL) \
 	  --out var/bench-api.md $(BENCH_API_ARGS)
+
+# The gateway side by side with PostGraphile v5 over the same tables (bench/README.md):
+# PostGraphile and Node 22 from npm (pinned by bench/postgraphile/package-lock.json) into an
+# ignored folder, the scale-10 demo store (built when BENCH_COMPARE_DATABASE_URL names no
+# database), wrk (Debian package `wrk`).
+# Not part of `make test`. BENCH_COMPARE_ARGS="--duration 5 --rounds 1" makes it quick.
+BENCH_COMPARE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/s10
+BENCH_COMPARE_ARGS ?= --concurrency 1,10 --duration 10 --rounds 3
+BENCH_COMPARE_DEPS = var/bench-compare/.installed
+$(BENCH_COMPARE_DEPS): bench/postgraphile/package.json bench/postgraphile/package-lock.json
+	mkdir -p var/bench-compare
+	cp bench/postgraphile/package.json bench/postgraphile/package-lock.json var/bench-compare/
+	cd var/bench-compare && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+bench-compare: install $(BENCH_COMPARE_DEPS)
+	$(BIN)/python scripts/bench_compare.py --database-url $(BENCH_COMPARE_DATABASE_URL) \
+	  --out var/bench-compare.md $(BENCH_COMPARE_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info
