@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import snowballstemmer
 
@@ -56,9 +57,16 @@ def french_stems(text: str) -> list[str]:
     for word in _WORDS.findall(text.lower()):
         if word in _STOPWORDS:
             continue
-        stem = fold(_FRENCH.stemWord(word)).replace(" ", "")
-        if len(stem) > 3 and stem[-1] in "sx":
-            stem = stem[:-1]
+        stem = _stem(word)
         if stem:
             out.append(stem)
     return out
+
+
+@lru_cache(maxsize=1 << 17)
+def _stem(word: str) -> str:
+    """One word's folded stem (a merge stems the same few thousand words over and over)."""
+    stem = fold(_FRENCH.stemWord(word)).replace(" ", "")
+    if len(stem) > 3 and stem[-1] in "sx":
+        stem = stem[:-1]
+    return stem
