@@ -47,16 +47,24 @@ def _frozen_clock(at: datetime) -> Iterator[None]:
 
 def service_score(service_data: dict[str, Any], *, at: datetime) -> float | None:
     """data·inclusion's score of a golden service as of `at`; None if not a valid v1 Service."""
-    payload = dict(service_data)
-    # the golden structure id is the caller's to set; the score never reads it
-    payload.setdefault("structure_id", payload.get("id", ""))
-    try:
-        service = v1.Service.model_validate(payload)
-    except pydantic.ValidationError:
-        return None
+    return service_scores([service_data], at=at)[0]
+
+
+def service_scores(services: Sequence[dict[str, Any]], *, at: datetime) -> list[float | None]:
+    """`service_score` of each service, the clock frozen once for all of them."""
+    valid: list[v1.Service | None] = []
+    for service_data in services:
+        payload = dict(service_data)
+        # the golden structure id is the caller's to set; the score never reads it
+        payload.setdefault("structure_id", payload.get("id", ""))
+        try:
+            valid.append(v1.Service.model_validate(payload))
+        except pydantic.ValidationError:
+            valid.append(None)
+    if not any(s is not None for s in valid):
+        return [None] * len(valid)
     with _frozen_clock(at):
-        value, _ = score_qualite.score(service)
-    return value
+        return [None if s is None else score_qualite.score(s)[0] for s in valid]
 
 
 def structure_score(service_scores: Sequence[float | None]) -> float | None:
