@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,11 +16,15 @@ from ingestion import dedup, ids, indexing, merge, quality
 from models.members import Member, SourceFacts
 from models.merge import SHARED_VIEW, VISIBILITIES, stored_views
 from store import merge as store
+from store.engine import is_sqlite
 from store.records import as_date
 
 PERSIST_BATCH = 2000  # clusters written per batch: bounded memory on a full merge
+READ_BATCH = 10_000  # records whose data a full run reads at a time to compare services
 FULL_SHARE = 0.5  # a run changing more than this share of a kind's records relinks all of it
 BULK = 10_000  # rows written in one run above which PostgreSQL's statistics are refreshed
+DETAIL_TABLES = ("golden_record", "golden_member", "field_provenance", "golden_value")
+RECORD_TABLES = ("producer_record", "producer_record_version")
 
 
 @dataclass
@@ -60,6 +64,9 @@ class Merger:
         self.touched_structures: set[str] = set()  # golden structure ids whose score may move
         self.created: set[tuple[str, str]] = set()  # (view, id) of structures created this run
         self.territories: dict[str, tuple[str | None, str | None, str | None]] = {}
+        # kinds whose members are held without their data (a full run): `_persist` reads it
+        self.light: set[str] = set()
+        self.first_goldens = False  # no golden record of the kind being persisted exists yet
 
     # --- entry points ------------------------------------------------------------------------
 
@@ -68,6 +75,8 @@ class Merger:
         started = time.monotonic()
         self.sources = await store.source_facts(self.conn)
         self.territories = await store.commune_territories(self.conn)
+        if changed is None:  # ingests without a merge may have left the planner's sizes behind
+            await store.refresh_statistics(self.conn, RECORD_TABLES)
         structure_ids = await self._seeds("structure", changed)
         service_ids = await self._seeds("service", changed)
         structure_clusters = await self._structures(structure_ids)
@@ -95,6 +104,8 @@ class Merger:
         kind = "structure"
         if seeds is not None and not seeds:
             return {}
+        if seeds is None:
+            return await self._all_structures()
         seed_members = await store.load_members(
             self.conn, kind, record_ids=None if seeds is None else sorted(seeds)
         )
@@ -133,6 +144,36 @@ class Merger:
         ]
         by_public = {f.public_id: f for f in feats.values()}
         return await self._merge_clusters(kind, members, scope, by_public)
+
+    async def _all_structures(self) -> dict[str, list[Member]]:
+        """`_structures` of a full run. Every record's data is read once, a page at a time, for
+        its features and blocking keys; linking and clustering then hold only the features and
+        the records without their data, which `_persist` reads again a batch at a time."""
+        kind = "structure"
+        self.light.add(kind)
+        members: list[Member] = []
+        feats: dict[int, dedup.Features] = {}
+        async for page in store.member_pages(self.conn, kind):
+            found = {m.record_id: dedup.features(m) for m in page}
+            await store.save_features(
+                self.conn, {rid: dedup.features_to_json(f) for rid, f in found.items()}
+            )
+            await store.replace_blocks(
+                self.conn, kind, {rid: dedup.keys_of(f) for rid, f in found.items()}
+            )
+            feats.update(found)
+            members += [_without_data(m) for m in page]
+        await store.drop_inactive_blocks(self.conn, kind)
+        await store.refresh_statistics(self.conn, ["record_block"])
+        candidates = dedup.candidates_among(list(feats.values()))
+        pool = {f.public_id: rid for rid, f in feats.items()}
+        await self._maintain_links(kind, pool, candidates, None)
+        del candidates
+        by_public = {f.public_id: f for f in feats.values()}
+        del feats, pool
+        return await self._merge_clusters(
+            kind, members, {m.record_id for m in members}, by_public, everything=True
+        )
 
     async def _stored_features(self, kind: str, record_ids: set[int]) -> dict[int, dedup.Features]:
         """Features of these active records as stored; those missing or outdated are computed
@@ -250,8 +291,15 @@ class Merger:
         members: Sequence[Member],
         scope: set[int],
         feats: Mapping[str, dedup.Features] | None = None,
+        *,
+        everything: bool = False,
     ) -> dict[str, list[Member]]:
-        links = await store.links_touching(self.conn, kind, scope)
+        """`everything`: `members` are all the kind's active records (and `scope` their ids)."""
+        links = (
+            await store.active_links(self.conn, kind)
+            if everything
+            else await store.links_touching(self.conn, kind, scope)
+        )
         by_id = {m.record_id: m for m in members}
         same = [
             (
@@ -312,8 +360,16 @@ class Merger:
         # the structures are merged by now: one read of their golden ids serves the whole pass
         self.structure_ids = await store.structure_golden_ids(self.conn)
         structure_of = store.cluster_keys(self.structure_ids)
+        candidates: list[dedup.Candidate] | None = None
         if seeds is None:
-            services = await store.load_members(self.conn, kind)
+            # a full run: the records without their data, compared a few structure clusters
+            # at a time (whole clusters: services are compared only within one)
+            services = await store.load_members(self.conn, kind, light=True)
+            if all(m.structure_public_id for m in services):
+                self.light.add(kind)
+                candidates = await self._service_candidates(services, structure_of)
+            else:
+                services = await store.load_members(self.conn, kind)
         else:
             seed_services = await store.load_members(
                 self.conn, kind, record_ids=sorted(service_ids)
@@ -336,7 +392,8 @@ class Merger:
             )
             for m in services
         }
-        candidates = dedup.service_candidates(services, cluster_of)
+        if candidates is None:
+            candidates = dedup.service_candidates(services, cluster_of)
         scope = {m.record_id for m in services}
         await self._maintain_links(
             kind,
@@ -344,8 +401,36 @@ class Merger:
             candidates,
             None if seeds is None else scope,
         )
+        del candidates
         # the touched services that are gone: their merged records may have to go too
-        await self._merge_clusters(kind, services, scope | service_ids)
+        await self._merge_clusters(kind, services, scope | service_ids, everything=seeds is None)
+
+    async def _service_candidates(
+        self, services: Sequence[Member], structure_of: Mapping[str, str]
+    ) -> list[dedup.Candidate]:
+        """`dedup.service_candidates` of these services (records without their data, each with
+        its producer structure), their data read a few structure clusters at a time."""
+        by_cluster: dict[str, list[int]] = {}
+        for m in services:
+            spid = m.structure_public_id or ""
+            by_cluster.setdefault(structure_of.get(spid, spid), []).append(m.record_id)
+        cluster_of = {
+            m.structure_public_id or "": structure_of.get(
+                m.structure_public_id or "", m.structure_public_id or ""
+            )
+            for m in services
+        }
+        out: list[dedup.Candidate] = []
+        chunk: list[int] = []
+        groups = list(by_cluster.values())
+        for i, record_ids in enumerate(groups):
+            chunk += record_ids
+            if len(chunk) >= READ_BATCH or i == len(groups) - 1:
+                loaded = await store.load_members(self.conn, "service", record_ids=chunk)
+                out += dedup.service_candidates(loaded, cluster_of)
+                chunk = []
+        out.sort(key=lambda c: (c.a, c.b))
+        return out
 
     # --- persistence -------------------------------------------------------------------------
 
@@ -358,11 +443,13 @@ class Merger:
         )
         old_rows = [
             r
-            for r in await store.golden_rows(
+            for r in await store.golden_heads(
                 self.conn, await store.golden_ids_of_members(self.conn, scope)
             )
             if r["kind"] == kind
         ]
+        # a store without any golden record of the kind (a first load) has none to look up
+        self.first_goldens = not old_rows and not await store.has_goldens(self.conn, kind)
         old_live = {r["id"] for r in old_rows if r["deleted_at"] is None}
         if kind == "service":  # the structures these services pointed at get a new mean score
             self.touched_structures |= {
@@ -380,13 +467,16 @@ class Merger:
         chosen = ids.assign(groups, previous, self.sources)
         written: set[int] = set()
         self.views_written: dict[str, set[str]] = {}  # public id -> the views written this run
-        for start in range(0, len(groups), PERSIST_BATCH):
-            batch = list(zip(groups, chosen, strict=True))[start : start + PERSIST_BATCH]
+        pairs = list(zip(groups, chosen, strict=True))
+        analyzed = BULK  # PostgreSQL plans the batches' statements with the tables' new sizes
+        for start in range(0, len(pairs), PERSIST_BATCH):
+            batch = pairs[start : start + PERSIST_BATCH]
             written |= await self._persist_batch(kind, batch, self.structure_ids, counts)
+            if counts["created"] > analyzed and not self.first_goldens:
+                await store.refresh_statistics(self.conn, ["golden_record"])
+                analyzed *= 4
         if counts["created"] > BULK:  # later statements of this transaction plan with fresh sizes
-            await store.refresh_statistics(
-                self.conn, ["golden_record", "golden_member", "field_provenance", "golden_value"]
-            )
+            await store.refresh_statistics(self.conn, DETAIL_TABLES)
         vanished = sorted(old_live - written)  # clusters that vanished: tombstones for the feed
         by_id = {r["id"]: r for r in old_rows}
         feed_views = {
@@ -418,14 +508,26 @@ class Merger:
         counts: dict[str, int],
     ) -> set[int]:
         """Write one batch of clusters; returns the golden row ids it wrote, kept or dropped."""
+        if kind in self.light:  # members held without their data: read it for this batch
+            loaded = {
+                m.record_id: m
+                for m in await store.load_members(
+                    self.conn, kind, record_ids=[m.record_id for ms, _k in batch for m in ms]
+                )
+            }
+            batch = [([loaded[m.record_id] for m in ms], keep_id) for ms, keep_id in batch]
         produced: dict[tuple[str, str], tuple[Any, list[Member]]] = {}
         for members, keep_id in batch:
             views = merge.stored_views(kind, members, self.sources, self.rules, keep_id=keep_id)
             for visibility, golden in views.items():
                 produced[(visibility, golden.public_id)] = (golden, members)
                 self.views_written.setdefault(golden.public_id, set()).add(visibility)
-        existing = await store.goldens_by_public_ids(
-            self.conn, kind, sorted({p for _v, p in produced})
+        existing = (
+            {}
+            if self.first_goldens
+            else await store.goldens_by_public_ids(
+                self.conn, kind, sorted({p for _v, p in produced})
+            )
         )
         inserts: list[dict[str, Any]] = []
         insert_keys: list[tuple[str, str]] = []
@@ -451,12 +553,17 @@ class Merger:
             if kind == "service"
             else {}
         )
-        for key, (golden, cluster) in sorted(produced.items()):
+        ordered = sorted(produced.items())
+        scores = (
+            quality.service_scores([datas[key] for key, _v in ordered], at=self.now)
+            if kind == "service"
+            else [None] * len(ordered)
+        )
+        for (key, (golden, cluster)), score in zip(ordered, scores, strict=True):
             visibility, public_id = key
             data = datas[key]
             if kind != "service":
                 self.touched_structures.add(public_id)
-            score = quality.service_score(data, at=self.now) if kind == "service" else None
             content = _hash({"data": data, "score": score, "members": sorted(golden.member_ids)})
             visible = set(golden.member_ids)
             own_members = [
@@ -521,6 +628,7 @@ class Merger:
                         "updated_at": self.now,
                         "data_version": self.data_version,
                         "deleted_at": None,
+                        **self._tags(own_values),
                     }
                 )
                 insert_keys.append(key)
@@ -598,16 +706,25 @@ class Merger:
         provenance_rows: list[dict[str, Any]] = []
         value_rows: list[dict[str, Any]] = []
         half = len(_EMPTY_DIGEST) // 2
+        inserted = set(new_ids)  # new rows: no details to delete, their tags written with them
         for key, (own_members, own_provenance, own_values, digest) in details.items():
             before = old_details.get(key) or _EMPTY_DIGEST
             golden_id = row_ids[key]
             if before[:half] != digest[:half]:
-                rewrite.append(golden_id)
-                member_rows += [{**r, "golden_id": golden_id} for r in own_members]
-                provenance_rows += [{**r, "golden_id": golden_id} for r in own_provenance]
+                if golden_id not in inserted:
+                    rewrite.append(golden_id)
+                for r in own_members:
+                    r["golden_id"] = golden_id
+                for r in own_provenance:
+                    r["golden_id"] = golden_id
+                member_rows += own_members
+                provenance_rows += own_provenance
             if before[half:] != digest[half:]:
-                reindex.append(golden_id)
-                value_rows += [{**r, "golden_id": golden_id} for r in own_values]
+                if golden_id not in inserted:
+                    reindex.append(golden_id)
+                for r in own_values:
+                    r["golden_id"] = golden_id
+                value_rows += own_values
         await store.delete_golden_details(self.conn, sorted(rewrite), values=False)
         await store.delete_golden_values(self.conn, sorted(reindex))
         await store.insert_golden_details(self.conn, member_rows, provenance_rows, value_rows)
@@ -615,6 +732,13 @@ class Merger:
         await store.update_goldens(self.conn, hashes)
         await store.insert_changes(self.conn, changes)
         return set(touched) | set(dropped)
+
+    def _tags(self, own_values: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """A new row's filter values as its tags (PostgreSQL; `store.refresh_tags` for the
+        rows of an update), in the values' order; SQLite keeps no tags."""
+        if is_sqlite(self.conn.engine):
+            return {}
+        return {"tags": [f"{r['field']}:{r['value']}" for r in own_values] or None}
 
     def _change(
         self, kind: str, key: tuple[str, str], operation: str, fields: Sequence[str]
@@ -687,6 +811,11 @@ class Merger:
             if p.elements is None
             else [[list(v) if isinstance(v, tuple) else v, list(s)] for v, s in p.elements],
         }
+
+
+def _without_data(m: Member) -> Member:
+    """A member as linking and ids see it: without its data and value dates."""
+    return replace(m, data={}, field_since={})
 
 
 def _lost_by(view: str, written: set[str]) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -119,53 +119,94 @@ async def load_members(
     kind: str,
     *,
     record_ids: Sequence[int] | None = None,
+    light: bool = False,
 ) -> list[Member]:
-    """Active producer records of one kind (all, or the given ids) as merge members."""
+    """Active producer records of one kind (all, or the given ids) as merge members, by id.
+
+    `light`: without their data, value dates and version (what linking and ids need of every
+    record of a full run, which then reads the data of a few thousand at a time)."""
     times = await _run_times(conn)
     confirmed = await last_full_runs(conn)
-    stmt = (
-        select(
-            records.c.id,
-            records.c.source_slug,
-            records.c.public_id,
+    rows: list[Any] = []
+    if record_ids is None:
+        rows = list(await conn.execute(_members_stmt(kind, light)))
+    else:
+        # by primary key only (a status condition can lure PostgreSQL onto the status index,
+        # which holds most records); the kind and status are checked here
+        stmt = _members_stmt(kind, light, by_id=True)
+        for chunk in _id_chunks(conn, sorted(set(record_ids))):
+            found = await conn.execute(stmt.where(_among(conn, records.c.id, chunk)))
+            rows += [r for r in found if r.kind == kind and r.status == "active"]
+    return _members(kind, rows, times, confirmed)
+
+
+async def member_pages(
+    conn: AsyncConnection, kind: str, *, size: int = 5000
+) -> AsyncIterator[list[Member]]:
+    """Every active producer record of one kind as merge members, `size` at a time, by id."""
+    times = await _run_times(conn)
+    confirmed = await last_full_runs(conn)
+    last = -1
+    while True:
+        stmt = _members_stmt(kind, False).where(records.c.id > last).limit(size)
+        rows = list(await conn.execute(stmt))
+        if not rows:
+            return
+        last = rows[-1].id
+        yield _members(kind, rows, times, confirmed)
+
+
+def _members_stmt(kind: str, light: bool, *, by_id: bool = False) -> Any:
+    columns = [
+        records.c.id,
+        records.c.source_slug,
+        records.c.public_id,
+        records.c.first_seen_run_id,
+        records.c.last_seen_run_id,
+        records.c.structure_producer_id,
+        records.c.kind,
+        records.c.status,
+    ]
+    stmt = select(*columns)
+    if not light:
+        stmt = select(
+            *columns,
             records.c.data,
-            records.c.first_seen_run_id,
-            records.c.last_seen_run_id,
             records.c.field_since_run,
-            records.c.structure_producer_id,
             versions.c.id.label("version_id"),
-        )
-        .join(
+        ).join(
             versions,
             and_(versions.c.record_id == records.c.id, versions.c.version == records.c.version),
         )
-        .where(records.c.kind == kind, records.c.status == "active")
-        .order_by(records.c.id)
-    )
-    rows: list[Any] = []
-    if record_ids is None:
-        rows = list(await conn.execute(stmt))
-    else:
-        for chunk in _chunks(sorted(set(record_ids))):
-            rows += list(await conn.execute(stmt.where(records.c.id.in_(chunk))))
+    if by_id:
+        return stmt.order_by(records.c.id)
+    return stmt.where(records.c.kind == kind, records.c.status == "active").order_by(records.c.id)
+
+
+def _members(
+    kind: str, rows: Sequence[Any], times: Mapping[int, datetime], confirmed: Mapping[str, datetime]
+) -> list[Member]:
     epoch = datetime.fromtimestamp(0).astimezone()
     members = []
     for r in rows:
+        mapping = r._mapping
         last_seen = times.get(r.last_seen_run_id)
         full = confirmed.get(r.source_slug)
         last_confirmed = max((t for t in (last_seen, full) if t is not None), default=None)
         members.append(
             Member(
                 record_id=r.id,
-                version_id=r.version_id,
+                version_id=mapping.get("version_id"),
                 source=r.source_slug,
                 kind=kind,
                 public_id=r.public_id,
-                data=r.data,
+                data=mapping.get("data") or {},
                 first_seen_at=times.get(r.first_seen_run_id) or epoch,
                 last_confirmed_at=last_confirmed,
                 field_since={
-                    f: times[run] for f, run in (r.field_since_run or {}).items() if run in times
+                    f: times[run]
+                    for f, run in (mapping.get("field_since_run") or {}).items()
+                    if run in times
                 },
                 structure_public_id=(
                     f"{r.source_slug}--{r.structure_producer_id}"
@@ -201,8 +242,25 @@ async def save_features(conn: AsyncConnection, features: Mapping[int, Any]) -> N
         .values(dedup_features=bindparam("doc"))
     )
     rows = [{"rid": rid, "doc": doc} for rid, doc in sorted(features.items())]
+    if not is_sqlite(conn.engine):
+        # one statement per BULK_CHUNK records (a full run stores a hundred thousand)
+        for start in range(0, len(rows), BULK_CHUNK):
+            part = rows[start : start + BULK_CHUNK]
+            await conn.execute(
+                _SAVE_FEATURES_PG,
+                {"ids": [r["rid"] for r in part], "docs": [dumps_json(r["doc"]) for r in part]},
+            )
+        return
     for chunk in _chunks(rows):
         await conn.execute(stmt, list(chunk))
+
+
+BULK_CHUNK = 20_000  # rows per statement where PostgreSQL takes them as array parameters
+_SAVE_FEATURES_PG = text(
+    "UPDATE producer_record SET dedup_features = v.doc::jsonb"
+    " FROM unnest(CAST(:ids AS integer[]), CAST(:docs AS text[])) AS v(id, doc)"
+    " WHERE producer_record.id = v.id"
+)
 
 
 async def load_features(conn: AsyncConnection, record_ids: Iterable[int]) -> dict[int, Any]:
@@ -246,15 +304,34 @@ async def replace_blocks(
             )
             stored.update((rid, key) for rid, key in result)
     gone = sorted(stored - wanted)
-    if gone:
+    if gone and not is_sqlite(conn.engine):
+        for start in range(0, len(gone), BULK_CHUNK):
+            part = gone[start : start + BULK_CHUNK]
+            await conn.execute(
+                _DELETE_BLOCKS_PG, {"ids": [r for r, _k in part], "keys": [k for _r, k in part]}
+            )
+    elif gone:
         stmt = delete(blocks).where(
             blocks.c.record_id == bindparam("rid"), blocks.c.key == bindparam("k")
         )
         for chunk in _chunks(gone):
             await conn.execute(stmt, [{"rid": rid, "k": key} for rid, key in chunk])
     rows = [{"record_id": rid, "key": key, "kind": kind} for rid, key in sorted(wanted - stored)]
-    for chunk in _chunks(rows):
-        await conn.execute(insert(blocks), list(chunk))
+    await bulk_insert(conn, blocks, rows)
+
+
+async def drop_inactive_blocks(conn: AsyncConnection, kind: str) -> None:
+    """Forget the blocking keys of the kind's records that are no longer active."""
+    inactive = select(records.c.id).where(records.c.kind == kind, records.c.status != "active")
+    await conn.execute(
+        delete(blocks).where(blocks.c.kind == kind, blocks.c.record_id.in_(inactive))
+    )
+
+
+_DELETE_BLOCKS_PG = text(
+    "DELETE FROM record_block b USING unnest(CAST(:ids AS integer[]), CAST(:keys AS text[]))"
+    " AS g(record_id, key) WHERE b.record_id = g.record_id AND b.key = g.key"
+)
 
 
 _BLOCKS_OF_PG = text(
@@ -317,8 +394,7 @@ async def links_touching(
 
 
 async def add_links(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    for chunk in _chunks(list(rows)):
-        await conn.execute(insert(links), list(chunk))
+    await bulk_insert(conn, links, rows)  # ids follow the rows' order, as with INSERT
 
 
 async def revoke_links(
@@ -347,12 +423,33 @@ async def record_ids_by_public_id(
 
 async def golden_ids_of_members(conn: AsyncConnection, record_ids: Iterable[int]) -> set[int]:
     found: set[int] = set()
-    for chunk in _chunks(sorted(set(record_ids))):
+    for chunk in _id_chunks(conn, sorted(set(record_ids))):
         result = await conn.execute(
-            select(golden_members.c.golden_id).where(golden_members.c.record_id.in_(chunk))
+            select(golden_members.c.golden_id).where(
+                _among(conn, golden_members.c.record_id, chunk)
+            )
         )
         found.update(r[0] for r in result)
     return found
+
+
+async def golden_heads(conn: AsyncConnection, golden_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """What a merge needs of golden rows it may replace: id, kind, view, ids, deleted_at."""
+    out: list[dict[str, Any]] = []
+    for chunk in _id_chunks(conn, sorted(set(golden_ids))):
+        result = await conn.execute(
+            select(goldens.c.id, goldens.c.kind, goldens.c.visibility, goldens.c.public_id,
+                   goldens.c.structure_public_id, goldens.c.deleted_at)
+            .where(_among(conn, goldens.c.id, chunk))
+        )  # fmt: skip
+        out += [dict(r) for r in result.mappings()]
+    return out
+
+
+async def has_goldens(conn: AsyncConnection, kind: str) -> bool:
+    """Whether any golden row of this kind exists, tombstones included."""
+    found = await conn.execute(select(goldens.c.id).where(goldens.c.kind == kind).limit(1))
+    return found.first() is not None
 
 
 async def golden_rows(conn: AsyncConnection, golden_ids: Iterable[int]) -> list[dict[str, Any]]:
@@ -801,13 +898,17 @@ async def insert_goldens(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) 
         for chunk in _chunks([{**r, "id": i} for r, i in zip(rows, ids, strict=True)]):
             await conn.execute(insert(goldens), list(chunk))
         return ids
-    out: list[int] = []
-    for chunk in _chunks(list(rows)):
-        result = await conn.execute(
-            insert(goldens).returning(goldens.c.id, sort_by_parameter_order=True), list(chunk)
-        )
-        out += [r[0] for r in result]
-    return out
+    # ids drawn from the sequence in the rows' order (as INSERT … RETURNING hands them out),
+    # then one COPY: several times faster than INSERT for a full run's hundreds of thousands
+    result = await conn.execute(_NEXT_GOLDEN_IDS, {"n": len(rows)})
+    ids = sorted(r[0] for r in result)
+    await bulk_insert(conn, goldens, [{**r, "id": i} for r, i in zip(rows, ids, strict=True)])
+    return ids
+
+
+_NEXT_GOLDEN_IDS = text(
+    "SELECT nextval(pg_get_serial_sequence('golden_record', 'id')) FROM generate_series(1, :n)"
+)
 
 
 async def update_goldens(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
