@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -18,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter
 
 from gateway import access, graphiql, sql_report, tracing
-from gateway.context import GatewayGraphQL
+from gateway.context import CloseReads, GatewayGraphQL
 from gateway.health import healthz, readyz_endpoint
 from gateway.http import Negotiation
 from gateway.limits import Limits, limits_extension
@@ -30,9 +29,10 @@ from gateway.response_cache import ResponseCache
 from gateway.schema import build_schema
 from gateway.settings import Settings
 from gateway.slices import TimeSlices
-from store import records
 from store.cache import make_cache
 from store.engine import create_engine
+from store.reads import reading
+from store.versions import DataVersions
 
 
 def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
@@ -46,7 +46,8 @@ def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
         pool_size=settings.db_pool_size,
     )
     cache = make_cache(settings.redis_url, settings.cache_max_bytes)
-    db = partial(AsyncSession, engine, expire_on_commit=False)
+    versions = DataVersions(engine)
+    db = partial(AsyncSession, reading(engine), expire_on_commit=False)
     limits = Limits(
         max_depth=settings.max_depth,
         max_aliases=settings.max_aliases,
@@ -70,19 +71,20 @@ def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
     if settings.report_sql_statements:
         sql_report.install(engine)
         extensions.append(sql_report.SQLStatementReport)
-    graphql_schema = build_schema(extensions)
+    graphql_schema = build_schema([*extensions, CloseReads])
     graphql_app = GatewayGraphQL(
         graphql_schema,
         db=db,
         cache=cache,
         ide_html=graphiql.page(settings.graphiql_assets),
         suggestions=settings.introspection,
+        versions=versions,
     )
     book = access.TokenBook(engine, settings.token_cache_seconds)
     response_cache = ResponseCache(
         graphql_app,
         cache,
-        partial(_data_version, engine),
+        versions.current,
         ttl_seconds=settings.response_cache_seconds,
         max_tokens=settings.max_tokens,
         max_answer_bytes=settings.response_cache_max_answer_bytes,
@@ -92,7 +94,9 @@ def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         settle_heap()
+        versions.start()
         yield
+        await versions.stop()
         await cache.close()
         await engine.dispose()
         if tracer_provider is not None:
@@ -159,6 +163,8 @@ def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
     app.add_middleware(RequestIds)
     app.state.engine = engine
     app.state.cache = cache
+    app.state.versions = versions
+    app.state.shared_reads = graphql_app.shared
     return app
 
 
@@ -173,11 +179,6 @@ def settle_heap() -> None:
     gc.freeze()
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, 100)
-
-
-async def _data_version(engine: AsyncEngine) -> int:
-    async with engine.connect() as conn:
-        return await records.data_version(conn)
 
 
 def app_from_env() -> Starlette:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import orjson
@@ -13,11 +13,15 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.extensions import SchemaExtension
 
 from gateway.access import principal_of
 from gateway.errors import retry_after, with_codes
+from resolvers.batching import SharedReads
 from resolvers.context import Context
 from store.cache import Cache
+from store.reads import RequestReads
+from store.versions import DataVersions
 
 _HTTP_CODES = {
     400: "BAD_REQUEST",
@@ -25,6 +29,19 @@ _HTTP_CODES = {
     406: "NOT_ACCEPTABLE",
     415: "UNSUPPORTED_MEDIA_TYPE",
 }
+
+
+class CloseReads(SchemaExtension):
+    """Gives the request's read connection back once its operation has run."""
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            context = self.execution_context.context
+            reads = getattr(context, "db", None)
+            if isinstance(reads, RequestReads):
+                await reads.close()
 
 
 class GatewayGraphQL(GraphQL[Context, None]):
@@ -36,9 +53,12 @@ class GatewayGraphQL(GraphQL[Context, None]):
         cache: Cache,
         ide_html: str,
         suggestions: bool = True,
+        versions: DataVersions | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self._suggestions = suggestions
+        self._versions = versions
+        self.shared = SharedReads()
         self._db = db
         self._cache = cache
         self._ide_html = ide_html
@@ -47,9 +67,15 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         principal = principal_of(request)
+        # the data version, when the response cache has read it or it is known without a
+        # query: then territories come from what the process keeps for that version
+        version = request.scope.get("state", {}).get("data_version")
+        if version is None and self._versions is not None:
+            version = self._versions.known()
         return Context.build(
-            self._db,
+            RequestReads(self._db),
             self._cache,
+            shared=self.shared.tables(version),
             request=request,
             response=response,
             visibility=principal.visibility,

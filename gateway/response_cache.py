@@ -56,6 +56,7 @@ class ResponseCache:
             return
         principal = scope.get("state", {}).get("principal") or Principal()
         version = await self.data_version()
+        scope.setdefault("state", {})["data_version"] = version  # the request's context reads it
         key = self._key(
             request, principal, version, await normalised(request["query"], self.max_tokens)
         )

@@ -12,6 +12,7 @@ from strawberry.types.info import Info
 
 from gateway.documents import Documents, documents_extension
 from gateway.errors import MaskUnexpectedErrors
+from gateway.execution import LevelExecution
 from resolvers import federation
 from resolvers.changes import ChangeQueries
 from resolvers.errors import BadUserInput
@@ -80,6 +81,7 @@ def build_schema(extensions: Sequence[Any] = ()) -> SubgraphSchema:
         query=Query,
         extensions=[documents, MaskUnexpectedErrors, *extensions],
         federation_version=federation.FEDERATION_VERSION,
+        execution_context_class=LevelExecution,
     )
 
 

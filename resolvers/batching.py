@@ -8,12 +8,15 @@ waits for its turn, so a level still costs one statement per loader whatever the
 
 from __future__ import annotations
 
-from asyncio import Future
+from asyncio import Future, get_running_loop
+from collections.abc import Sequence
 from contextvars import ContextVar
+from time import monotonic
 from typing import Any, Protocol, TypeVar
 
 from aiodataloader import DataLoader, Loader
 
+SHARED_MAX = 100_000  # entries kept per loader and data version (all communes fit)
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -28,7 +31,26 @@ BATCH_GATE: ContextVar[BatchGate | None] = ContextVar("batch_gate", default=None
 
 
 class BatchLoader(DataLoader[K, V]):
-    """A DataLoader whose batches go through the request's gate, when it has one."""
+    """A DataLoader whose batches go through the request's gate, when it has one.
+
+    `shared`: values known to every request of the current data version (reference data:
+    territories, producers); a key found there is answered at once, without a batch."""
+
+    shared: dict[Any, Any] | None = None
+
+    def load(self, key: K) -> Future[V]:
+        shared = self.shared
+        if shared is not None and key in shared:
+            future: Future[V] = get_running_loop().create_future()
+            future.set_result(shared[key])
+            return future
+        return super().load(key)
+
+    def share(self, keys: Sequence[Any], values: Sequence[Any]) -> None:
+        """Keep these answers for the other requests of the data version."""
+        shared = self.shared
+        if shared is not None and len(shared) < SHARED_MAX:
+            shared.update(zip(keys, values, strict=True))
 
     def do_resolve_reject(self, key: K, future: Future[V]) -> None:
         gate = BATCH_GATE.get()
@@ -38,3 +60,27 @@ class BatchLoader(DataLoader[K, V]):
         self._queue.append(Loader(key=key, future=future))
         if len(self._queue) == 1:  # the first key of a batch: schedule it
             gate.dispatch(self)
+
+
+class SharedReads:
+    """The `shared` tables of the territory loaders, kept by the process for `ttl_s` seconds
+    (territories change only when an operator loads a new file) and dropped at once when the
+    store's data version is known to have moved (a territory load moves it)."""
+
+    def __init__(self, ttl_s: float = 60.0) -> None:
+        self.ttl_s = ttl_s
+        self.version: int | None = None
+        self._since = 0.0
+        self._tables: dict[str, dict[Any, Any]] = {}
+
+    def clear(self) -> None:
+        self._tables, self._since = {}, monotonic()
+
+    def tables(self, version: int | None = None) -> dict[str, dict[Any, Any]]:
+        now = monotonic()
+        moved = version is not None and self.version is not None and version != self.version
+        if moved or now - self._since > self.ttl_s:
+            self._tables, self._since = {}, now
+        if version is not None:
+            self.version = version
+        return self._tables

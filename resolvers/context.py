@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from resolvers.loaders import Loaders
 from store.cache import Cache
+from store.reads import Reads
 
 
 @dataclass
 class Context:
     """Per-request state: the loaders (their caches die with the request) and shared handles."""
 
-    db: Callable[[], AsyncSession]
+    db: Reads
     cache: Cache
     loaders: Loaders
     # what the consumer may see: "public", or "restricted" with the restricted producers' scope
@@ -31,5 +29,12 @@ class Context:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, db: Callable[[], AsyncSession], cache: Cache, **kwargs: Any) -> Context:
-        return cls(db=db, cache=cache, loaders=Loaders.build(db), **kwargs)
+    def build(
+        cls,
+        db: Reads,
+        cache: Cache,
+        *,
+        shared: dict[str, dict[Any, Any]] | None = None,
+        **kwargs: Any,
+    ) -> Context:
+        return cls(db=db, cache=cache, loaders=Loaders.build(db, shared), **kwargs)

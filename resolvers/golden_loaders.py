@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
-
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from resolvers.batching import BatchLoader
 from store import golden as store
 from store import listing
+from store.reads import Reads
 
 
 class _Loader(BatchLoader[Any, Any]):
-    def __init__(self, db: Callable[[], AsyncSession]) -> None:
+    def __init__(self, db: Reads) -> None:
         super().__init__()
         self._db = db
 
@@ -44,6 +42,13 @@ class MemberRecordsByGoldenIdLoader(_Loader):
     async def batch_load_fn(self, keys: list[int]) -> list[Any]:
         async with self._db() as session:
             found = await store.member_records_by_golden_ids(session, keys)
+        return [found.get(key, []) for key in keys]
+
+
+class SourcesByGoldenIdLoader(_Loader):
+    async def batch_load_fn(self, keys: list[int]) -> list[Any]:
+        async with self._db() as session:
+            found = await store.sources_by_golden_ids(session, keys)
         return [found.get(key, []) for key in keys]
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-
-from sqlmodel.ext.asyncio.session import AsyncSession
+from typing import Any
 
 from resolvers import golden_loaders as golden
 from resolvers.territories import loaders as territory
+from store.reads import Reads
 
 
 @dataclass
@@ -27,6 +26,7 @@ class Loaders:
     provenance_by_golden_id: golden.ProvenanceByGoldenIdLoader
     member_records_by_golden_id: golden.MemberRecordsByGoldenIdLoader
     links_by_golden_id: golden.LinksByGoldenIdLoader
+    sources_by_golden_id: golden.SourcesByGoldenIdLoader
     source_by_slug: golden.SourceBySlugLoader
     versions_by_golden_id: golden.VersionsByGoldenIdLoader
     services_by_structure: golden.ServicesByStructureLoader
@@ -35,8 +35,10 @@ class Loaders:
     count_by_value: golden.CountByValueLoader
 
     @classmethod
-    def build(cls, db: Callable[[], AsyncSession]) -> Loaders:
-        return cls(
+    def build(cls, db: Reads, shared: dict[str, dict[Any, Any]] | None = None) -> Loaders:
+        """Fresh loaders; `shared`: the reference tables of the data version (territories),
+        by loader name, which the territory loaders read first and fill."""
+        loaders = cls(
             region_by_code=territory.RegionByCodeLoader(db),
             departement_by_code=territory.DepartementByCodeLoader(db),
             epci_by_code=territory.EpciByCodeLoader(db),
@@ -51,6 +53,7 @@ class Loaders:
             provenance_by_golden_id=golden.ProvenanceByGoldenIdLoader(db),
             member_records_by_golden_id=golden.MemberRecordsByGoldenIdLoader(db),
             links_by_golden_id=golden.LinksByGoldenIdLoader(db),
+            sources_by_golden_id=golden.SourcesByGoldenIdLoader(db),
             source_by_slug=golden.SourceBySlugLoader(db),
             versions_by_golden_id=golden.VersionsByGoldenIdLoader(db),
             services_by_structure=golden.ServicesByStructureLoader(db),
@@ -58,3 +61,22 @@ class Loaders:
             pages_by_value=golden.PagesByValueLoader(db),
             count_by_value=golden.CountByValueLoader(db),
         )
+        if shared is not None:
+            for name in TERRITORY_LOADERS:
+                getattr(loaders, name).shared = shared.setdefault(name, {})
+        return loaders
+
+
+# loaders of territory data, which changes only with the store's data version
+TERRITORY_LOADERS = (
+    "region_by_code",
+    "departement_by_code",
+    "epci_by_code",
+    "commune_by_code",
+    "current_commune_code_by_code",
+    "place_code_by_code",
+    "departements_by_region_code",
+    "communes_by_departement_code",
+    "communes_by_epci_code",
+    "arrondissements_by_commune_code",
+)

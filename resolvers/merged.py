@@ -140,10 +140,13 @@ def _graphql_type(annotation: Any, required: bool) -> Any:
     return out if required else out | None
 
 
+_DATES = (date, date | None)
+
+
 def _convert(value: Any, target: Any) -> Any:
     if value is None:
         return None
-    if target in (date, date | None) and isinstance(value, str):
+    if target in _DATES and isinstance(value, str):
         return date.fromisoformat(value[:10])
     return value
 
@@ -185,9 +188,17 @@ def data_field(name: str, model: Any, description: str | None = None) -> Any:
         )
         return strawberry.field(resolver=guarded, description=described)
 
-    def resolve(self: Any) -> Any:
-        value = _convert(self.row["data"].get(name), gql)
-        return empty if value is None else value
+    if gql not in _DATES:  # the value as stored (most fields): one lookup
+
+        def resolve(self: Any) -> Any:
+            value = self.row["data"].get(name)
+            return empty if value is None else value
+
+    else:
+
+        def resolve(self: Any) -> Any:
+            value = _convert(self.row["data"].get(name), gql)
+            return empty if value is None else value
 
     resolve.__annotations__ = {"return": gql}
     return strawberry.field(resolver=resolve, description=described)
@@ -325,9 +336,8 @@ def merged_type(
         return found
 
     async def sources(self: Any, info: Info) -> list[Source]:
-        slugs = sorted({r["source_slug"] for r in await members(info, self.row)})
-        rows = await info.context.loaders.source_by_slug.load_many(slugs)
-        return [Source(row=r) for r in rows if r]
+        rows = await info.context.loaders.sources_by_golden_id.load(self.row["id"])
+        return [Source(row=r) for r in rows]
 
     sources.__annotations__ = {"info": Info, "return": list[Source]}
     attrs["sources"] = strawberry.field(

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from resolvers.errors import BadUserInput
 
@@ -115,3 +116,17 @@ def page_info(edges: Sequence[Any], *, has_next: bool, has_previous: bool) -> Pa
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None,
     )
+
+
+def asks_for(info: Any, name: str) -> bool:
+    """Whether the current field's selection (fragments included) asks for the field `name`
+    at its first level: a look-ahead, so a resolver can fetch it with the rest."""
+    pending = [s for field in info.selected_fields for s in field.selections]
+    while pending:
+        selection = pending.pop()
+        if isinstance(selection, SelectedField):
+            if selection.name == name:
+                return True
+        else:  # a fragment: its own selections are at the same level
+            pending += selection.selections
+    return False

@@ -14,6 +14,7 @@ from resolvers.pagination import (
     AFTER_ARG,
     FIRST_ARG,
     Connection,
+    asks_for,
     build_connection,
     decode_cursor,
     decode_id_cursor,
@@ -82,12 +83,24 @@ async def golden_page(
     key = _after(after, sort)
     visibility = info.context.visibility
     condition = await build_filter(info, where)
+    with_total = asks_for(info, "totalCount")  # then counted by the page's own statement
     async with info.context.db() as session:
         rows = await store.page(
-            session, kind, visibility, first=size + 1, after=key, where=condition, order=sort
+            session,
+            kind,
+            visibility,
+            first=size + 1,
+            after=key,
+            where=condition,
+            order=sort,
+            with_total=with_total,
         )
+    totals = [row.pop("_total", None) for _key, row in rows]
+    total = totals[0] if totals else None
 
     async def count() -> int:
+        if total is not None:
+            return int(total)
         async with info.context.db() as session:
             return await store.count(session, kind, visibility, condition)
 

@@ -149,6 +149,27 @@ async def member_records_by_golden_ids(
     return out
 
 
+async def sources_by_golden_ids(
+    session: AsyncSession, golden_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """The producers behind each golden record (their registry rows, by slug), without reading
+    the records themselves."""
+    result = await execute(
+        session,
+        select(members.c.golden_id, sources)
+        .distinct()
+        .join(records, records.c.id == members.c.record_id)
+        .join(sources, sources.c.slug == records.c.source_slug)
+        .where(members.c.golden_id.in_(sorted(set(golden_ids))))
+        .order_by(members.c.golden_id, sources.c.slug),
+    )
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in result.mappings():
+        data = dict(row)
+        out[data.pop("golden_id")].append(data)
+    return out
+
+
 async def links_by_golden_ids(
     session: AsyncSession, golden_ids: Sequence[int]
 ) -> dict[int, list[dict[str, Any]]]:

@@ -165,16 +165,19 @@ async def page(
     after: Sequence[Any] | None,
     where: Filter | None = None,
     order: str = "id",
+    with_total: bool = False,
 ) -> list[Row]:
-    """Live golden records in `order` (then by id); `first` rows after the cursor key."""
+    """Live golden records in `order` (then by id); `first` rows after the cursor key.
+
+    `with_total`: each row also carries `_total`, how many records the whole list holds (the
+    count in the same statement as the page)."""
     sort = ORDERS[order]
+    conditions = _conditions(kind, visibility, where, session)
     columns = [goldens] if sort.expression is None else [goldens, sort.expression.label("_sort")]
-    stmt = (
-        select(*columns)
-        .where(*_conditions(kind, visibility, where, session))
-        .order_by(*sort.clauses())
-        .limit(first)
-    )
+    if with_total:
+        total = select(func.count()).select_from(goldens).where(*conditions)
+        columns.append(total.scalar_subquery().label("_total"))
+    stmt = select(*columns).where(*conditions).order_by(*sort.clauses()).limit(first)
     if after is not None:
         stmt = stmt.where(sort.after(after))
     result = await execute(session, stmt)
@@ -207,13 +210,19 @@ async def services_by_structures(
     after: Sequence[Any] | None,
 ) -> dict[str, list[Row]]:
     """Per golden structure id: its live services ordered by id, `first` rows after the cursor
-    key; one statement for any number of structures (a window per structure)."""
+    key; one statement for any number of structures (a window per structure). A first page's
+    rows (no cursor) also carry `_total`, how many services the structure has."""
     rank = (
         func.row_number()
         .over(partition_by=goldens.c.structure_public_id, order_by=goldens.c.public_id)
         .label("_rank")
     )
-    inner = select(goldens, rank).where(
+    columns: list[Any] = [goldens, rank]
+    if after is None:
+        columns.append(
+            func.count().over(partition_by=goldens.c.structure_public_id).label("_total")
+        )
+    inner = select(*columns).where(
         *live("service", visibility),
         goldens.c.structure_public_id.in_(sorted(set(structure_ids))),
     )

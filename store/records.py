@@ -162,8 +162,18 @@ async def bump_data_version(conn: AsyncConnection) -> int:
     value = bumped.scalar_one_or_none()
     if value is None:
         await conn.execute(insert(meta).values(key=DATA_VERSION_KEY, value="1"))
-        return 1
+        value = "1"
+    if conn.dialect.name == "postgresql":  # heard by every gateway process once this commits
+        await conn.execute(select(func.pg_notify(DATA_VERSION_CHANNEL, value)))
+    global local_bumps
+    local_bumps += 1
     return int(value)
+
+
+DATA_VERSION_CHANNEL = "gateway_data_version"
+# data versions taken by this process (committed or rolled back soon after): a holder of the
+# current version that saw this move asks the database again
+local_bumps = 0
 
 
 async def data_version(conn: AsyncConnection) -> int:

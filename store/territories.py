@@ -109,6 +109,10 @@ async def load(engine: AsyncEngine, data: TerritoryData) -> dict[str, int]:
         meta = table_of(Meta)
         await conn.execute(delete(meta).where(meta.c.key == TERRITORIES_META_KEY))
         await conn.execute(insert(meta).values(key=TERRITORIES_META_KEY, value=data.sha256))
+        # answers about places change: cached responses and territories move to a new version
+        from store.records import bump_data_version
+
+        await bump_data_version(conn)
     return {
         "regions": len(regions),
         "departements": len(departements),

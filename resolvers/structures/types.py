@@ -28,7 +28,11 @@ async def _services(
         (visibility, self.row["public_id"], size + 1, tuple(key) if key else None)
     )
 
+    totals = [row.pop("_total", None) for _key, row in rows]
+
     async def count() -> int:
+        if key is None:  # a first page is counted with its rows (none: no service)
+            return int(totals[0]) if totals and totals[0] is not None else 0
         n: int = await info.context.loaders.service_count_by_structure.load(
             (visibility, self.row["public_id"])
         )

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Commune, Departement, Epci, Region
 from resolvers.batching import BatchLoader
 from store import territories as store
+from store.reads import Reads
 
 V = TypeVar("V")
 Fetch = Callable[[AsyncSession, Sequence[str]], Awaitable[dict[str, Any]]]
@@ -21,7 +22,7 @@ class _ByKeyLoader(BatchLoader[str, V], Generic[V]):
     fetch: Fetch
     many = False
 
-    def __init__(self, db: Callable[[], AsyncSession]) -> None:
+    def __init__(self, db: Reads) -> None:
         super().__init__()
         self._db = db
 
@@ -29,7 +30,9 @@ class _ByKeyLoader(BatchLoader[str, V], Generic[V]):
         async with self._db() as session:
             found = await type(self).fetch(session, keys)
         missing: Any = [] if self.many else None
-        return [found.get(key, missing) for key in keys]
+        values = [found.get(key, missing) for key in keys]
+        self.share(keys, values)
+        return values
 
 
 class RegionByCodeLoader(_ByKeyLoader[Region | None]):

@@ -248,3 +248,56 @@ async def test_large_answers_are_not_kept_and_the_cache_has_a_byte_budget(store:
     finally:
         await app.state.cache.close()
         await app.state.engine.dispose()
+
+
+async def _listening(app: Any) -> None:
+    """Wait until the app's process hears data versions (PostgreSQL's notifications)."""
+    for _ in range(100):
+        if app.state.versions.listening:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the data version listener did not start")
+
+
+async def test_a_hit_runs_no_statement_where_versions_are_heard(store: str) -> None:
+    """On PostgreSQL a process hears new data versions: a cache hit reads nothing. SQLite has
+    no notifications: a hit reads the data version (a local file's one row)."""
+    app = create_app(_settings(store))
+    sqlite = store.startswith("sqlite")
+    async with app.router.lifespan_context(app), await _client(app) as client:
+        if not sqlite:
+            await _listening(app)
+        await client.post("/graphql", json={"query": QUERY})
+        await client.post("/graphql", json={"query": QUERY})  # the version is known from here
+        with counting(app) as hit:
+            again = await client.post("/graphql", json={"query": QUERY})
+        assert again.status_code == 200 and again.json()["data"]["structure"]["id"] == "dora--a1"
+        assert len(hit.statements) == (1 if sqlite else 0), hit.statements
+
+
+async def test_a_listening_process_hears_an_ingest_made_elsewhere(
+    store: str, tmp_path: Path
+) -> None:
+    if store.startswith("sqlite"):
+        pytest.skip("SQLite has no notifications: every request reads the version")
+    app = create_app(_settings(store))
+    async with app.router.lifespan_context(app), await _client(app) as client:
+        await _listening(app)
+        await client.post("/graphql", json={"query": QUERY})
+        before = app.state.versions.known()
+        # another process's ingest: its own engine, a version taken outside this app
+        folder = tmp_path / "dora"
+        shutil.copytree(EXAMPLE / "dora", folder)
+        page = folder / "structures-0001.json"
+        page.write_text(page.read_text(encoding="utf-8").replace("+33299286311", "+33299286355"))
+        cli = run_cli(
+            "ingest", "dora", *map(str, sorted(folder.iterdir())), env={"DATABASE_URL": store}
+        )
+        assert cli.returncode == 0, cli.stderr
+        for _ in range(100):
+            if (app.state.versions.known() or 0) > (before or 0):
+                break
+            await asyncio.sleep(0.02)
+        assert (app.state.versions.known() or 0) > (before or 0)
+        fresh = (await client.post("/graphql", json={"query": QUERY})).json()
+        assert fresh["data"]["structure"]["telephone"] == "+33299286355"

@@ -46,7 +46,7 @@ async def gql_example(
 @contextmanager
 def counting(app: Any) -> Iterator[StatementCounter]:
     """The SQL statements `app` runs inside the block."""
-    counter = StatementCounter([])
+    counter = StatementCounter([], app)
 
     def record(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
         if not statement.lstrip().upper().startswith(("PRAGMA", "BEGIN", "ROLLBACK", "COMMIT")):
