@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Column, Field, SQLModel
 
@@ -61,6 +61,13 @@ class GoldenRecord(SQLModel, table=True):
         UniqueConstraint("kind", "visibility", "public_id"),
         Index("ix_golden_record_kind_latitude", "kind", "latitude"),
         Index("ix_golden_record_tags", "tags", postgresql_using="gin"),
+        # searches around a point: kind, grid cell, view (migration 0008, store/search.py)
+        Index(
+            "ix_golden_record_cell",
+            "kind",
+            text("(CAST(latitude * 10 AS INTEGER) * 4000 + CAST(longitude * 10 AS INTEGER))"),
+            "visibility",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, false, func, not_, or_, select, tuple_
+from sqlalchemy import Integer, and_, cast, false, func, literal_column, not_, or_, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.golden import execute, goldens, live, uses_tags
@@ -26,6 +26,15 @@ IN_PERSON = "en-presentiel"
 REMOTE = "a-distance"
 
 Row = tuple[list[Any], dict[str, Any], float | None]  # (cursor key, golden row, distance km)
+
+# The grid cell of a record, as the index `ix_golden_record_cell` holds it (migration 0008):
+# a tenth of a degree each way, the latitude's cell × 4000 + the longitude's. The constants are
+# literals, so the planner recognises the index's expression.
+CELLS_PER_DEGREE = 10
+CELL = cast(goldens.c.latitude * literal_column("10"), Integer) * literal_column("4000") + cast(
+    goldens.c.longitude * literal_column("10"), Integer
+)
+MAX_CELLS = 600  # wider searches (about 120 km around) go by the latitude index instead
 
 
 @dataclass(frozen=True)
@@ -53,17 +62,36 @@ class Around:
         cos = max(math.cos(math.radians(self.latitude)), 0.01)
         dlon = self.radius_km / (KM_PER_DEGREE * cos)
         in_person = or_(holds("mode_accueil", [IN_PERSON]), not_(holds_any("mode_accueil")))
-        return and_(
-            in_person,
+        box = [
             goldens.c.latitude.between(self.latitude - dlat, self.latitude + dlat),
             goldens.c.longitude.between(self.longitude - dlon, self.longitude + dlon),
+        ]
+        cells = self.cells(dlat, dlon)
+        return and_(
+            in_person,
+            *([goldens.c.kind == "service", CELL.in_(cells)] if cells else []),
+            *box,
             self.squared_km() <= self.radius_km * self.radius_km,
         )
+
+    def cells(self, dlat: float, dlon: float) -> list[int]:
+        """The grid cells the bounding box touches, one more on each side (whether a database
+        truncates or rounds a float to an integer, a cell's neighbours cover it); none when
+        there would be more than MAX_CELLS."""
+        rows = _cell_range(self.latitude - dlat, self.latitude + dlat)
+        columns = _cell_range(self.longitude - dlon, self.longitude + dlon)
+        if len(rows) * len(columns) > MAX_CELLS:
+            return []
+        return [r * 4000 + c for r in rows for c in columns]
 
     def eligible(self) -> list[Any]:
         if not self.zones:
             return []
         return [or_(not_(holds_any("zone")), holds("zone", [*self.zones, *ANYWHERE]))]
+
+
+def _cell_range(low: float, high: float) -> range:
+    return range(math.floor(low * CELLS_PER_DEGREE) - 1, math.floor(high * CELLS_PER_DEGREE) + 2)
 
 
 def _base(around: Around, visibility: str, where: Filter | None, tagged: bool) -> list[Any]:

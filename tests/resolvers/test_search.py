@@ -249,3 +249,21 @@ async def test_every_list_costs_the_same_whatever_the_page(gql: GraphQLClient, n
             await gql.data(LISTS[name], {"first": first})
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "r"),
+    [(48.1118, -1.68189, 20), (48.1, -1.7, 3), (48.2, -1.6, 60), (48.0999, -1.6001, 0.5)],
+)
+async def test_the_grid_index_finds_what_the_box_finds(
+    gql: GraphQLClient, monkeypatch: pytest.MonkeyPatch, lat: float, lon: float, r: float
+) -> None:
+    """Searches read the grid cells around the centre (west of Greenwich too, where a cell's
+    number is negative, and a centre on a cell's corner); the answers are the bounding box's."""
+    from store import search
+
+    with_cells = await _search(gql, lat=lat, lon=lon, r=r, first=100)
+    monkeypatch.setattr(search, "MAX_CELLS", 0)  # no cell: the bounding box alone
+    without = await _search(gql, lat=lat, lon=lon, r=r, first=100)
+    assert with_cells == without
+    assert with_cells["totalCount"] > 0 or r < 1
