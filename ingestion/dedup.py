@@ -483,6 +483,9 @@ def acronym_span(acronym: str, words: Sequence[str]) -> tuple[int, int] | None:
     n = len(acronym)
     if n < 2:
         return None
+    initials = {w[0] for w in words}
+    if acronym[0] not in initials or not initials.issuperset(acronym):
+        return None  # a letter no word starts with: no run of words spells it (the common case)
 
     @cache
     def end(i: int, j: int) -> int | None:  # where acronym[i:] ends when read from words[j:]
