@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import hashlib
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -22,9 +25,20 @@ from store.records import as_date
 PERSIST_BATCH = 2000  # clusters written per batch: bounded memory on a full merge
 READ_BATCH = 10_000  # records whose data a full run reads at a time to compare services
 FULL_SHARE = 0.5  # a run changing more than this share of a kind's records relinks all of it
+GC_YOUNG = 200_000  # allocations between two of the collector's young passes during a merge
 BULK = 10_000  # rows written in one run above which PostgreSQL's statistics are refreshed
 DETAIL_TABLES = ("golden_record", "golden_member", "field_provenance", "golden_value")
 RECORD_TABLES = ("producer_record", "producer_record_version")
+
+
+@dataclass
+class _Merged:
+    """One batch of clusters merged, before it is written."""
+
+    produced: dict[tuple[str, str], tuple[Any, list[Member]]]  # (view, id) -> golden, cluster
+    datas: dict[tuple[str, str], dict[str, Any]]  # (view, id) -> the row's data
+    ordered: list[tuple[tuple[str, str], tuple[Any, list[Member]]]]  # produced, sorted
+    scores: list[float | None]  # the services' quality scores, in that order
 
 
 @dataclass
@@ -469,12 +483,29 @@ class Merger:
         self.views_written: dict[str, set[str]] = {}  # public id -> the views written this run
         pairs = list(zip(groups, chosen, strict=True))
         analyzed = BULK  # PostgreSQL plans the batches' statements with the tables' new sizes
+        # one batch's clusters are merged (in a thread) while the previous batch is written:
+        # the database works on the writes meanwhile; batches are written in order
+        pending: _Merged | None = None
         for start in range(0, len(pairs), PERSIST_BATCH):
-            batch = pairs[start : start + PERSIST_BATCH]
-            written |= await self._persist_batch(kind, batch, self.structure_ids, counts)
+            batch = await self._with_data(kind, pairs[start : start + PERSIST_BATCH])
+            writing = None
+            if pending is not None:
+                writing = asyncio.ensure_future(
+                    self._persist_batch(kind, pending, self.structure_ids, counts)
+                )
+            try:
+                merged = await asyncio.to_thread(self._merge_batch, kind, batch, self.structure_ids)
+            finally:
+                if writing is not None:
+                    written |= await writing
             if counts["created"] > analyzed and not self.first_goldens:
                 await store.refresh_statistics(self.conn, ["golden_record"])
                 analyzed *= 4
+            for visibility, public_id in merged.produced:
+                self.views_written.setdefault(public_id, set()).add(visibility)
+            pending = merged
+        if pending is not None:
+            written |= await self._persist_batch(kind, pending, self.structure_ids, counts)
         if counts["created"] > BULK:  # later statements of this transaction plan with fresh sizes
             await store.refresh_statistics(self.conn, DETAIL_TABLES)
         vanished = sorted(old_live - written)  # clusters that vanished: tombstones for the feed
@@ -500,28 +531,59 @@ class Merger:
                 ],
             )
 
-    async def _persist_batch(
+    async def _with_data(
+        self, kind: str, batch: Sequence[tuple[list[Member], str]]
+    ) -> Sequence[tuple[list[Member], str]]:
+        """The batch's members with their data (read again where they are held without)."""
+        if kind not in self.light:
+            return batch
+        loaded = {
+            m.record_id: m
+            for m in await store.load_members(
+                self.conn, kind, record_ids=[m.record_id for ms, _k in batch for m in ms]
+            )
+        }
+        return [([loaded[m.record_id] for m in ms], keep_id) for ms, keep_id in batch]
+
+    def _merge_batch(
         self,
         kind: str,
         batch: Sequence[tuple[list[Member], str]],
         structure_ids: Mapping[tuple[str, str], str],
-        counts: dict[str, int],
-    ) -> set[int]:
-        """Write one batch of clusters; returns the golden row ids it wrote, kept or dropped."""
-        if kind in self.light:  # members held without their data: read it for this batch
-            loaded = {
-                m.record_id: m
-                for m in await store.load_members(
-                    self.conn, kind, record_ids=[m.record_id for ms, _k in batch for m in ms]
-                )
-            }
-            batch = [([loaded[m.record_id] for m in ms], keep_id) for ms, keep_id in batch]
+    ) -> _Merged:
+        """The golden rows of one batch of clusters, their data and service scores (no I/O)."""
         produced: dict[tuple[str, str], tuple[Any, list[Member]]] = {}
         for members, keep_id in batch:
             views = merge.stored_views(kind, members, self.sources, self.rules, keep_id=keep_id)
             for visibility, golden in views.items():
                 produced[(visibility, golden.public_id)] = (golden, members)
-                self.views_written.setdefault(golden.public_id, set()).add(visibility)
+        datas: dict[tuple[str, str], dict[str, Any]] = {}
+        for key, (golden, _cluster) in produced.items():
+            datas[key] = dict(golden.data)
+            if kind == "service":
+                self._point_at_structure(datas[key], key[0], structure_ids)
+        ordered = sorted(produced.items())
+        scores: list[float | None] = (
+            quality.service_scores([datas[key] for key, _v in ordered], at=self.now)
+            if kind == "service"
+            else [None] * len(ordered)
+        )
+        return _Merged(produced, datas, ordered, scores)
+
+    async def _persist_batch(
+        self,
+        kind: str,
+        merged: _Merged,
+        structure_ids: Mapping[tuple[str, str], str],
+        counts: dict[str, int],
+    ) -> set[int]:
+        """Write one batch of clusters; returns the golden row ids it wrote, kept or dropped."""
+        produced, datas, ordered, scores = (
+            merged.produced,
+            merged.datas,
+            merged.ordered,
+            merged.scores,
+        )
         existing = (
             {}
             if self.first_goldens
@@ -539,11 +601,6 @@ class Merger:
         hashes: list[dict[str, Any]] = []  # unchanged records whose details changed
         changes: list[dict[str, Any]] = []  # the change feed's entries
         compared: list[tuple[tuple[str, str], dict[str, Any], dict[str, Any], Any]] = []
-        datas: dict[tuple[str, str], dict[str, Any]] = {}
-        for key, (golden, _cluster) in produced.items():
-            datas[key] = dict(golden.data)
-            if kind == "service":
-                self._point_at_structure(datas[key], key[0], structure_ids)
         # a service without an address of its own is found where its structure is
         structure_places = (
             await store.structure_places(
@@ -552,12 +609,6 @@ class Merger:
             )
             if kind == "service"
             else {}
-        )
-        ordered = sorted(produced.items())
-        scores = (
-            quality.service_scores([datas[key] for key, _v in ordered], at=self.now)
-            if kind == "service"
-            else [None] * len(ordered)
         )
         for (key, (golden, cluster)), score in zip(ordered, scores, strict=True):
             visibility, public_id = key
@@ -877,4 +928,19 @@ async def merge_run(
 ) -> MergeReport:
     """Link and merge after an ingest (changed ids) or for everything (`changed=None`)."""
     scoped = None if changed is None else {k: set(v) for k, v in changed.items()}
-    return await Merger(conn, now=now, data_version=data_version).run(scoped)
+    with _rare_collections():
+        return await Merger(conn, now=now, data_version=data_version).run(scoped)
+
+
+@contextmanager
+def _rare_collections() -> Iterator[None]:
+    """A merge allocates millions of small objects, most of which live until it ends: the
+    cyclic collector's passes over them (every 700 allocations, a full pass each time the
+    survivors grow by a quarter) cost a large share of a full run. They are made rarer for
+    the run (the objects are freed by reference counting as before)."""
+    before = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG, before[1], before[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)

@@ -659,11 +659,14 @@ async def bulk_insert(conn: AsyncConnection, table: Table, rows: Sequence[dict[s
             await conn.execute(insert(table), list(chunk))
         return
     columns = list(rows[0])
-    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
-    records = [
-        tuple(None if r[c] is None else dumps_json(r[c]) if c in as_json else r[c] for c in columns)
-        for r in rows
-    ]
+    as_json = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+    records: list[tuple[Any, ...]] = []
+    for r in rows:
+        values = [r[c] for c in columns]
+        for i in as_json:
+            if values[i] is not None:
+                values[i] = dumps_json(values[i])
+        records.append(tuple(values))
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
