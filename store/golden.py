@@ -21,6 +21,11 @@ from models.merge import RecordLink, stored_views
 from store.territories import table_of
 
 goldens = table_of(GoldenRecord)
+# what the API reads of a golden row: not its filter tags, search text or hashes (a page of a
+# thousand records would decode them for nothing)
+SERVED = [
+    c for c in goldens.c if c.name not in ("tags", "search_text", "content_hash", "details_hash")
+]
 
 
 async def execute(session: AsyncSession, stmt: Any) -> Any:
@@ -59,7 +64,7 @@ async def by_public_ids(
     wanted = sorted(set(ids))
     direct = await execute(
         session,
-        select(goldens).where(
+        select(*SERVED).where(
             *live(kind, visibility),
             goldens.c.public_id.in_(wanted),
         ),
@@ -69,7 +74,7 @@ async def by_public_ids(
     if missing:
         via = await execute(
             session,
-            select(members.c.member_public_id, goldens)
+            select(members.c.member_public_id, *SERVED)
             .join(goldens, goldens.c.id == members.c.golden_id)
             .where(
                 *live(kind, visibility),

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Commune, GoldenValue
-from store.golden import execute, goldens, live, uses_tags
+from store.golden import SERVED, execute, goldens, live, uses_tags
 from store.territories import ARRONDISSEMENT, table_of
 from store.text import MAX_SEARCH_WORDS
 
@@ -173,7 +173,7 @@ async def page(
     count in the same statement as the page)."""
     sort = ORDERS[order]
     conditions = _conditions(kind, visibility, where, session)
-    columns = [goldens] if sort.expression is None else [goldens, sort.expression.label("_sort")]
+    columns = [*SERVED] if sort.expression is None else [*SERVED, sort.expression.label("_sort")]
     if with_total:
         total = select(func.count()).select_from(goldens).where(*conditions)
         columns.append(total.scalar_subquery().label("_total"))
@@ -217,7 +217,7 @@ async def services_by_structures(
         .over(partition_by=goldens.c.structure_public_id, order_by=goldens.c.public_id)
         .label("_rank")
     )
-    columns: list[Any] = [goldens, rank]
+    columns: list[Any] = [*SERVED, rank]
     if after is None:
         columns.append(
             func.count().over(partition_by=goldens.c.structure_public_id).label("_total")
@@ -302,7 +302,7 @@ async def pages_by_value(
     conditions = live(kind, visibility)
     if after is not None:
         conditions = [*conditions, goldens.c.public_id > after[0]]
-    inner = _held_by_bucket([goldens], field_name, sorted(set(wanted)), conditions).subquery()
+    inner = _held_by_bucket(SERVED, field_name, sorted(set(wanted)), conditions).subquery()
     by_bucket = func.row_number().over(partition_by=inner.c._bucket, order_by=inner.c.public_id)
     rank = by_bucket.label("_rank")
     ranked = select(inner, rank).subquery()

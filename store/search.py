@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Integer, and_, cast, false, func, literal_column, not_, or_, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from store.golden import execute, goldens, live, uses_tags
+from store.golden import SERVED, execute, goldens, live, uses_tags
 from store.listing import Filter, has_tag, holds, holds_any
 
 KM_PER_DEGREE = 6371.0088 * math.pi / 180  # mean Earth radius (IUGG)
@@ -124,13 +124,13 @@ async def page(
     base = _base(around, visibility, where, tagged)
     squared = around.squared_km()
     near_stmt = (
-        select(goldens, squared.label("_d2"))
+        select(*SERVED, squared.label("_d2"))
         .where(*base, around.near())
         .order_by(squared, goldens.c.public_id)
         .limit(first)
     )
     remote_stmt = (
-        select(goldens)
+        select(*SERVED)
         .where(*base, _remote(tagged), not_(around.near()))
         .order_by(goldens.c.public_id)
         .limit(first)
