@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import (
@@ -28,9 +28,9 @@ SERVED = [
 ]
 
 
-async def execute(session: AsyncSession, stmt: Any) -> Any:
+async def execute(session: AsyncSession, stmt: Any, params: dict[str, Any] | None = None) -> Any:
     """Core statements run on the session's connection (sqlmodel's session wants ORM ones)."""
-    return await (await session.connection()).execute(stmt)
+    return await (await session.connection()).execute(stmt, params)
 
 
 members = table_of(GoldenMember)
@@ -57,29 +57,43 @@ def live(kind: str, visibility: str) -> list[Any]:
     ]
 
 
+def live_params() -> list[Any]:
+    """`live` with the kind and the views as parameters (`kind`, `views`): for statements built
+    once and run with each request's values (building one costs more than running it)."""
+    return [
+        goldens.c.kind == bindparam("kind"),
+        goldens.c.visibility.in_(bindparam("views", expanding=True)),
+        goldens.c.deleted_at.is_(None),
+    ]
+
+
+def live_values(kind: str, visibility: str) -> dict[str, Any]:
+    return {"kind": kind, "views": list(stored_views(visibility))}
+
+
+_BY_PUBLIC_IDS = select(*SERVED).where(
+    *live_params(), goldens.c.public_id.in_(bindparam("ids", expanding=True))
+)
+_BY_MEMBER_IDS = (
+    select(members.c.member_public_id, *SERVED)
+    .join(goldens, goldens.c.id == members.c.golden_id)
+    .where(*live_params(), members.c.member_public_id.in_(bindparam("ids", expanding=True)))
+)
+
+
 async def by_public_ids(
     session: AsyncSession, kind: str, visibility: str, ids: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
     """Live golden records by their own id or by the id of any of their members."""
     wanted = sorted(set(ids))
     direct = await execute(
-        session,
-        select(*SERVED).where(
-            *live(kind, visibility),
-            goldens.c.public_id.in_(wanted),
-        ),
+        session, _BY_PUBLIC_IDS, {**live_values(kind, visibility), "ids": wanted}
     )
     found = {row["public_id"]: dict(row) for row in direct.mappings()}
     missing = [i for i in wanted if i not in found]
     if missing:
         via = await execute(
-            session,
-            select(members.c.member_public_id, *SERVED)
-            .join(goldens, goldens.c.id == members.c.golden_id)
-            .where(
-                *live(kind, visibility),
-                members.c.member_public_id.in_(missing),
-            ),
+            session, _BY_MEMBER_IDS, {**live_values(kind, visibility), "ids": missing}
         )
         for row in via.mappings():
             data = dict(row)
@@ -154,20 +168,22 @@ async def member_records_by_golden_ids(
     return out
 
 
+_SOURCES_BY_GOLDEN_IDS = (
+    select(members.c.golden_id, sources)
+    .distinct()
+    .join(records, records.c.id == members.c.record_id)
+    .join(sources, sources.c.slug == records.c.source_slug)
+    .where(members.c.golden_id.in_(bindparam("ids", expanding=True)))
+    .order_by(members.c.golden_id, sources.c.slug)
+)
+
+
 async def sources_by_golden_ids(
     session: AsyncSession, golden_ids: Sequence[int]
 ) -> dict[int, list[dict[str, Any]]]:
     """The producers behind each golden record (their registry rows, by slug), without reading
     the records themselves."""
-    result = await execute(
-        session,
-        select(members.c.golden_id, sources)
-        .distinct()
-        .join(records, records.c.id == members.c.record_id)
-        .join(sources, sources.c.slug == records.c.source_slug)
-        .where(members.c.golden_id.in_(sorted(set(golden_ids))))
-        .order_by(members.c.golden_id, sources.c.slug),
-    )
+    result = await execute(session, _SOURCES_BY_GOLDEN_IDS, {"ids": sorted(set(golden_ids))})
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in result.mappings():
         data = dict(row)

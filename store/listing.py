@@ -7,14 +7,15 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, exists, func, null, or_, select, union_all
+from sqlalchemy import Text, and_, bindparam, cast, exists, func, null, or_, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Commune, GoldenValue
-from store.golden import SERVED, execute, goldens, live, uses_tags
+from store.golden import SERVED, execute, goldens, live, live_params, live_values, uses_tags
 from store.territories import ARRONDISSEMENT, table_of
 from store.text import MAX_SEARCH_WORDS
 
@@ -201,6 +202,33 @@ async def count(
     return int((await execute(session, stmt)).scalar_one())
 
 
+@cache
+def _services_by_structures(*, first_page: bool) -> Any:
+    """`services_by_structures`' statement, built once per shape (parameters: `kind`, `views`,
+    `ids`, `first`, and `after` past the first page)."""
+    rank = (
+        func.row_number()
+        .over(partition_by=goldens.c.structure_public_id, order_by=goldens.c.public_id)
+        .label("_rank")
+    )
+    columns: list[Any] = [*SERVED, rank]
+    if first_page:
+        columns.append(
+            func.count().over(partition_by=goldens.c.structure_public_id).label("_total")
+        )
+    inner = select(*columns).where(
+        *live_params(), goldens.c.structure_public_id.in_(bindparam("ids", expanding=True))
+    )
+    if not first_page:
+        inner = inner.where(goldens.c.public_id > bindparam("after"))
+    ranked = inner.subquery()
+    return (
+        select(ranked)
+        .where(ranked.c._rank <= bindparam("first"))
+        .order_by(ranked.c.structure_public_id, ranked.c.public_id)
+    )
+
+
 async def services_by_structures(
     session: AsyncSession,
     visibility: str,
@@ -212,30 +240,15 @@ async def services_by_structures(
     """Per golden structure id: its live services ordered by id, `first` rows after the cursor
     key; one statement for any number of structures (a window per structure). A first page's
     rows (no cursor) also carry `_total`, how many services the structure has."""
-    rank = (
-        func.row_number()
-        .over(partition_by=goldens.c.structure_public_id, order_by=goldens.c.public_id)
-        .label("_rank")
-    )
-    columns: list[Any] = [*SERVED, rank]
-    if after is None:
-        columns.append(
-            func.count().over(partition_by=goldens.c.structure_public_id).label("_total")
-        )
-    inner = select(*columns).where(
-        *live("service", visibility),
-        goldens.c.structure_public_id.in_(sorted(set(structure_ids))),
-    )
-    if after is not None:
-        inner = inner.where(goldens.c.public_id > after[0])
-    ranked = inner.subquery()
-    stmt = (
-        select(ranked)
-        .where(ranked.c._rank <= first)
-        .order_by(ranked.c.structure_public_id, ranked.c.public_id)
-    )
+    stmt = _services_by_structures(first_page=after is None)
+    params = {
+        **live_values("service", visibility),
+        "ids": sorted(set(structure_ids)),
+        "first": first,
+        **({} if after is None else {"after": after[0]}),
+    }
     out: dict[str, list[Row]] = defaultdict(list)
-    for row in (await execute(session, stmt)).mappings():
+    for row in (await execute(session, stmt, params)).mappings():
         data = dict(row)
         data.pop("_rank")
         out[data["structure_public_id"]].append(([data["public_id"]], data))
