@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
-from gateway import cli_access, cli_ingest, cli_merge, tracing
+from gateway import cli_access, cli_export, cli_ingest, cli_merge, tracing
 from gateway.bootstrap import DatabaseUnreachable, load_territories, prepare
 from gateway.settings import Settings, SettingsError
 from store.engine import create_engine
@@ -159,6 +159,7 @@ def parser() -> argparse.ArgumentParser:
     cli_ingest.register(sub)
     cli_merge.register(sub)
     cli_access.register(sub)
+    cli_export.register(sub)
     return p
 
 
