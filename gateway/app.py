@@ -18,6 +18,7 @@ from strawberry.extensions import DisableIntrospection, MaxTokensLimiter
 
 from gateway import access, graphiql, sql_report, tracing
 from gateway.context import CloseReads, GatewayGraphQL
+from gateway.exports.http import Exports
 from gateway.health import healthz, readyz_endpoint
 from gateway.http import Negotiation
 from gateway.limits import Limits, limits_extension
@@ -134,6 +135,7 @@ def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
                 endpoint,
                 methods=["GET", "POST"],
             ),
+            Route("/exports/{name}", Exports(), methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route(
                 "/metrics",
