@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import hashlib
 import time
@@ -483,29 +482,15 @@ class Merger:
         self.views_written: dict[str, set[str]] = {}  # public id -> the views written this run
         pairs = list(zip(groups, chosen, strict=True))
         analyzed = BULK  # PostgreSQL plans the batches' statements with the tables' new sizes
-        # one batch's clusters are merged (in a thread) while the previous batch is written:
-        # the database works on the writes meanwhile; batches are written in order
-        pending: _Merged | None = None
         for start in range(0, len(pairs), PERSIST_BATCH):
             batch = await self._with_data(kind, pairs[start : start + PERSIST_BATCH])
-            writing = None
-            if pending is not None:
-                writing = asyncio.ensure_future(
-                    self._persist_batch(kind, pending, self.structure_ids, counts)
-                )
-            try:
-                merged = await asyncio.to_thread(self._merge_batch, kind, batch, self.structure_ids)
-            finally:
-                if writing is not None:
-                    written |= await writing
+            merged = self._merge_batch(kind, batch, self.structure_ids)
+            for visibility, public_id in merged.produced:
+                self.views_written.setdefault(public_id, set()).add(visibility)
+            written |= await self._persist_batch(kind, merged, self.structure_ids, counts)
             if counts["created"] > analyzed and not self.first_goldens:
                 await store.refresh_statistics(self.conn, ["golden_record"])
                 analyzed *= 4
-            for visibility, public_id in merged.produced:
-                self.views_written.setdefault(public_id, set()).add(visibility)
-            pending = merged
-        if pending is not None:
-            written |= await self._persist_batch(kind, pending, self.structure_ids, counts)
         if counts["created"] > BULK:  # later statements of this transaction plan with fresh sizes
             await store.refresh_statistics(self.conn, DETAIL_TABLES)
         vanished = sorted(old_live - written)  # clusters that vanished: tombstones for the feed
