@@ -16,19 +16,13 @@ from strawberry.asgi import GraphQL
 from strawberry.extensions import SchemaExtension
 
 from gateway.access import principal_of
+from gateway.asgi import HTTP_CODES, content_type_problem, parameter_problem
 from gateway.errors import retry_after, with_codes
 from resolvers.batching import SharedReads
 from resolvers.context import Context
 from store.cache import Cache
 from store.reads import RequestReads
 from store.versions import DataVersions
-
-_HTTP_CODES = {
-    400: "BAD_REQUEST",
-    405: "METHOD_NOT_ALLOWED",
-    406: "NOT_ACCEPTABLE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
-}
 
 
 class CloseReads(SchemaExtension):
@@ -114,31 +108,52 @@ class GatewayGraphQL(GraphQL[Context, None]):
         except HTTPException as exc:
             # a lone surrogate (from the request's JSON) cannot be encoded: escape it
             message = exc.reason.encode("utf-8", "backslashreplace").decode("utf-8")
-            code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+            code = HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
             body = {"errors": [{"message": message, "extensions": {"code": code}}]}
             response = Response(
                 orjson.dumps(body), status_code=exc.status_code, media_type="application/json"
             )
         await response(scope, receive, send)
 
+    async def parse_http_body(self, request: Any) -> Any:
+        """strawberry's, but a POST without Content-Type is a 415 (the spec's "4xx"), one
+        with another than JSON a 400, both in the words of the layers in front."""
+        problem = content_type_problem(request.method, request.content_type)
+        if problem is not None:
+            raise HTTPException(*problem)
+        return await super().parse_http_body(request)
+
     def parse_query_params(self, params: Any) -> dict[str, Any]:
-        """A GET's parameters; `variables=null` (or empty) is no variables, as in a POST."""
-        params = dict(params)
+        """A GET's parameters, `variables` and `extensions` decoded (`variables=null`, or empty,
+        is no variables, as in a POST), each of its type."""
+        parsed = dict(params)
         for name in ("variables", "extensions"):
-            if params.get(name) in ("null", ""):
-                params.pop(name)
-        parsed: dict[str, Any] = super().parse_query_params(params)
+            if parsed.get(name) in ("null", ""):
+                parsed.pop(name)
+            elif name in parsed:
+                parsed[name] = _json(parsed[name], f"`{name}` is not JSON")
+        problem = parameter_problem(parsed)
+        if problem is not None:
+            raise HTTPException(400, problem)
         return parsed
 
     def parse_json(self, data: str | bytes) -> Any:
-        """The request's JSON: an object (or a batch); anything else is the client's mistake."""
-        try:
-            value = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:  # invalid JSON, or not UTF-8
-            raise HTTPException(400, "the request body is not JSON (UTF-8)") from exc
+        """The request's JSON: an object (or a batch) whose parameters have their types;
+        anything else is the client's mistake."""
+        value = _json(data, "the request body is not JSON (UTF-8)")
         if not isinstance(value, dict | list):
             raise HTTPException(400, "the request must be a JSON object")
+        problem = parameter_problem(value) if isinstance(value, dict) else None
+        if problem is not None:
+            raise HTTPException(400, problem)
         return value
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+def _json(data: str | bytes, refusal: str) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:  # invalid JSON, or not UTF-8
+        raise HTTPException(400, refusal) from exc

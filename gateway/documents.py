@@ -17,9 +17,10 @@ from collections.abc import AsyncIterator, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from graphql import DocumentNode, GraphQLError, parse, print_ast
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, parse, print_ast
 from graphql.error import GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.schema.schema import validate_document
 
 from store.cpu import off_loop
@@ -109,6 +110,29 @@ class Documents:
         return errors
 
 
+class SeveralOperations(CannotGetOperationTypeError):
+    """A document of several operations, none named by the request (the view answers 400)."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(None)
+        self.names = names
+
+    def as_http_error_reason(self) -> str:
+        return (
+            f"give `operationName`: this document has {len(self.names)} operations: "
+            + ", ".join(self.names)
+        )
+
+
+def operation_names(document: DocumentNode) -> list[str]:
+    """The names of the document's operations, in order ("(anonymous)" for one without)."""
+    return [
+        d.name.value if d.name else "(anonymous)"
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    ]
+
+
 def documents_extension(documents: Documents) -> type[SchemaExtension]:
     """An extension parsing and validating through `documents` (in place of strawberry's own
     parsing and validation, which run on the event loop)."""
@@ -120,6 +144,13 @@ def documents_extension(documents: Documents) -> type[SchemaExtension]:
                 max_tokens = context.parse_options.get("max_tokens")
                 context.graphql_document = await documents.parse(context.query, max_tokens)
             yield
+            # strawberry runs the first operation when none is named (its `operation_name` is
+            # then the first's); the spec refuses such a request
+            named = getattr(context, "_provided_operation_name", None)
+            if context.graphql_document is not None and named is None:
+                names = operation_names(context.graphql_document)
+                if len(names) > 1:
+                    raise SeveralOperations(names)
 
         async def on_validate(self) -> AsyncIterator[None]:
             context = self.execution_context

@@ -1,8 +1,9 @@
 """GraphQL over HTTP (the graphql-over-http specification) around /graphql: a client that
 accepts `application/graphql-response+json` gets that media type, and a request error (the
-document could not be parsed, validated or was refused before execution: no `data`) answers
-`400`; a client that only knows `application/json` keeps the legacy behaviour (`200`). POST
-bodies other than JSON are refused by the view (no form or `text/plain` POST: no CSRF)."""
+document could not be parsed, validated or was refused before execution) answers `400`, with
+no `data` entry; a client that only knows `application/json` keeps the legacy behaviour (`200`).
+A POST without Content-Type is refused (415), one with a body other than JSON too (400: no form
+or `text/plain` POST, no CSRF), as are parameters of the wrong JSON type (gateway/asgi.py)."""
 
 from __future__ import annotations
 
@@ -21,14 +22,19 @@ def _accepts_graphql_response(scope: Scope) -> bool:
     return False
 
 
-def _is_request_error(body: bytes) -> bool:
+def _request_error(body: bytes) -> dict[str, Any] | None:
+    """The response, when it is a request error (errors, none at a path, no data), else None."""
+    if b'"errors"' not in body:
+        return None
     try:
         doc: Any = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return False
+        return None
     if not isinstance(doc, dict) or doc.get("data") is not None or not doc.get("errors"):
-        return False
-    return all(isinstance(e, dict) and "path" not in e for e in doc["errors"])
+        return None
+    if not all(isinstance(e, dict) and "path" not in e for e in doc["errors"]):
+        return None
+    return doc
 
 
 class Negotiation:
@@ -67,8 +73,13 @@ class Negotiation:
         if content_type.startswith(b"application/json"):
             headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]
             headers.append((b"content-type", f"{GRAPHQL_RESPONSE}; charset=utf-8".encode()))
-            if status == 200 and _is_request_error(body):
-                status = 400
+            error = _request_error(body)
+            if error is not None:
+                # not executed: a 4xx, and no `data` entry at all (not even null)
+                status = 400 if status == 200 else status
+                if "data" in error:
+                    del error["data"]
+                    body = orjson.dumps(error)
         headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -22,7 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.access import Principal, Remembered
-from gateway.asgi import graphql_request, read_body, replay, send_response
+from gateway.asgi import (
+    HTTP_CODES,
+    graphql_request,
+    read_body,
+    replay,
+    request_problem,
+    send_response,
+)
 from gateway.metrics import TRUSTED_DOCUMENT
 from store import access as store
 from store.cache import Cache
@@ -60,10 +67,12 @@ class PersistedQueries:
         request = graphql_request(scope, body)
         principal = scope.get("state", {}).get("principal")
         trusted = isinstance(principal, Principal) and principal.trusted_documents_only
-        persisted = _persisted(request)
-        if (trusted or persisted) and not isinstance((request or {}).get("query"), str | None):
-            await _answer(send, 400, _error("`query` must be a string", "BAD_REQUEST"))
+        problem = request_problem(scope, request)
+        if problem is not None:  # before any document is looked up, remembered or trusted
+            status, message = problem
+            await _answer(send, status, _error(message, HTTP_CODES.get(status, "BAD_REQUEST")))
             return
+        persisted = _persisted(request)
         if trusted:
             assert isinstance(principal, Principal)
             await self._trusted(scope, body, request, principal, send)

@@ -16,7 +16,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.access import Principal
-from gateway.asgi import graphql_request, read_body, replay
+from gateway.asgi import graphql_request, read_body, replay, request_problem
 from gateway.documents import normalised
 from store.cache import Cache
 
@@ -72,6 +72,8 @@ class ResponseCache:
         request = graphql_request(scope, body)
         if request is None or not isinstance(request.get("query"), str):
             return None  # GraphiQL's page, batches, persisted-query hashes: not cached
+        if request_problem(scope, request) is not None:
+            return None  # a request the view refuses (its Content-Type, its parameters' types)
         return request
 
     @staticmethod
