@@ -61,11 +61,11 @@ class GoldenRecord(SQLModel, table=True):
         UniqueConstraint("kind", "visibility", "public_id"),
         Index("ix_golden_record_kind_latitude", "kind", "latitude"),
         Index("ix_golden_record_tags", "tags", postgresql_using="gin"),
-        # searches around a point: kind, grid cell, view (migration 0008, store/search.py)
+        # searches around a point: grid cell, kind, view (migration 0008, store/search.py)
         Index(
             "ix_golden_record_cell",
-            "kind",
             text("(CAST(latitude * 10 AS INTEGER) * 4000 + CAST(longitude * 10 AS INTEGER))"),
+            "kind",
             "visibility",
         ),
     )
