@@ -338,45 +338,31 @@ def _coerce(field: _Field, values: list[Any]) -> list[Any]:
     coerce = field.leaf
     assert coerce is not None
     exact = field.exact
-    out: list[Any] = []
-    if field.kind == "leaf":
-        for v in values:
-            if type(v) is exact:
-                out.append(v)
-                continue
-            if v is None:
-                if not field.nullable:
-                    raise _Unsupported
-                out.append(None)
-                continue
-            c = coerce(v)
-            if c is None or c is Undefined:
+
+    def leaf(v: Any, nullable: bool) -> Any:
+        if type(v) is exact:
+            return v
+        if v is None:
+            if not nullable:
                 raise _Unsupported
-            out.append(c)
-        return out
+            return None
+        c = coerce(v)
+        if c is None or c is Undefined:
+            raise _Unsupported
+        return c
+
+    if field.kind == "leaf":
+        return [leaf(v, field.nullable) for v in values]
+    out: list[Any] = []
     for v in values:
         if v is None:
             if not field.nullable:
                 raise _Unsupported
             out.append(None)
-            continue
-        if isinstance(v, str | bytes | dict):
+        elif isinstance(v, str | bytes | dict):
             raise _Unsupported
-        items: list[Any] = []
-        for x in v:
-            if type(x) is exact:
-                items.append(x)
-                continue
-            if x is None:
-                if not field.item_nullable:
-                    raise _Unsupported
-                items.append(None)
-                continue
-            c = coerce(x)
-            if c is None or c is Undefined:
-                raise _Unsupported
-            items.append(c)
-        out.append(items)
+        else:
+            out.append([leaf(x, field.item_nullable) for x in v])
     return out
 
 
