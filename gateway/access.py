@@ -73,6 +73,7 @@ class Principal:
     referential_only: bool = False  # anonymous access narrowed to territories and enumerations
     token_id: int | None = None
     trusted_documents_only: bool = False  # may only run the documents registered for its token
+    producer: str | None = None  # a producer's token: the source whose files it may submit
 
     @property
     def visibility(self) -> str:
@@ -138,7 +139,11 @@ def _bearer(request: Request) -> str | None:
     return value.strip()
 
 
-async def authenticate(request: Request, book: TokenBook, anonymous: str) -> Principal:
+async def authenticate(
+    request: Request, book: TokenBook, anonymous: str, *, producers: bool = False
+) -> Principal:
+    """The request's principal. A producer's token is accepted only where `producers` is set
+    (the endpoints where it checks and submits its files): it reads nothing else."""
     token = _bearer(request)
     if token is None:
         if anonymous == "off":
@@ -156,6 +161,13 @@ async def authenticate(request: Request, book: TokenBook, anonymous: str) -> Pri
         raise AccessDenied(401, "UNAUTHENTICATED", "this token has expired")
     if row["consumer_disabled_at"] is not None:
         raise AccessDenied(403, "FORBIDDEN", "this token's consumer is disabled")
+    if row.get("source_slug") is not None and not producers:
+        raise AccessDenied(
+            403,
+            "FORBIDDEN",
+            f"this is a producer's token: it checks and submits the files of "
+            f"{row['source_slug']!r} (/producers/{row['source_slug']}/…) and reads nothing",
+        )
     origin = request.headers.get("origin")
     if row["origins"] and origin is None:
         raise AccessDenied(
@@ -173,6 +185,7 @@ async def authenticate(request: Request, book: TokenBook, anonymous: str) -> Pri
         scopes=frozenset(row["scopes"]),
         token_id=row["id"],
         trusted_documents_only=bool(row["trusted_documents_only"]),
+        producer=row.get("source_slug"),
     )
 
 

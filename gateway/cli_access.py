@@ -64,6 +64,11 @@ def cmd_consumer_create(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_token_create(settings: Settings, args: argparse.Namespace) -> None:
     from store import access as store
 
+    if args.producer:
+        cmd_producer_token_create(settings, args)
+        return
+    if not args.consumer:
+        raise CommandFailed("give the consumer's name or id, or --producer SLUG")
     try:
         scopes = access.check_scopes([s.strip() for s in args.scopes.split(",") if s.strip()])
     except ValueError as exc:
@@ -125,6 +130,68 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> None:
             f"register its documents: gateway token documents {doc['prefix']} FILE.graphql…",
             file=sys.stderr,
         )
+
+
+def cmd_producer_token_create(settings: Settings, args: argparse.Namespace) -> None:
+    """A producer's token: it checks and submits one source's files and reads nothing."""
+    from ingestion import mapping
+    from store import access as store
+
+    if args.consumer:
+        raise CommandFailed(
+            "a producer's token belongs to its source: give --producer or a consumer"
+        )
+    if args.scopes != "read" or args.origin or args.trusted_documents:
+        raise CommandFailed(
+            "a producer's token has no scopes, origins or trusted documents: it checks and "
+            "submits its source's files and nothing else"
+        )
+    slug = args.producer
+    try:
+        mapping.load(slug, settings.producers_dir)  # a registered source, with a usable entry
+    except mapping.MappingError as exc:
+        raise CommandFailed(str(exc)) from None
+    expires = None
+    if args.expires:
+        expires = end_of_day(_date(args.expires, "--expires"))
+        if expires <= datetime.now(UTC):
+            raise CommandFailed("--expires is the last day the token works: today or later")
+    token = access.new_token()
+
+    async def work(engine: AsyncEngine) -> int:
+        async with engine.begin() as conn:
+            return await store.create_token(
+                conn,
+                consumer_id=None,
+                source_slug=slug,
+                prefix=token[: access.PREFIX_LENGTH],
+                sha256=access.token_hash(token),
+                scopes=[],
+                origins=[],
+                label=args.label,
+                expires_at=expires,
+                now=datetime.now(UTC),
+            )
+
+    token_id = _run(settings, work)  # `prepare` has written the registry's sources
+    doc = {
+        "id": token_id,
+        "producer": slug,
+        "token": token,
+        "prefix": token[: access.PREFIX_LENGTH],
+        "expires_at": expires.isoformat() if expires else None,
+        "last_day": last_day(expires).isoformat() if expires else None,
+    }
+    if args.json:
+        _print_json(doc)
+        return
+    print(token)
+    print(
+        f"token {doc['prefix']} for the producer {slug}: checks and submits its files "
+        f"(POST /producers/{slug}/check, /producers/{slug}/submit)"
+        + (f", works through {last_day(expires)} (UTC)" if expires else "")
+        + " — shown once: keep it now, only its hash is stored"
+    )
 
 
 def cmd_token_documents(settings: Settings, args: argparse.Namespace) -> None:
@@ -204,7 +271,7 @@ def cmd_token_list(settings: Settings, args: argparse.Namespace) -> None:
                 if consumer is None:
                     raise CommandFailed(f"no consumer {args.consumer!r}")
                 consumer_id = consumer["id"]
-            return await store.list_tokens(conn, consumer_id)
+            return await store.list_tokens(conn, consumer_id, args.producer)
 
     rows = _run(settings, work)
     if args.json:
@@ -225,8 +292,9 @@ def cmd_token_list(settings: Settings, args: argparse.Namespace) -> None:
             if r["expires_at"] and r["expires_at"] <= now
             else "live"
         )
+        owner = r["consumer"] if r["producer"] is None else f"producer:{r['producer']}"
         print(
-            f"{r['prefix']}  {state:7}  {r['consumer']}  {','.join(r['scopes'])}"
+            f"{r['prefix']}  {state:7}  {owner}  {','.join(r['scopes']) or '-'}"
             + (f"  origins={','.join(r['origins'])}" if r["origins"] else "")
             + (f"  last-day={last_day(r['expires_at'])}" if r["expires_at"] else "")
             + (f"  trusted-documents={r['documents']}" if r["trusted_documents_only"] else "")
@@ -250,7 +318,12 @@ def register(sub: Any) -> None:
     token = sub.add_parser("token", help="consumers' tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True, metavar="CMD")
     new = token_sub.add_parser("create", help="a new token (printed once)")
-    new.add_argument("consumer", help="the consumer's name or id")
+    new.add_argument("consumer", nargs="?", help="the consumer's name or id")
+    new.add_argument(
+        "--producer",
+        metavar="SLUG",
+        help="a producer's token instead: it checks and submits this source's files, nothing else",
+    )
     new.add_argument("--scopes", default="read", help=f"comma-separated, among {', '.join(SCOPES)}")
     new.add_argument(
         "--origin",
@@ -287,5 +360,6 @@ def register(sub: Any) -> None:
     revoke.set_defaults(func=cmd_token_revoke)
     listing = token_sub.add_parser("list", help="tokens, without their secret")
     listing.add_argument("--consumer", help="only this consumer's")
+    listing.add_argument("--producer", metavar="SLUG", help="only this producer's")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=cmd_token_list)

@@ -26,12 +26,18 @@ class Consumer(SQLModel, table=True):
 
 
 class Token(SQLModel, table=True):
-    """A bearer token of a consumer: only its SHA-256 is stored; `prefix` names it in lists."""
+    """A bearer token of a consumer, or of a producer: only its SHA-256 is stored; `prefix`
+    names it in lists."""
 
     __tablename__ = "token"
 
     id: int | None = Field(default=None, primary_key=True)
-    consumer_id: int = Field(foreign_key="consumer.id", index=True)
+    # a consumer's token reads the API; a producer's (source_slug set, no consumer) checks and
+    # submits that source's files and reads nothing
+    consumer_id: int | None = Field(default=None, foreign_key="consumer.id", index=True)
+    source_slug: str | None = Field(
+        default=None, foreign_key="source.slug", index=True, max_length=64
+    )
     prefix: str = Field(max_length=16, index=True)  # the first characters, shown in lists
     sha256: str = Field(max_length=64, unique=True)
     scopes: list[Any] = json_field(default=[])

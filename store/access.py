@@ -52,7 +52,7 @@ async def consumer_by_name_or_id(conn: AsyncConnection, key: str) -> dict[str, A
 async def create_token(
     conn: AsyncConnection,
     *,
-    consumer_id: int,
+    consumer_id: int | None,
     prefix: str,
     sha256: str,
     scopes: Sequence[str],
@@ -61,11 +61,14 @@ async def create_token(
     expires_at: datetime | None,
     now: datetime,
     trusted_documents_only: bool = False,
+    source_slug: str | None = None,
 ) -> int:
+    """A consumer's token, or with `source_slug` (and no consumer) a producer's."""
     result = await conn.execute(
         insert(tokens)
         .values(
             consumer_id=consumer_id,
+            source_slug=source_slug,
             prefix=prefix,
             sha256=sha256,
             scopes=list(scopes),
@@ -81,13 +84,13 @@ async def create_token(
 
 
 async def token_by_hash(conn: AsyncConnection, sha256: str) -> dict[str, Any] | None:
-    """The token with this hash and its consumer's state, revoked or expired ones included
-    (the caller says why it refuses them)."""
+    """The token with this hash and its consumer's state (none for a producer's token),
+    revoked or expired ones included (the caller says why it refuses them)."""
     row = (
         await conn.execute(
             select(tokens, consumers.c.name.label("consumer_name"),
                    consumers.c.disabled_at.label("consumer_disabled_at"))
-            .join(consumers, consumers.c.id == tokens.c.consumer_id)
+            .outerjoin(consumers, consumers.c.id == tokens.c.consumer_id)
             .where(tokens.c.sha256 == sha256)
         )
     ).mappings().first()  # fmt: skip
@@ -104,18 +107,23 @@ async def revoke_tokens(conn: AsyncConnection, prefix: str, now: datetime) -> in
     return int(result.rowcount or 0)
 
 
-async def list_tokens(conn: AsyncConnection, consumer_id: int | None) -> list[dict[str, Any]]:
+async def list_tokens(
+    conn: AsyncConnection, consumer_id: int | None, source_slug: str | None = None
+) -> list[dict[str, Any]]:
     stmt = (
         select(tokens.c.id, tokens.c.prefix, tokens.c.scopes, tokens.c.origins, tokens.c.label,
                tokens.c.created_at, tokens.c.expires_at, tokens.c.revoked_at,
                tokens.c.trusted_documents_only, consumers.c.name.label("consumer"),
+               tokens.c.source_slug.label("producer"),
                select(func.count()).where(documents.c.token_id == tokens.c.id)
                .scalar_subquery().label("documents"))
-        .join(consumers, consumers.c.id == tokens.c.consumer_id)
+        .outerjoin(consumers, consumers.c.id == tokens.c.consumer_id)
         .order_by(tokens.c.id)
     )  # fmt: skip
     if consumer_id is not None:
         stmt = stmt.where(tokens.c.consumer_id == consumer_id)
+    if source_slug is not None:
+        stmt = stmt.where(tokens.c.source_slug == source_slug)
     return [dict(r) for r in (await conn.execute(stmt)).mappings()]
 
 
