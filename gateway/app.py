@@ -90,13 +90,15 @@ def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
         max_tokens=settings.max_tokens,
         max_answer_bytes=settings.response_cache_max_answer_bytes,
     )
-    metrics.cache_counts = lambda: (response_cache.hits, response_cache.misses)
+    response_cache.on_lookup = metrics.cache_lookup
+    metrics.watch_pool(engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         settle_heap()
         versions.start()
         yield
+        metrics.stopped()
         await versions.stop()
         await cache.close()
         await engine.dispose()

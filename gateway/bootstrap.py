@@ -1,4 +1,7 @@
-"""Getting a store ready: reachable, migrated, territories loaded."""
+"""Getting a store ready: reachable, migrated, territories loaded (`prepare`, which `gateway
+serve` runs at start-up), and the data migrations a schema migration may ask for (`upgrade`,
+which only `gateway db upgrade` runs: a server never recomputes data at start-up, it refuses to
+start while such work is pending, see `ReindexPending`)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,17 @@ log = logging.getLogger(__name__)
 
 class DatabaseUnreachable(RuntimeError):
     """The database named by DATABASE_URL cannot be reached; the message says why."""
+
+
+class ReindexPending(RuntimeError):
+    """Golden records a migration marked wait to be merged again (`gateway db upgrade`)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "merged records wait to be recomputed after a migration (filters, orders and the "
+            "search around a place would miss them): run `gateway db upgrade` against the "
+            "primary first; the server does not recompute data at start-up"
+        )
 
 
 async def check_reachable(engine: AsyncEngine) -> None:
@@ -57,7 +71,8 @@ async def sync_sources(engine: AsyncEngine, producers_dir: Path | None = None) -
 async def prepare(
     engine: AsyncEngine, territories_path: Path, producers_dir: Path | None = None
 ) -> list[str]:
-    """Migrate to head and load the territories when the store has none (or an older file).
+    """Migrate to head, load the territories when the store has none (or an older file),
+    write the producers' registry. No data is recomputed here (see `upgrade`).
 
     Returns what was done, for the command line to print.
     """
@@ -72,12 +87,29 @@ async def prepare(
         counts = await territory_store.load(engine, data)
         done.append("territories loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     await sync_sources(engine, producers_dir)
+    return done
+
+
+async def upgrade(
+    engine: AsyncEngine, territories_path: Path, producers_dir: Path | None = None
+) -> list[str]:
+    """`gateway db upgrade`: `prepare`, then the data migrations pending (golden records a
+    migration marked, merged again)."""
+    done = await prepare(engine, territories_path, producers_dir)
     if await reindex_if_needed(engine):
         done.append(
             "merged records recomputed: a migration (0002 filter index, 0003 feed, order and "
             "coordinates) marked them"
         )
     return done
+
+
+async def reindex_pending(engine: AsyncEngine) -> bool:
+    """Whether golden records a migration marked wait to be merged again (a read only)."""
+    from store import merge as merge_store
+
+    async with engine.connect() as conn:
+        return bool(await merge_store.has_unindexed_goldens(conn))
 
 
 async def reindex_if_needed(engine: AsyncEngine) -> bool:
@@ -87,12 +119,10 @@ async def reindex_if_needed(engine: AsyncEngine) -> bool:
     from datetime import UTC, datetime
 
     from ingestion.linking import merge_run
-    from store import merge as merge_store
     from store import records as record_store
 
-    async with engine.connect() as conn:
-        if not await merge_store.has_unindexed_goldens(conn):
-            return False
+    if not await reindex_pending(engine):
+        return False
     log.info("merged records marked by a migration: recomputing them (merge --all)")
     async with engine.begin() as conn:
         version = await record_store.bump_data_version(conn)

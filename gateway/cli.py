@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,7 +16,14 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import DBAPIError
 
 from gateway import cli_access, cli_export, cli_ingest, cli_merge, tracing
-from gateway.bootstrap import DatabaseUnreachable, load_territories, prepare
+from gateway.bootstrap import (
+    DatabaseUnreachable,
+    ReindexPending,
+    load_territories,
+    prepare,
+    reindex_pending,
+    upgrade,
+)
 from gateway.settings import Settings, SettingsError
 from store.engine import create_engine
 from store.territory_file import TerritoryFileError
@@ -39,7 +48,7 @@ def _with_engine(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> None:
     done = _with_engine(
-        settings, lambda engine: prepare(engine, settings.territories_file, settings.producers_dir)
+        settings, lambda engine: upgrade(engine, settings.territories_file, settings.producers_dir)
     )
     for line in done or ["store already up to date"]:
         print(line)
@@ -68,10 +77,6 @@ def cmd_export_schema(_settings: Settings, _args: argparse.Namespace) -> None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
-    import uvicorn
-
-    from gateway.logs import log_config
-
     settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
     tracing.check(settings.tracing)
     if settings.prepare_on_start:
@@ -99,6 +104,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
                 f"{migrate.head_revision()}: run `gateway db upgrade` against the primary first "
                 "(GATEWAY_PREPARE_ON_START=0 writes nothing)"
             )
+    if _with_engine(settings, reindex_pending):
+        raise ReindexPending()
     # workers rebuild their settings from the environment: hand the overrides down that way
     os.environ.update(
         GATEWAY_HOST=settings.host,
@@ -110,6 +117,33 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         f"(GraphiQL in a browser), {settings.workers} worker(s)",
         file=sys.stderr,
     )
+    metrics_dir = fresh_metrics_dir()
+    try:
+        _run_uvicorn(settings)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def fresh_metrics_dir(environ: Any = None) -> Path:
+    """A fresh, empty directory for this server start's metric files (prometheus_client's
+    multiprocess mode, gateway/metrics.py), inside the operator's `PROMETHEUS_MULTIPROC_DIR`
+    when set, in the system's temporary folder otherwise; the variable is pointed at it so that
+    every worker, and a single worker in this very process, counts there. Before the app, and
+    so prometheus_client, is imported."""
+    env = os.environ if environ is None else environ
+    parent = env.get("PROMETHEUS_MULTIPROC_DIR") or None
+    if parent:
+        Path(parent).mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix="gateway-metrics-", dir=parent))
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path
+
+
+def _run_uvicorn(settings: Settings) -> None:
+    import uvicorn
+
+    from gateway.logs import log_config
+
     uvicorn.run(
         "gateway.app:app_from_env",
         factory=True,
@@ -134,7 +168,11 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="migrate and load if needed, then serve /graphql")
+    serve = sub.add_parser(
+        "serve",
+        help="migrate and load if needed, then serve /graphql (refuses while `db upgrade` has "
+        "data to recompute)",
+    )
     serve.add_argument("--host", help="interface to listen on (GATEWAY_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (GATEWAY_PORT)")
     serve.add_argument("--workers", type=int, help="worker processes (GATEWAY_WORKERS)")
@@ -142,10 +180,12 @@ def parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    upgrade = db_sub.add_parser(
-        "upgrade", help="apply migrations; load the territories if the store has none"
+    db_upgrade = db_sub.add_parser(
+        "upgrade",
+        help="apply migrations; load the territories if the store has none; recompute the "
+        "merged records a migration marked",
     )
-    upgrade.set_defaults(func=cmd_db_upgrade)
+    db_upgrade.set_defaults(func=cmd_db_upgrade)
 
     terr = sub.add_parser("territories", help="territory data")
     terr_sub = terr.add_subparsers(dest="territories_command", required=True, metavar="ACTION")
@@ -172,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (
         SettingsError,
         DatabaseUnreachable,
+        ReindexPending,
         TerritoryFileError,
         CommandError,
         cli_ingest.CommandFailed,

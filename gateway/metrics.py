@@ -1,26 +1,48 @@
-"""`/metrics` in the Prometheus text format (hand-written: a few counters and histograms do not
-need a client library): HTTP requests and their latency, GraphQL operations and their latency,
-errors by code, response-cache hits, the connection pool, ingest runs.
+"""`/metrics` in the Prometheus text format, with `prometheus_client`: HTTP requests and their
+latency, GraphQL operations and their latency, errors by code, response-cache lookups, the
+connection pool, ingest runs.
+
+**Several workers.** `gateway serve` gives every start a fresh directory in
+`PROMETHEUS_MULTIPROC_DIR` (`gateway.cli.fresh_metrics_dir`), before any worker starts: each
+worker then keeps its counts in memory-mapped files there (prometheus_client's multiprocess
+mode), and /metrics, whichever worker answers it, adds up every worker's files, so counters never go
+backwards from one scrape to the next. A worker that stops marks itself dead (its share of the
+pool gauges leaves the sum, its counts stay in the totals); a worker that was killed is found
+dead at the next scrape. Without that variable (tests, a process embedding the app) the counts
+are the process's own, in a registry of each application.
 
 Labels come from closed sets, never from what a client writes: an operation is named only when
 the request ran one of the trusted documents an operator registered (`gateway token
 documents`); every other operation, APQ documents included (any client may register one), is
-`anonymous`. Each label keeps at most `MAX_LABEL_VALUES` values (then `other`), so the page
-stays small whatever is sent. With `GATEWAY_METRICS_TOKEN` set, /metrics answers only to
-`Authorization: Bearer <that token>` and counts the restricted producers' ingest runs too;
+`anonymous`. Each label keeps at most `MAX_LABEL_VALUES` values per process (then `other`), so
+the page stays small whatever is sent. With `GATEWAY_METRICS_TOKEN` set, /metrics answers only
+to `Authorization: Bearer <that token>` and counts the restricted producers' ingest runs too;
 without it, it answers anyone and leaves those producers out."""
 
 from __future__ import annotations
 
+import glob
 import hmac
+import os
 import re
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from graphql import OperationDefinitionNode
-from sqlalchemy import func, select
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+    multiprocess,
+    values,
+)
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -32,109 +54,141 @@ from models import IngestRun, Source
 from store.territories import table_of
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-MAX_LABEL_VALUES = 100  # per metric; then `other`
+MAX_LABEL_VALUES = 100  # per metric and process; then `other`
 MAX_NAME_CHARS = 64  # an operation name longer than this is not a label
 ANONYMOUS = "anonymous"
 OTHER = "other"
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 
-
-class Counter(defaultdict[tuple[str, ...], int]):
-    """Counts by labels, at most `MAX_LABEL_VALUES` label sets (then `other`)."""
-
-    def __init__(self) -> None:
-        super().__init__(int)
-
-    def add(self, labels: tuple[str, ...], n: int = 1) -> None:
-        self[bounded(self, labels)] += n
+disable_created_metrics()  # no `_created` samples: the same page in both modes
 
 
-def bounded(seen: Any, labels: tuple[str, ...]) -> tuple[str, ...]:
-    """`labels`, or `other` for each when `seen` holds `MAX_LABEL_VALUES` label sets already."""
-    if labels in seen or len(seen) < MAX_LABEL_VALUES:
-        return labels
-    return tuple(OTHER for _ in labels)
+def multiprocess_dir() -> str | None:
+    return os.environ.get(MULTIPROC_ENV) or None
 
 
-class Histogram:
-    def __init__(self) -> None:
-        self.counts: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0] * len(BUCKETS))
-        self.sums: dict[tuple[str, ...], float] = defaultdict(float)
-        self.totals: dict[tuple[str, ...], int] = defaultdict(int)
+class _Bounded:
+    """A labelled metric whose label sets are kept to `MAX_LABEL_VALUES` (then `other`)."""
 
-    def observe(self, labels: tuple[str, ...], seconds: float) -> None:
-        labels = bounded(self.totals, labels)
-        for i, bound in enumerate(BUCKETS):
-            if seconds <= bound:
-                self.counts[labels][i] += 1
-        self.sums[labels] += seconds
-        self.totals[labels] += 1
+    def __init__(self, metric: Any) -> None:
+        self.metric = metric
+        self.seen: set[tuple[str, ...]] = set()
+
+    def labels(self, *values: str) -> Any:
+        if values not in self.seen:
+            if len(self.seen) >= MAX_LABEL_VALUES:
+                values = tuple(OTHER for _ in values)
+            else:
+                self.seen.add(values)
+        return self.metric.labels(*values)
 
 
 class Metrics:
-    """Per-process counters (each worker answers for itself, as Prometheus expects)."""
+    """The gateway's metrics. In multiprocess mode (`PROMETHEUS_MULTIPROC_DIR` set) their values
+    live in that directory's files, and `registry` only holds them; otherwise `registry` is what
+    /metrics shows."""
 
     def __init__(self) -> None:
-        self.http_requests = Counter()  # (status,)
-        self.http_seconds = Histogram()
-        self.operations = Counter()  # (operation,)
-        self.operation_seconds = Histogram()
-        self.errors = Counter()  # (code,)
-        self.cache_counts: Callable[[], tuple[int, int]] = lambda: (0, 0)
-
-    def render(self, pool: dict[str, int], runs: dict[tuple[str, str], int]) -> str:
-        lines: list[str] = []
-
-        def counter(name: str, text: str, label_names: tuple[str, ...], values: Any) -> None:
-            lines.extend([f"# HELP {name} {text}", f"# TYPE {name} counter"])
-            for labels, value in sorted(values.items()):
-                lines.append(f"{name}{_labels(label_names, labels)} {value}")
-
-        def histogram(name: str, text: str, label_names: tuple[str, ...], h: Histogram) -> None:
-            lines.extend([f"# HELP {name} {text}", f"# TYPE {name} histogram"])
-            for labels in sorted(h.totals):
-                for bound, count in zip(BUCKETS, h.counts[labels], strict=True):
-                    le = _labels((*label_names, "le"), (*labels, f"{bound:g}"))
-                    lines.append(f"{name}_bucket{le} {count}")
-                inf = _labels((*label_names, "le"), (*labels, "+Inf"))
-                lines.append(f"{name}_bucket{inf} {h.totals[labels]}")
-                lines.append(f"{name}_sum{_labels(label_names, labels)} {h.sums[labels]:.6f}")
-                lines.append(f"{name}_count{_labels(label_names, labels)} {h.totals[labels]}")
-
-        counter("gateway_http_requests_total", "HTTP requests to /graphql by status.",
-                ("status",), self.http_requests)  # fmt: skip
-        histogram("gateway_http_request_seconds", "Time to answer /graphql, by status.",
-                  ("status",), self.http_seconds)  # fmt: skip
-        counter("gateway_graphql_operations_total", "GraphQL operations executed, by name.",
-                ("operation",), self.operations)  # fmt: skip
-        histogram("gateway_graphql_operation_seconds", "Time to execute an operation.",
-                  ("operation",), self.operation_seconds)  # fmt: skip
-        counter("gateway_graphql_errors_total", "GraphQL errors by extensions.code.",
-                ("code",), self.errors)  # fmt: skip
-        hits, misses = self.cache_counts()
-        counter("gateway_response_cache_total", "Response-cache lookups by result.",
-                ("result",), {("hit",): hits, ("miss",): misses})  # fmt: skip
-        for name, value in sorted(pool.items()):
-            lines.extend(
-                [f"# TYPE gateway_db_pool_{name} gauge", f"gateway_db_pool_{name} {value}"]
+        self.multiprocess = multiprocess_dir()
+        if self.multiprocess and values.ValueClass is values.MutexValue:
+            raise RuntimeError(
+                f"{MULTIPROC_ENV} was set after prometheus_client was imported: this process "
+                "would count in memory and /metrics would not see it"
             )
-        lines.extend(["# HELP gateway_ingest_runs Ingest runs in the store, by source and status "
-                      "(restricted producers only behind GATEWAY_METRICS_TOKEN).",
-                      "# TYPE gateway_ingest_runs gauge"])  # fmt: skip
-        for (source, status), n in sorted(runs.items()):
-            lines.append(
-                f"gateway_ingest_runs{_labels(('source', 'status'), (source, status))} {n}"
-            )
-        return "\n".join(lines) + "\n"
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.http_requests = _Bounded(
+            Counter("gateway_http_requests", "HTTP requests to /graphql by status.",
+                    ["status"], registry=r)
+        )  # fmt: skip
+        self.http_seconds = _Bounded(
+            Histogram("gateway_http_request_seconds", "Time to answer /graphql, by status.",
+                      ["status"], buckets=BUCKETS, registry=r)
+        )  # fmt: skip
+        self.operations = _Bounded(
+            Counter("gateway_graphql_operations", "GraphQL operations executed, by name.",
+                    ["operation"], registry=r)
+        )  # fmt: skip
+        self.operation_seconds = _Bounded(
+            Histogram("gateway_graphql_operation_seconds", "Time to execute an operation.",
+                      ["operation"], buckets=BUCKETS, registry=r)
+        )  # fmt: skip
+        self.errors = _Bounded(
+            Counter("gateway_graphql_errors", "GraphQL errors by extensions.code.",
+                    ["code"], registry=r)
+        )  # fmt: skip
+        cache = Counter("gateway_response_cache", "Response-cache lookups by result.",
+                        ["result"], registry=r)  # fmt: skip
+        self.cache_hits, self.cache_misses = cache.labels("hit"), cache.labels("miss")
+        # the pool: each live worker's share, added up (a stopped worker's share leaves the sum)
+        self.pool_checked_out = Gauge(
+            "gateway_db_pool_checked_out", "Database connections in use, all workers.",
+            registry=r, multiprocess_mode="livesum",
+        )  # fmt: skip
+        self.pool_size = Gauge(
+            "gateway_db_pool_size", "Connections the pools keep, all workers.",
+            registry=r, multiprocess_mode="livesum",
+        )  # fmt: skip
+
+    def cache_lookup(self, result: str) -> None:
+        """The response cache's report of one lookup: `hit` or `miss`."""
+        (self.cache_hits if result == "hit" else self.cache_misses).inc()
+
+    def watch_pool(self, engine: AsyncEngine) -> None:
+        """Follow the engine's pool: its size, and connections in use by checkout and checkin."""
+        pool = engine.sync_engine.pool
+        self.pool_size.set(int(getattr(pool, "size", lambda: 0)()))
+        event.listen(engine.sync_engine, "checkout", lambda *_: self.pool_checked_out.inc())
+        event.listen(engine.sync_engine, "checkin", lambda *_: self.pool_checked_out.dec())
+
+    def stopped(self) -> None:
+        """This worker is stopping: its share of the live gauges leaves the sum."""
+        if self.multiprocess:
+            multiprocess.mark_process_dead(os.getpid(), self.multiprocess)
+
+    def exposition(self) -> bytes:
+        """Every worker's counts added up (multiprocess mode), or this process's."""
+        if not self.multiprocess:
+            return generate_latest(self.registry)
+        _reap_dead_workers(self.multiprocess)
+        registry = CollectorRegistry(auto_describe=True)
+        multiprocess.MultiProcessCollector(registry, self.multiprocess)
+        return generate_latest(registry)
 
 
-def _labels(names: tuple[str, ...], values: tuple[str, ...]) -> str:
-    def escape(v: str) -> str:
-        return v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+def _reap_dead_workers(path: str) -> None:
+    """Workers that died without saying so (killed): their live gauges leave the sum."""
+    pids = {
+        int(m.group(1))
+        for f in glob.glob(os.path.join(path, "gauge_live*_*.db"))
+        if (m := re.search(r"_(\d+)\.db$", f))
+    }
+    for pid in pids - {os.getpid()}:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            multiprocess.mark_process_dead(pid, path)
+        except PermissionError:  # alive, another user's
+            pass
 
-    return (
-        "{" + ",".join(f'{n}="{escape(str(v))}"' for n, v in zip(names, values, strict=True)) + "}"
-    )
+
+class _IngestRuns:
+    """`gateway_ingest_runs`, read from the store at scrape time (the same from every worker)."""
+
+    def __init__(self, counts: dict[tuple[str, str], int]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterable[Metric]:
+        family = GaugeMetricFamily(
+            "gateway_ingest_runs",
+            "Ingest runs in the store, by source and status "
+            "(restricted producers only behind GATEWAY_METRICS_TOKEN).",
+            labels=["source", "status"],
+        )
+        for (source, status), n in sorted(self.counts.items()):
+            family.add_metric([source, status], n)
+        yield family
 
 
 class Measured:
@@ -159,8 +213,8 @@ class Measured:
         try:
             await self.app(scope, receive, noted)
         finally:
-            self.metrics.http_requests.add((status,))
-            self.metrics.http_seconds.observe((status,), time.perf_counter() - started)
+            self.metrics.http_requests.labels(status).inc()
+            self.metrics.http_seconds.labels(status).observe(time.perf_counter() - started)
 
 
 def operation_metrics(metrics: Metrics) -> type[SchemaExtension]:
@@ -170,12 +224,12 @@ def operation_metrics(metrics: Metrics) -> type[SchemaExtension]:
             yield
             context = self.execution_context
             name = operation_label(context)
-            metrics.operations.add((name,))
-            metrics.operation_seconds.observe((name,), time.perf_counter() - started)
+            metrics.operations.labels(name).inc()
+            metrics.operation_seconds.labels(name).observe(time.perf_counter() - started)
             result = context.result
             errors = [dict(e.formatted) for e in getattr(result, "errors", None) or ()]
             for error in with_codes(errors, suggestions=True):
-                metrics.errors.add((str(error["extensions"].get("code", "UNCODED"))[:64],))
+                metrics.errors.labels(str(error["extensions"].get("code", "UNCODED"))[:64]).inc()
 
     return OperationMetrics
 
@@ -224,11 +278,6 @@ def metrics_endpoint(
                     status_code=401,
                     headers={"www-authenticate": 'Bearer realm="metrics"'},
                 )
-        pool = engine.sync_engine.pool
-        gauges = {
-            "checked_out": int(getattr(pool, "checkedout", lambda: 0)()),
-            "size": int(getattr(pool, "size", lambda: 0)()),
-        }
         counts: dict[tuple[str, str], int] = {}
         try:
             async with engine.connect() as conn:
@@ -241,10 +290,11 @@ def metrics_endpoint(
                     )
                 result = await conn.execute(query)
                 counts = {(s, st): int(n) for s, st, n in result}
-        except Exception:  # the database down: the process's own figures still answer
+        except Exception:  # the database down: the workers' own figures still answer
             counts = {}
-        return PlainTextResponse(
-            metrics.render(gauges, counts), media_type="text/plain; version=0.0.4"
-        )
+        store = CollectorRegistry(auto_describe=True)
+        store.register(_IngestRuns(counts))
+        body = metrics.exposition() + generate_latest(store)
+        return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)
 
     return endpoint

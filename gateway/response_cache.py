@@ -43,6 +43,7 @@ class ResponseCache:
         self._running: dict[str, asyncio.Future[Answer]] = {}
         self.hits = 0
         self.misses = 0
+        self.on_lookup: Callable[[str], None] = lambda _result: None  # "hit" or "miss"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.ttl <= 0:
@@ -64,8 +65,15 @@ class ResponseCache:
         if answer is None:
             answer = await self._execute_once(key, scope, body)
         else:
-            self.hits += 1
+            self._count("hit")
         await self._send(send, scope, answer, principal, version)
+
+    def _count(self, result: str) -> None:
+        if result == "hit":
+            self.hits += 1
+        else:
+            self.misses += 1
+        self.on_lookup(result)
 
     @staticmethod
     def _graphql_request(scope: Scope, body: bytes) -> dict[str, Any] | None:
@@ -106,11 +114,11 @@ class ResponseCache:
                 answer = await asyncio.shield(running)
             except _Abandoned:
                 return await self._execute_once(key, scope, body)
-            self.hits += 1
+            self._count("hit")
             return answer
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self._running[key] = future
-        self.misses += 1
+        self._count("miss")
         try:
             answer = await self._run(scope, body)
             future.set_result(answer)
