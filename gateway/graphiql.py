@@ -23,15 +23,33 @@ CDN = {
     "react-dom.production.min.js": f"https://cdn.jsdelivr.net/npm/react-dom@{REACT_VERSION}/umd/react-dom.production.min.js",
 }
 
-DEFAULT_QUERY = """# The referential of the offre d'insertion. Try:
+DEFAULT_QUERY = """# Services around Rennes (INSEE code 35238), each merged from the producers that
+# publish it, and where its name came from: the producer that won, its date, the rule
+# that chose it, the producers that agree and those that do not.
+# Run it with ▶ (Ctrl-Enter); the Docs pane describes every type and field.
 {
-  commune(code: "35238") {
-    nom
-    codesPostaux
-    departement { nom region { nom } }
-    epci { nom }
+  searchServices(codeCommune: "35238", rayonKm: 2, first: 10) {
+    totalCount
+    edges {
+      distanceKm
+      node {
+        id
+        nom
+        thematiques
+        structure { nom adresse communeLibelle }
+        sources { slug }
+        provenance {
+          nom {
+            source { slug }
+            sourceUpdatedAt
+            strategy
+            agreeingSources { slug }
+            conflictingSources { slug }
+          }
+        }
+      }
+    }
   }
-  thematiques { value label categorie { label } }
 }
 """
 
