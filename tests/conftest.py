@@ -3,16 +3,18 @@ and Redis when TEST_DATABASE_URL / TEST_REDIS_URL are set), an app and an HTTP c
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
@@ -23,6 +25,47 @@ from gateway.settings import Settings
 from ingestion.run import ingest
 from store.engine import create_engine, is_sqlite, normalize_url
 from store.territory_file import DEFAULT_PATH
+
+# Under pytest-xdist (`make test` runs `-n 2`, see tests/README.md) each worker process gets
+# its own PostgreSQL database and Redis database, derived from the ones named here: worker gwN
+# uses the database `<name>_gwN` (created in pytest_configure, dropped at the end) and the Redis
+# database `<n> - N`. A run without workers (`-n 0`) uses them as given.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"… or "" without xdist
+WORKER_INDEX = int(WORKER.removeprefix("gw")) if WORKER else 0
+
+
+def per_worker_database_url(url: str | None) -> str | None:
+    if not url or not WORKER:
+        return url
+    parsed = make_url(url)
+    assert parsed.database, f"TEST_DATABASE_URL names no database: {url}"
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+def per_worker_redis_url(url: str | None) -> str | None:
+    """Redis has 16 databases by default and tests may empty theirs: one for each worker,
+    counting down from TEST_REDIS_URL's (15 → 15, 14; 10 → 10, 9)."""
+    if not url or not WORKER:
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    db = base - WORKER_INDEX
+    if db < 0:
+        raise pytest.UsageError(
+            f"TEST_REDIS_URL uses Redis database {base}: too low for worker {WORKER} (each "
+            "worker takes the one below the previous); choose a higher database, e.g. /15"
+        )
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+GIVEN_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")  # the worker databases' neighbour
+for _name, _derive in (
+    ("TEST_DATABASE_URL", per_worker_database_url),
+    ("TEST_REDIS_URL", per_worker_redis_url),
+):
+    _value = _derive(os.environ.get(_name))
+    if _value:  # also for what tests read from the environment, and the commands they run
+        os.environ[_name] = _value
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -42,28 +85,67 @@ def database_url(backend: str, sqlite_path: Path) -> str:
     return TEST_DATABASE_URL
 
 
+async def _create_database(admin_url: str, database: str) -> None:
+    """(Re)create `database` empty, through a connection to `admin_url`'s database."""
+    admin = create_engine(normalize_url(admin_url))
+    try:
+        async with admin.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+            await conn.execute(text(f"CREATE DATABASE {database}"))
+    finally:
+        await admin.dispose()
+
+
+async def _drop_database(admin_url: str, database: str) -> None:
+    admin = create_engine(normalize_url(admin_url))
+    try:
+        async with admin.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+    finally:
+        await admin.dispose()
+
+
+def _worker_database() -> str | None:
+    """The name of this worker's own database (None without workers or PostgreSQL)."""
+    if not (WORKER and GIVEN_DATABASE_URL and TEST_DATABASE_URL):
+        return None
+    return make_url(TEST_DATABASE_URL).database
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under a worker: its own PostgreSQL database, created empty next to the given one."""
+    database = _worker_database()
+    if database and GIVEN_DATABASE_URL:
+        asyncio.run(_create_database(GIVEN_DATABASE_URL, database))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    database = _worker_database()
+    if database and GIVEN_DATABASE_URL:
+        asyncio.run(_drop_database(GIVEN_DATABASE_URL, database))
+
+
 @asynccontextmanager
 async def fresh_database(backend: str, tmp_path: Path, name: str) -> AsyncIterator[str]:
     """The URL of an empty database of its own: a file on SQLite, a database created next to
-    TEST_DATABASE_URL's (and dropped afterwards) on PostgreSQL."""
+    TEST_DATABASE_URL's (and dropped afterwards) on PostgreSQL, named after the worker and
+    the process so that concurrent runs and workers never share one."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / f'{name}.db'}"
         return
     assert TEST_DATABASE_URL
-    server = normalize_url(TEST_DATABASE_URL)
-    database = f"{name}_{os.getpid()}"
-    admin = create_engine(server)
-    async with admin.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(f"DROP DATABASE IF EXISTS {database}"))
-        await conn.execute(text(f"CREATE DATABASE {database}"))
+    database = f"{name}_{WORKER or 'main'}_{os.getpid()}"
+    await _create_database(TEST_DATABASE_URL, database)
     try:
-        yield server.set(database=database).render_as_string(hide_password=False)
+        yield (
+            normalize_url(TEST_DATABASE_URL)
+            .set(database=database)
+            .render_as_string(hide_password=False)
+        )
     finally:
-        async with admin.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
-        await admin.dispose()
+        await _drop_database(TEST_DATABASE_URL, database)
 
 
 EXAMPLE = Path(__file__).resolve().parent / "fixtures" / "merge"  # the worked example's files

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,11 +35,57 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+# Ports for the servers tests start: below Linux's ephemeral range (32768-60999), so that no
+# outgoing connection takes one between free_port() and the server's bind, and split between
+# pytest-xdist's workers, so that two workers never pick the same one. Picked at random in the
+# worker's share (another run of the suite may be going on) and checked free.
+PORTS = range(20000, 32000)
+_handed_out: set[int] = set()
+
+
+def _worker_ports() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    index = int(worker.removeprefix("gw")) if worker else 0
+    share = len(PORTS) // max(count, 1)
+    return range(PORTS.start + index * share, PORTS.start + (index + 1) * share)
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
+    """A loopback port nothing listens on, never handed out twice by this process."""
+    ports = _worker_ports()
+    for _ in range(1000):
+        port = random.randrange(ports.start, ports.stop)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
         return port
+    raise RuntimeError(f"no free loopback port in {ports}")
+
+
+def copy_beside(source: Path, folder: Path) -> Path:
+    """Copy `source` into `folder` (shared by the workers and concurrent runs, e.g. next to
+    var/'s node_modules) atomically: a reader sees the old file or the new one, never half."""
+    target = folder / source.name
+    data = source.read_bytes()
+    if target.exists() and target.read_bytes() == data:
+        return target
+    fd, temporary = tempfile.mkstemp(prefix=f".{source.name}.", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            os.fchmod(out.fileno(), 0o644)  # mkstemp's 0600 would hide it from other users
+            out.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return target
 
 
 def wait_for_port(port: int, timeout: float = 20.0) -> None:

@@ -35,7 +35,7 @@ from gateway.asgi import read_body, replay
 from gateway.settings import Settings
 from tests.conftest import EXAMPLE_PRODUCERS, prepared_store
 from tests.gateway.cli import gateway as run_cli
-from tests.servers import free_port, need
+from tests.servers import copy_beside, free_port, need
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_SOURCES = Path(__file__).resolve().parent / "node"
@@ -122,7 +122,7 @@ def node_ready() -> None:
     )
     for source in NODE_SOURCES.iterdir():  # the scripts next to their node_modules
         if source.suffix in {".mjs", ".graphql"}:
-            shutil.copy(source, NODE_HOME / source.name)
+            copy_beside(source, NODE_HOME)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import httpx
 import pytest
 
 from gateway.schema import sdl
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,14 +78,8 @@ def test_a_wrong_territory_file_is_refused_and_the_store_kept(tmp_path: Path) ->
     assert again.stdout.strip() == "store already up to date"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_serve_on_an_empty_store_migrates_loads_and_answers(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],

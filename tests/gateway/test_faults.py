@@ -33,6 +33,10 @@ OTHER = '{ structure(id: "emplois-de-linclusion--e1") { id nom } }'
 DEADLINE_MS = 1500
 LEAKS = ("Traceback", "asyncpg", "sqlalchemy", "postgres", "127.0.0.1", ".py")
 
+# one worker runs them all, one after the other (make test runs two: tests/README.md): they make
+# PostgreSQL clusters and freeze servers, and measure how long answers take
+pytestmark = pytest.mark.xdist_group("faults")
+
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[PrivatePostgres]:

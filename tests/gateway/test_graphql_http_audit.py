@@ -25,7 +25,7 @@ import uvicorn
 from gateway.app import create_app
 from gateway.settings import Settings
 from tests.conftest import TEST_REDIS_URL
-from tests.servers import free_port, need
+from tests.servers import copy_beside, free_port, need
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_SOURCES = ROOT / "tests" / "graphql_http" / "node"
@@ -40,9 +40,7 @@ def audit_script() -> Path:
         (NODE_HOME / ".installed").exists(),
         "graphql-http's npm package is missing (`make graphql-http-deps`)",
     )
-    script = NODE_HOME / "audit.mjs"
-    shutil.copy(NODE_SOURCES / "audit.mjs", script)  # next to its node_modules
-    return script
+    return copy_beside(NODE_SOURCES / "audit.mjs", NODE_HOME)  # next to its node_modules
 
 
 def _wait(url: str, timeout: float = 30.0) -> None:
