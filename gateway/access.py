@@ -161,6 +161,10 @@ async def authenticate(
         raise AccessDenied(401, "UNAUTHENTICATED", "this token has expired")
     if row["consumer_disabled_at"] is not None:
         raise AccessDenied(403, "FORBIDDEN", "this token's consumer is disabled")
+    if row.get("consumer_awaiting_approval"):
+        raise AccessDenied(
+            403, "FORBIDDEN", "this token's consumer awaits an operator's approval of its sign-up"
+        )
     if row.get("source_slug") is not None and not producers:
         raise AccessDenied(
             403,

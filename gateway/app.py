@@ -16,7 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter
 
-from gateway import access, graphiql, sql_report, tracing
+from gateway import access, graphiql, pages, sql_report, tracing
 from gateway.context import CloseReads, GatewayGraphQL
 from gateway.exports.http import Exports
 from gateway.health import healthz, readyz_endpoint
@@ -138,6 +138,7 @@ def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
                 methods=["GET", "POST"],
             ),
             Route("/exports/{name}", Exports(), methods=["GET"]),
+            pages.mount(settings, graphql_app, book, cache, engine),
             Route("/healthz", healthz, methods=["GET"]),
             Route(
                 "/metrics",

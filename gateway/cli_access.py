@@ -61,6 +61,63 @@ def cmd_consumer_create(settings: Settings, args: argparse.Namespace) -> None:
         print(f"consumer {consumer_id} {args.name!r} created (CGU {args.cgu_version}, {accepted})")
 
 
+def cmd_consumer_approve(settings: Settings, args: argparse.Namespace) -> None:
+    """A consumer that signed up on the page while approval is required: its token works from
+    now on (within GATEWAY_TOKEN_CACHE_SECONDS in running processes)."""
+    from store import access as store
+
+    async def work(engine: AsyncEngine) -> dict[str, Any]:
+        async with engine.begin() as conn:
+            consumer = await store.consumer_by_name_or_id(conn, args.consumer)
+            if consumer is None:
+                raise CommandFailed(f"no consumer {args.consumer!r}")
+            if not await store.approve_consumer(conn, consumer["id"], datetime.now(UTC)):
+                raise CommandFailed(f"consumer {consumer['name']!r} awaits no approval")
+            return consumer
+
+    consumer = _run(settings, work)
+    if args.json:
+        _print_json({"id": consumer["id"], "name": consumer["name"], "approved": True})
+        return
+    print(
+        f"consumer {consumer['id']} {consumer['name']!r} approved: its tokens work (running "
+        f"gateway processes accept them within {settings.token_cache_seconds} s)"
+    )
+
+
+def cmd_consumer_list(settings: Settings, args: argparse.Namespace) -> None:
+    from store import access as store
+
+    async def work(engine: AsyncEngine) -> list[dict[str, Any]]:
+        async with engine.connect() as conn:
+            return await store.list_consumers(conn, args.awaiting)
+
+    rows = _run(settings, work)
+    if args.json:
+        _print_json(
+            [
+                {k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in r.items()}
+                for r in rows
+            ]
+        )
+        return
+    for r in rows:
+        state = (
+            "disabled"
+            if r["disabled_at"]
+            else "awaiting-approval"
+            if r["awaiting_approval"]
+            else "active"
+        )
+        print(
+            f"{r['id']}  {state}  {r['name']!r}  CGU {r['cgu_version']} ({r['cgu_accepted_on']})"
+            + (f"  {r['contact']}" if r["contact"] else "")
+            + (f"  use: {r['intended_use']}" if r["intended_use"] else "")
+        )
+    if not rows:
+        print("no consumers")
+
+
 def cmd_token_create(settings: Settings, args: argparse.Namespace) -> None:
     from store import access as store
 
@@ -314,6 +371,18 @@ def register(sub: Any) -> None:
     create.add_argument("--contact", help="who to write to (an address)")
     create.add_argument("--json", action="store_true")
     create.set_defaults(func=cmd_consumer_create)
+    approve = consumer_sub.add_parser(
+        "approve", help="approve a consumer that signed up on the page (its token then works)"
+    )
+    approve.add_argument("consumer", help="the consumer's id or name")
+    approve.add_argument("--json", action="store_true")
+    approve.set_defaults(func=cmd_consumer_approve)
+    listing_consumers = consumer_sub.add_parser("list", help="consumers and their state")
+    listing_consumers.add_argument(
+        "--awaiting", action="store_true", help="only those awaiting approval"
+    )
+    listing_consumers.add_argument("--json", action="store_true")
+    listing_consumers.set_defaults(func=cmd_consumer_list)
 
     token = sub.add_parser("token", help="consumers' tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True, metavar="CMD")

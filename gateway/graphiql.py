@@ -70,8 +70,15 @@ _PAGE = """<!doctype html>
 <script src="{graphiql}"></script>
 <script>
 const fetcher = GraphiQL.createFetcher({{ url: window.location.pathname }});
+// `/graphql#query=…&variables=…` opens with that document (the audit pages link so)
+const given = new URLSearchParams(window.location.hash.slice(1));
+const props = {{ fetcher, defaultQuery: {default_query} }};
+if (given.get("query")) {{
+  props.query = given.get("query");
+  props.variables = given.get("variables") || "";
+}}
 ReactDOM.createRoot(document.getElementById("graphiql")).render(
-  React.createElement(GraphiQL, {{ fetcher, defaultQuery: {default_query} }})
+  React.createElement(GraphiQL, props)
 );
 </script>
 </body>

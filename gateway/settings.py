@@ -81,6 +81,11 @@ class Settings:
     # OpenTelemetry traces: off, otlp (OTLP/HTTP, configured by the standard OTEL_* variables)
     # or console; needs the `otel` extra
     tracing: str = "off"  # GATEWAY_TRACING
+    # the sign-up page (/pages/signup): "open" (a read token at once), "approval" (the token is
+    # shown at once and works once an operator runs `gateway consumer approve`) or "off"
+    signup: str = "approval"  # GATEWAY_SIGNUP
+    # sign-up and sign-in attempts per minute from one address on the pages (0: no limit)
+    signup_rate_limit: int = 5  # GATEWAY_SIGNUP_RATE_LIMIT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -121,6 +126,8 @@ class Settings:
             ),
             prepare_on_start=_bool(env, "GATEWAY_PREPARE_ON_START", True),
             tracing=_choice(env, "GATEWAY_TRACING", "off", ("off", "otlp", "console")),
+            signup=_choice(env, "GATEWAY_SIGNUP", "approval", SIGNUP),
+            signup_rate_limit=_int(env, "GATEWAY_SIGNUP_RATE_LIMIT", 5, low=0),
             metrics_token=_secret(env, "GATEWAY_METRICS_TOKEN"),
             shutdown_timeout_seconds=_int(
                 env, "GATEWAY_SHUTDOWN_TIMEOUT_SECONDS", 30, low=0, high=3600
@@ -164,6 +171,7 @@ def _int(
 
 
 ANONYMOUS_ACCESS = ("read", "referential", "off")
+SIGNUP = ("open", "approval", "off")
 MIN_SECRET_CHARS = 16
 
 

@@ -23,6 +23,12 @@ class Consumer(SQLModel, table=True):
     cgu_accepted_on: date
     created_at: datetime = timestamp()
     disabled_at: datetime | None = timestamp(nullable=True)
+    # what it said it would do with the data (the sign-up page asks)
+    intended_use: str | None = Field(default=None, max_length=2000)
+    # signed up on the page while approval is required: its tokens work once an operator
+    # approves it (`gateway consumer approve`)
+    awaiting_approval: bool = Field(default=False)
+    approved_at: datetime | None = timestamp(nullable=True)
 
 
 class Token(SQLModel, table=True):

@@ -26,6 +26,8 @@ async def create_consumer(
     cgu_version: str,
     cgu_accepted_on: date,
     now: datetime,
+    intended_use: str | None = None,
+    awaiting_approval: bool = False,
 ) -> int:
     result = await conn.execute(
         insert(consumers)
@@ -35,6 +37,9 @@ async def create_consumer(
             cgu_version=cgu_version,
             cgu_accepted_on=cgu_accepted_on,
             created_at=now,
+            intended_use=intended_use,
+            awaiting_approval=awaiting_approval,
+            approved_at=None if awaiting_approval else now,
         )
         .returning(consumers.c.id)
     )
@@ -47,6 +52,24 @@ async def consumer_by_name_or_id(conn: AsyncConnection, key: str) -> dict[str, A
         condition = or_(condition, consumers.c.id == int(key))
     row = (await conn.execute(select(consumers).where(condition))).mappings().first()
     return dict(row) if row else None
+
+
+async def approve_consumer(conn: AsyncConnection, consumer_id: int, now: datetime) -> bool:
+    """Approve a consumer that awaits approval (its tokens then work); False when it did not
+    await it."""
+    result = await conn.execute(
+        update(consumers)
+        .where(consumers.c.id == consumer_id, consumers.c.awaiting_approval.is_(True))
+        .values(awaiting_approval=False, approved_at=now)
+    )
+    return bool(result.rowcount)
+
+
+async def list_consumers(conn: AsyncConnection, awaiting_only: bool) -> list[dict[str, Any]]:
+    stmt = select(consumers).order_by(consumers.c.id)
+    if awaiting_only:
+        stmt = stmt.where(consumers.c.awaiting_approval.is_(True))
+    return [dict(r) for r in (await conn.execute(stmt)).mappings()]
 
 
 async def create_token(
@@ -89,7 +112,8 @@ async def token_by_hash(conn: AsyncConnection, sha256: str) -> dict[str, Any] | 
     row = (
         await conn.execute(
             select(tokens, consumers.c.name.label("consumer_name"),
-                   consumers.c.disabled_at.label("consumer_disabled_at"))
+                   consumers.c.disabled_at.label("consumer_disabled_at"),
+                   consumers.c.awaiting_approval.label("consumer_awaiting_approval"))
             .outerjoin(consumers, consumers.c.id == tokens.c.consumer_id)
             .where(tokens.c.sha256 == sha256)
         )
