@@ -25,6 +25,7 @@ from gateway.limits import Limits, limits_extension
 from gateway.logs import RequestIds
 from gateway.metrics import Measured, Metrics, metrics_endpoint, operation_metrics
 from gateway.persisted import DocumentBook, PersistedQueries
+from gateway.producer_api import ProducerFiles
 from gateway.ratelimit import RateLimiter
 from gateway.response_cache import ResponseCache
 from gateway.schema import build_schema
@@ -138,6 +139,7 @@ def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
                 methods=["GET", "POST"],
             ),
             Route("/exports/{name}", Exports(), methods=["GET"]),
+            *ProducerFiles().routes(),
             pages.mount(settings, graphql_app, book, cache, engine),
             Route("/healthz", healthz, methods=["GET"]),
             Route(

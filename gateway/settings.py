@@ -81,6 +81,10 @@ class Settings:
     # OpenTelemetry traces: off, otlp (OTLP/HTTP, configured by the standard OTEL_* variables)
     # or console; needs the `otel` extra
     tracing: str = "off"  # GATEWAY_TRACING
+    # producers' files sent to /producers/{slug}/check and /submit: the largest accepted, and
+    # where they are written while checked or ingested (unset: the system's temporary folder)
+    producer_upload_max_bytes: int = 100 * 1024 * 1024  # GATEWAY_PRODUCER_UPLOAD_MAX_BYTES
+    upload_dir: Path | None = None  # GATEWAY_UPLOAD_DIR
     # the sign-up page (/pages/signup): "open" (a read token at once), "approval" (the token is
     # shown at once and works once an operator runs `gateway consumer approve`) or "off"
     signup: str = "approval"  # GATEWAY_SIGNUP
@@ -126,6 +130,10 @@ class Settings:
             ),
             prepare_on_start=_bool(env, "GATEWAY_PREPARE_ON_START", True),
             tracing=_choice(env, "GATEWAY_TRACING", "off", ("off", "otlp", "console")),
+            producer_upload_max_bytes=_int(
+                env, "GATEWAY_PRODUCER_UPLOAD_MAX_BYTES", 100 * 1024 * 1024, low=1_000
+            ),
+            upload_dir=Path(env["GATEWAY_UPLOAD_DIR"]) if env.get("GATEWAY_UPLOAD_DIR") else None,
             signup=_choice(env, "GATEWAY_SIGNUP", "approval", SIGNUP),
             signup_rate_limit=_int(env, "GATEWAY_SIGNUP_RATE_LIMIT", 5, low=0),
             metrics_token=_secret(env, "GATEWAY_METRICS_TOKEN"),

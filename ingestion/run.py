@@ -43,6 +43,10 @@ class IngestError(Exception):
     """A run that cannot complete; the message is one line saying why. Nothing was stored."""
 
 
+class _RolledBack(Exception):
+    """A dry run done: its transaction is rolled back."""
+
+
 @dataclass
 class IngestOptions:
     partial: bool = False
@@ -50,6 +54,9 @@ class IngestOptions:
     gone_threshold: float = 0.20
     wait: bool = True
     merge: bool = True  # link duplicates and rebuild the touched golden records in the same run
+    # run everything, then roll it back: the report says what the run would change (its
+    # `changes`: new, changed field by field, gone, rejected); nothing is stored, no run recorded
+    dry_run: bool = False
 
 
 @dataclass
@@ -68,6 +75,7 @@ class IngestReport:
     duration_s: float = 0.0
     message: str | None = None
     merge: dict[str, Any] | None = None
+    changes: dict[str, Any] | None = None  # a dry run's: what the run would change
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -97,6 +105,7 @@ class IngestReport:
             "merge": self.merge,
             "duration_s": round(self.duration_s, 3),
             "message": self.message,
+            **({"changes": self.changes} if self.changes is not None else {}),
         }
 
 
@@ -252,6 +261,10 @@ async def _locked_run(
                 )
                 report.status = "unchanged"
                 report.message = "identical to the last successful run: nothing to do"
+                if options.dry_run:
+                    report.changes = {"new": [], "changed": [], "gone": [], "rejected": []}
+                    report.duration_s = time.monotonic() - started
+                    raise _RolledBack
                 report.run_id = await store.create_run(
                     conn,
                     {
@@ -286,6 +299,15 @@ async def _locked_run(
                 await runner.read_file(kind_mapping, path)
             await runner.flush()
             await runner.finish(options)
+            if options.dry_run:
+                from ingestion.changes import run_changes
+
+                report.changes = await run_changes(conn, report.run_id, runner.changed_ids)
+                report.run_id = None  # rolled back with the rest
+                report.status = "dry-run"
+                report.unmapped = runner.stats.unmapped
+                report.duration_s = time.monotonic() - started
+                raise _RolledBack
             changed = sum(report.counts.get(k, 0) for k in ("new", "changed", "gone"))
             report.data_version = (
                 await store.bump_data_version(conn) if changed else await store.data_version(conn)
@@ -315,6 +337,8 @@ async def _locked_run(
                 },
                 finished_at=datetime.now(UTC),
             )
+    except _RolledBack:
+        return report
     except store.SourceLocked as exc:
         raise IngestError(f"{exc}; try again when it has finished") from exc
     except OperationalError as exc:
@@ -325,7 +349,8 @@ async def _locked_run(
             ) from exc
         raise
     except (IngestError, ReadError, MappingError) as exc:
-        await _record_failure(engine, slug, source_row, options, fingerprint, report, now, exc)
+        if not options.dry_run:
+            await _record_failure(engine, slug, source_row, options, fingerprint, report, now, exc)
         if isinstance(exc, IngestError):
             raise
         raise IngestError(str(exc)) from exc
