@@ -6,16 +6,21 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY pyproject.toml requirements.lock README.md ./
+COPY pyproject.toml README.md ./
+COPY requirements/runtime.lock ./requirements/
 COPY gateway ./gateway
 COPY resolvers ./resolvers
 COPY models ./models
 COPY store ./store
 COPY ingestion ./ingestion
 COPY scripts ./scripts
+# exactly the runtime lock's pins, each checked against its hash (the otel extra included),
+# then the project itself with nothing resolved again
 RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir --upgrade pip \
- && /opt/venv/bin/pip install --no-cache-dir -c requirements.lock ".[otel]"
+ && /opt/venv/bin/pip install --no-cache-dir --require-hashes -r requirements/runtime.lock \
+ && /opt/venv/bin/pip install --no-cache-dir --no-deps . \
+ && /opt/venv/bin/pip check
 RUN sh scripts/fetch_graphiql.sh /opt/graphiql
 
 FROM python:3.11-slim AS runtime

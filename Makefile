@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 GRAPHIQL_ASSETS = var/graphiql/.complete
 
-.PHONY: serve test lint typecheck schema install assets federation-deps graphql-http-deps clean territories bench-ingest bench-api bench-compare
+.PHONY: serve test lint typecheck schema install install-runtime lock assets federation-deps graphql-http-deps clean territories bench-ingest bench-api bench-compare
 
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/bench_ingest
 BENCH_API_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/s100
@@ -14,11 +14,39 @@ $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/activate
-	$(BIN)/pip install -q -c requirements.lock -e '.[dev]'
+# Two locks with hashes (`make lock` writes both from pyproject.toml): requirements/runtime.lock,
+# what serving needs (the otel extra included: traces are a setting away), and
+# requirements/dev.lock, the same pins plus the tests' and linters' tools. Each installs exactly
+# its pins (--require-hashes), then the project itself without resolving anything again.
+$(VENV)/.runtime: requirements/runtime.lock pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install -q --require-hashes -r requirements/runtime.lock
+	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip check
 	touch $@
 
-install: $(VENV)/.installed
+$(VENV)/.dev: requirements/dev.lock $(VENV)/.runtime
+	$(BIN)/pip install -q --require-hashes -r requirements/dev.lock
+	$(BIN)/pip check
+	touch $@
+
+install-runtime: $(VENV)/.runtime
+install: $(VENV)/.dev
+
+# Regenerate both locks from pyproject.toml with uv (installed by pip into var/lock-tools).
+# Pins already in a lock are kept unless pyproject.toml excludes them: `make lock
+# LOCK_ARGS=--upgrade` moves everything to the newest allowed, `LOCK_ARGS="-P NAME"` one package.
+LOCK_TOOLS = var/lock-tools
+UV = $(LOCK_TOOLS)/bin/uv
+LOCK_ARGS ?=
+$(UV):
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/pip install -q 'uv>=0.13,<0.14'
+
+lock: $(UV)
+	$(UV) pip compile pyproject.toml --extra otel --generate-hashes --python $(PYTHON) \
+	  --custom-compile-command 'make lock' -q -o requirements/runtime.lock $(LOCK_ARGS)
+	$(UV) pip compile pyproject.toml --extra dev -c requirements/runtime.lock --generate-hashes \
+	  --python $(PYTHON) --custom-compile-command 'make lock' -q -o requirements/dev.lock $(LOCK_ARGS)
 
 # GraphiQL, React and ReactDOM from npm (pinned) into an ignored folder, so GraphiQL works
 # where no CDN is reachable. A failure here is not fatal: the page then falls back to the CDN.
@@ -51,8 +79,9 @@ $(GRAPHQL_HTTP_DEPS): tests/graphql_http/node/package.json tests/graphql_http/no
 
 graphql-http-deps: $(GRAPHQL_HTTP_DEPS)
 
-# Fresh clone -> virtualenv, install, migrate, load territories, serve on 127.0.0.1:8000.
-serve: install assets
+# Fresh clone -> virtualenv with the runtime dependencies only, migrate, load territories and
+# the demo, serve on 127.0.0.1:8000.
+serve: install-runtime assets
 	$(BIN)/gateway db upgrade
 	$(BIN)/gateway demo-load
 	$(BIN)/gateway serve --host 127.0.0.1 --port 8000
@@ -65,7 +94,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-schema: install
+schema: install-runtime
 	$(BIN)/gateway export-schema > schema.graphql
 
 # Rebuild data/territories.json.gz from its npm and PyPI origins (needs npm).
