@@ -17,8 +17,12 @@ from gateway.settings import Settings
 from tests.conftest import GraphQLClient
 
 ROOT = Path(__file__).resolve().parents[2]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-EXAMPLES = re.findall(r"```graphql\n(.*?)```", README[README.index("## Using the API") :], re.S)
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+EXAMPLES = [
+    block
+    for path in DOCS
+    for block in re.findall(r"```graphql\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
+]
 LIMIT_CODES = {
     "QUERY_TOO_DEEP",
     "TOO_MANY_ALIASES",
