@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
-from gateway import cli_access, cli_export, cli_ingest, cli_merge, tracing
+from gateway import cli_access, cli_export, cli_ingest, cli_merge, cli_pull, tracing
 from gateway.bootstrap import (
     DatabaseUnreachable,
     ReindexPending,
@@ -197,6 +197,7 @@ def parser() -> argparse.ArgumentParser:
     export.set_defaults(func=cmd_export_schema, needs_settings=False)
 
     cli_ingest.register(sub)
+    cli_pull.register(sub)
     cli_merge.register(sub)
     cli_access.register(sub)
     cli_export.register(sub)

@@ -125,7 +125,12 @@ def cmd_mapping_check(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> None:
+    from gateway import cli_pull
     from ingestion.run import IngestError, IngestOptions, ingest
+
+    if any(cli_pull.is_url(f) for f in args.files):  # a producer's API, pulled
+        cli_pull.cmd_ingest_urls(settings, args)
+        return
 
     options = IngestOptions(
         partial=args.partial,
@@ -355,7 +360,9 @@ def register(sub: Any) -> None:
 
     ingest = sub.add_parser("ingest", help="read, map, validate and store a producer's files")
     ingest.add_argument("source")
-    ingest.add_argument("files", nargs="+")
+    ingest.add_argument(
+        "files", nargs="+", help="files, or URLs of the producer's API (see `gateway pull`)"
+    )
     ingest.add_argument("--partial", action="store_true", help="a delta file: absent records stay")
     ingest.add_argument("--force", action="store_true", help="accept marking many records gone")
     ingest.add_argument("--gone-threshold", type=float, default=0.20, help="default 0.20")

@@ -140,6 +140,7 @@ class Producer:
     path: Path
     sha256: str
     data_inclusion: bool = False  # files already in the schema: nothing is mapped
+    pull: dict[str, Any] | None = None  # kind -> pull.PullSpec: how its API is pulled
 
 
 def known_slugs(directory: Path = PRODUCERS_DIR) -> list[str]:
@@ -204,9 +205,14 @@ def load_file(path: Path) -> Producer:
         raise MappingError(f"{where}: needs a [structures] and/or a [services] table")
     if "services" in kinds and kinds["services"].structure_id is None:
         raise MappingError(f"{where} [services]: `structure_id` is required")
-    unknown = set(doc) - {"source", "reader", "value_maps", "hook", *KINDS}
+    unknown = set(doc) - {"source", "reader", "value_maps", "hook", "pull", *KINDS}
     if unknown:
         raise MappingError(f"{where}: unknown table(s) {sorted(unknown)}")
+    pull = None
+    if "pull" in doc:  # the producer's API, pulled by `gateway pull` (ingestion/pull.py)
+        from ingestion import pull as pull_module
+
+        pull = pull_module.parse(doc["pull"], kinds, f"{where} [pull]")
     return Producer(
         source=source,
         reader=reader,
@@ -216,6 +222,7 @@ def load_file(path: Path) -> Producer:
         path=path,
         sha256=sha256,
         data_inclusion=reader_format == DATA_INCLUSION,
+        pull=pull,
     )
 
 
