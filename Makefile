@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 GRAPHIQL_ASSETS = var/graphiql/.complete
 
-.PHONY: serve test lint typecheck schema install install-runtime lock assets federation-deps graphql-http-deps clean territories bench-ingest bench-api bench-compare
+.PHONY: serve test lint typecheck schema install install-runtime lock assets federation-deps graphql-http-deps axe-deps clean territories bench-ingest bench-api bench-compare
 
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/bench_ingest
 BENCH_API_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/s100
@@ -79,6 +79,18 @@ $(GRAPHQL_HTTP_DEPS): tests/graphql_http/node/package.json tests/graphql_http/no
 
 graphql-http-deps: $(GRAPHQL_HTTP_DEPS)
 
+# axe-core, the accessibility engine the pages' browser tests inject into every page, pinned by
+# tests/gateway/pages/node/package-lock.json, into an ignored folder. Not fatal: without it the
+# browser tests of tests/gateway/pages are skipped (and fail under TEST_REQUIRE_ALL=1).
+AXE_DEPS = var/axe/.installed
+$(AXE_DEPS): tests/gateway/pages/node/package.json tests/gateway/pages/node/package-lock.json
+	mkdir -p var/axe
+	cp tests/gateway/pages/node/package.json tests/gateway/pages/node/package-lock.json var/axe/
+	(cd var/axe && npm ci --no-audit --no-fund --loglevel=error && touch .installed) \
+	  || echo "warning: axe-core not installed; the pages' browser tests will not run"
+
+axe-deps: $(AXE_DEPS)
+
 # Fresh clone -> virtualenv with the runtime dependencies only, migrate, load territories and
 # the demo, serve on 127.0.0.1:8000.
 serve: install-runtime assets
@@ -86,7 +98,7 @@ serve: install-runtime assets
 	$(BIN)/gateway demo-load
 	$(BIN)/gateway serve --host 127.0.0.1 --port 8000
 
-test: install federation-deps graphql-http-deps
+test: install federation-deps graphql-http-deps axe-deps
 	$(BIN)/pytest
 
 lint: install
