@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 import orjson
@@ -88,15 +89,51 @@ def create_engine(
     server_settings = {"application_name": "inclusion-gateway"}
     if statement_timeout_ms:
         server_settings["statement_timeout"] = str(statement_timeout_ms)
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         json_serializer=dumps_json,
         json_deserializer=orjson.loads,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         connect_args={"server_settings": server_settings, "timeout": 5},
     )
+    ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection given back less than this long ago is handed out without a ping.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def ping_when_idle(engine: AsyncEngine, idle_seconds: float = PING_AFTER_IDLE_SECONDS) -> None:
+    """Check a pooled connection before use only when it sat idle in the pool.
+
+    SQLAlchemy's `pool_pre_ping` pings at every checkout, and asyncpg's ping is three round
+    trips (BEGIN, an empty statement, ROLLBACK): as many as a whole detail page's reads. A
+    connection given back a moment ago is all but certainly alive; one idle for longer (the
+    server may have restarted, a proxy may have cut it) is pinged, and replaced when the ping
+    fails. A connection lost in that moment fails its statement, which invalidates the pool
+    as any disconnection does."""
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "connect")
+    def _fresh(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = monotonic()
+
+    @event.listens_for(pool, "checkin")
+    def _given_back(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["idle_since"] = monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and monotonic() - since < idle_seconds:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:  # the pool replaces the connection and tries again
+            raise sa_exc.DisconnectionError(f"pooled connection lost: {error}") from error
 
 
 # What says "the database cannot answer now" (down, restarting, frozen past a timeout, pool

@@ -9,6 +9,7 @@ sends its SELECTs alone."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -45,7 +46,16 @@ class RequestReads:
         async with self._lock:  # a session is used by one task at a time
             if self._session is None:
                 self._session = self._factory()
-            yield self._session
+            session = self._session
+            try:
+                yield session
+            except BaseException:
+                # a failed read can leave the session unusable (its connection lost): the
+                # request's next read starts afresh
+                self._session = None
+                with contextlib.suppress(Exception):
+                    await session.close()
+                raise
 
     async def close(self) -> None:
         self._closed = True

@@ -1,8 +1,13 @@
-"""DATABASE_URL forms accepted and refused."""
+"""DATABASE_URL forms accepted and refused; pooled connections checked only when idle."""
+
+import os
+from typing import Any
 
 import pytest
 
-from store.engine import DatabaseURLError, normalize_url
+from store.engine import DatabaseURLError, create_engine, normalize_url, ping_when_idle
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
 
 @pytest.mark.parametrize(
@@ -33,3 +38,47 @@ def test_refused_urls_name_the_setting(raw: str, message: str) -> None:
     with pytest.raises(DatabaseURLError, match="DATABASE_URL") as err:
         normalize_url(raw)
     assert message in str(err.value)
+
+
+@pytest.mark.postgres
+async def test_a_connection_is_pinged_only_after_sitting_idle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A connection given back a moment ago is reused without asyncpg's three-round-trip ping;
+    one idle longer is pinged, and replaced when the ping fails."""
+    if not TEST_DATABASE_URL:
+        pytest.skip("needs TEST_DATABASE_URL")
+    from sqlalchemy import text
+    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+
+    pings: list[str] = []
+    real_ping = AsyncAdapt_asyncpg_connection.ping
+
+    def counted(self: Any) -> None:
+        pings.append("ping")
+        if fail_next:
+            fail_next.clear()
+            raise ConnectionError("the server went away")
+        real_ping(self)
+
+    fail_next: list[bool] = []
+    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counted)
+
+    engine = create_engine(normalize_url(TEST_DATABASE_URL), pool_size=1)
+    try:
+        for _ in range(3):  # fresh, then given back a moment ago: never pinged
+            async with engine.connect() as conn:
+                assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+        assert pings == []
+
+        ping_when_idle(engine, idle_seconds=0.0)  # now every reuse counts as idle
+        async with engine.connect() as conn:
+            first = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar()
+        assert pings == ["ping"]
+
+        fail_next.append(True)  # the ping fails: the connection is replaced, the read succeeds
+        async with engine.connect() as conn:
+            second = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar()
+        assert len(pings) >= 2 and second != first
+    finally:
+        await engine.dispose()
