@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
@@ -118,10 +119,24 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         file=sys.stderr,
     )
     metrics_dir = fresh_metrics_dir()
+
+    def removed_then_default(signum: int, _frame: Any) -> None:
+        # uvicorn stops gracefully on SIGTERM, then raises the signal again to the handler it
+        # found: this one, which removes the start's directory, then dies of the signal as
+        # uvicorn meant
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)
+
+    previous = signal.signal(signal.SIGTERM, removed_then_default)
     try:
         _run_uvicorn(settings)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+METRICS_DIR_PREFIX = "gateway-metrics-"
 
 
 def fresh_metrics_dir(environ: Any = None) -> Path:
@@ -129,14 +144,28 @@ def fresh_metrics_dir(environ: Any = None) -> Path:
     multiprocess mode, gateway/metrics.py), inside the operator's `PROMETHEUS_MULTIPROC_DIR`
     when set, in the system's temporary folder otherwise; the variable is pointed at it so that
     every worker, and a single worker in this very process, counts there. Before the app, and
-    so prometheus_client, is imported."""
+    so prometheus_client, is imported. The directories of earlier starts whose process is gone
+    (killed before it could remove its own) are removed."""
     env = os.environ if environ is None else environ
-    parent = env.get("PROMETHEUS_MULTIPROC_DIR") or None
-    if parent:
-        Path(parent).mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix="gateway-metrics-", dir=parent))
+    parent = Path(env.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.gettempdir())
+    parent.mkdir(parents=True, exist_ok=True)
+    for old in parent.glob(f"{METRICS_DIR_PREFIX}*-*"):
+        pid = old.name[len(METRICS_DIR_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    path = Path(tempfile.mkdtemp(prefix=f"{METRICS_DIR_PREFIX}{os.getpid()}-", dir=parent))
     env["PROMETHEUS_MULTIPROC_DIR"] = str(path)
     return path
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 def _run_uvicorn(settings: Settings) -> None:

@@ -322,3 +322,46 @@ def test_two_workers_count_every_request_once_and_never_go_backwards(
         _, stderr = server.communicate(timeout=60)
     assert server.returncode == 0, stderr
     assert list(parent.iterdir()) == []  # the start's directory went with it
+
+
+def test_one_worker_counts_in_its_start_directory_and_removes_it_on_sigterm(
+    sqlite_store: str, tmp_path: Path
+) -> None:
+    """`gateway serve` with one worker (the app in the serving process itself) counts in the
+    start's directory too; on SIGTERM it stops gracefully, dies of the signal as uvicorn means
+    it to, and leaves no directory behind; a directory a killed server left is removed at the
+    next start."""
+    port = free_port()
+    parent = tmp_path / "prometheus"
+    stale = parent / "gateway-metrics-999999999-abc"  # a pid no process has
+    stale.mkdir(parents=True)
+    (stale / "counter_999999999.db").write_bytes(b"")
+    env = {
+        **os.environ,
+        "DATABASE_URL": sqlite_store,
+        "PROMETHEUS_MULTIPROC_DIR": str(parent),
+        "GATEWAY_PREPARE_ON_START": "0",
+        "GATEWAY_LOG_LEVEL": "warning",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_port(port, timeout=60)
+        (current,) = parent.iterdir()
+        assert current.name.startswith(f"gateway-metrics-{server.pid}-")
+        for _ in range(5):
+            httpx.post(f"{base}/graphql", json={"query": "{ __typename }"}, timeout=10)
+        assert _requests_total(httpx.get(f"{base}/metrics", timeout=10).text) == 5
+        assert list(current.glob("counter_*.db"))  # counted in the directory, not in memory
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=60)
+    assert server.returncode == -signal.SIGTERM, stderr
+    assert list(parent.iterdir()) == []
