@@ -166,7 +166,7 @@ class ParquetWriter(Writer):
             import pyarrow.parquet as pq
         except ImportError:  # pragma: no cover - pyarrow is a dependency
             raise FormatUnavailable(
-                "Parquet needs pyarrow: pip install pyarrow (see requirements.lock)"
+                "Parquet needs pyarrow: pip install pyarrow (see requirements/runtime.lock)"
             ) from None
         types = {
             "text": pa.string(),
