@@ -98,6 +98,13 @@ class ProducerFiles:
             slug = await self._admit(request)
             producer = self._producer(request, slug)
             name = _file_name(request)
+            if request.headers.get("content-type", "").startswith("multipart/"):
+                raise Refused(
+                    415,
+                    "UNSUPPORTED_FORMAT",
+                    "send the file itself as the request body (`curl --data-binary @FILE`), "
+                    "not a form",
+                )
             if self._running >= MAX_RUNNING:
                 raise Refused(
                     429,
@@ -109,6 +116,8 @@ class ProducerFiles:
             self._running += 1
             try:
                 settings = request.app.state.settings
+                if settings.upload_dir is not None:
+                    settings.upload_dir.mkdir(parents=True, exist_ok=True)
                 folder = Path(tempfile.mkdtemp(prefix="producer-file-", dir=settings.upload_dir))
                 path = folder / name
                 sha256 = await _receive(request, path, settings.producer_upload_max_bytes)

@@ -240,6 +240,9 @@ async def test_refusals(
     pdf = await http.post(f"/producers/{slug}/check?filename=export.pdf", content=body, headers=own)
     assert await code(pdf) == (415, "UNSUPPORTED_FORMAT")
     assert "CSV, JSON, JSON Lines, XML, XLSX or ODS" in pdf.json()["errors"][0]["message"]
+    form = await http.post(url, files={"file": ("structures.csv", body)}, headers=own)
+    assert await code(form) == (415, "UNSUPPORTED_FORMAT")
+    assert "--data-binary" in form.json()["errors"][0]["message"]
     unnamed = await http.post(f"/producers/{slug}/check", content=body, headers=own)
     assert await code(unnamed) == (422, "BAD_USER_INPUT")
     other_name = await http.post(
