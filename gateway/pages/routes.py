@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -20,12 +22,13 @@ from starlette.staticfiles import StaticFiles
 
 from gateway import access
 from gateway.context import GatewayGraphQL
-from gateway.errors import RETRY_LATER
+from gateway.errors import RETRY_LATER, retry_message
 from gateway.pages import audit, cgu, forms
 from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
 from store import access as store
 from store.cache import Cache
+from store.engine import unavailability
 
 log = logging.getLogger(__name__)
 
@@ -71,15 +74,16 @@ def mount(
 ) -> Mount:
     """The /pages mount of the application."""
     pages = Pages(settings, graphql_app, book, cache, engine)
+    guarded = pages.guarded
     return Mount(
         "/pages",
         routes=[
-            Route("/", pages.home, methods=["GET"]),
-            Route("/signup", pages.signup, methods=["GET", "POST"]),
-            Route("/signin", pages.signin, methods=["GET", "POST"]),
-            Route("/signout", pages.signout, methods=["POST"]),
-            Route("/audit", pages.search, methods=["GET"]),
-            Route("/audit/{kind}/{id:path}", pages.record, methods=["GET"]),
+            Route("/", guarded(pages.home), methods=["GET"]),
+            Route("/signup", guarded(pages.signup), methods=["GET", "POST"]),
+            Route("/signin", guarded(pages.signin), methods=["GET", "POST"]),
+            Route("/signout", guarded(pages.signout), methods=["POST"]),
+            Route("/audit", guarded(pages.search), methods=["GET"]),
+            Route("/audit/{kind}/{id:path}", guarded(pages.record), methods=["GET"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="pages-static"),
         ],
     )
@@ -121,6 +125,27 @@ class Pages:
             provenance = schema.get_type(f"{root.capitalize()}Provenance")
             assert isinstance(provenance, GraphQLObjectType)
             self.fields[kind] = list(provenance.fields)
+
+    def guarded(
+        self, endpoint: Callable[[Request], Awaitable[Response]]
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """The endpoint, answering 503 (and when to come back) when the store cannot answer,
+        as the API does."""
+
+        @functools.wraps(endpoint)
+        async def page(request: Request) -> Response:
+            try:
+                return await endpoint(request)
+            except Exception as exc:
+                what = unavailability(exc)
+                if what is None:
+                    raise
+                log.warning("database %s: %s", what, type(exc).__name__)
+                code, message = retry_message(what)
+                error = PageError(503, "Service indisponible", message, RETRY_LATER[code])
+                return self.failure(request, error)
+
+        return page
 
     # --- rendering ------------------------------------------------------------------------
 

@@ -436,3 +436,16 @@ async def test_the_page_shows_what_the_api_answers_to_its_graphiql_document(
             assert link_["method"] in page.text
         assert len(record["history"]["edges"]) > 0
         assert page.headers["content-security-policy"].startswith("default-src 'none'")
+
+
+async def test_the_pages_answer_503_when_the_store_cannot() -> None:
+    nowhere = "postgresql://postgres@127.0.0.1:9/nowhere"  # nothing listens on port 9
+    async with client(nowhere) as c:
+        csrf = await form_csrf(c, "/pages/signup")  # (the form itself needs no store)
+        signup = await c.post("/pages/signup", data=sign_up_form(csrf, "Sans base"))
+        signin = await c.post("/pages/signin", data={"csrf": csrf, "token": "dig_whatever"})
+        record = await c.get(f"/pages/audit/structures/{CCAS}")
+        for answer in (signup, signin, record):
+            assert answer.status_code == 503, answer.text
+            assert int(answer.headers["retry-after"]) > 0
+            assert not TOKEN.search(answer.text)
