@@ -23,29 +23,39 @@ CDN = {
     "react-dom.production.min.js": f"https://cdn.jsdelivr.net/npm/react-dom@{REACT_VERSION}/umd/react-dom.production.min.js",
 }
 
-DEFAULT_QUERY = """# Services around Rennes (INSEE code 35238), each merged from the producers that
-# publish it, and where its name came from: the producer that won, its date, the rule
-# that chose it, the producers that agree and those that do not.
-# Run it with ▶ (Ctrl-Enter); the Docs pane describes every type and field.
+DEFAULT_QUERY = """# Family services around Rennes (commune 35238),
+# each merged from the producers that publish it;
+# for its name: the producer that won, the rule that
+# chose it, who agrees, who does not, and what each
+# producer sent. Run it with ▶ (Ctrl-Enter); the
+# Docs pane describes every type and field.
 {
-  searchServices(codeCommune: "35238", rayonKm: 2, first: 10) {
+  searchServices(
+    codeCommune: "35238"
+    rayonKm: 5
+    filter: { thematiques: ["famille"] }
+    first: 10
+  ) {
     totalCount
     edges {
       distanceKm
       node {
         id
         nom
-        thematiques
         structure { nom adresse communeLibelle }
         sources { slug }
         provenance {
           nom {
             source { slug }
-            sourceUpdatedAt
             strategy
             agreeingSources { slug }
             conflictingSources { slug }
           }
+        }
+        claims(fields: ["nom"]) {
+          value
+          chosen
+          source { slug }
         }
       }
     }
