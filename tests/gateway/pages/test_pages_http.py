@@ -127,7 +127,8 @@ async def test_open_sign_up_shows_a_read_token_once_stored_hashed(store: str) ->
         shown = set(TOKEN.findall(done.text))
         assert len(shown) == 1
         token = shown.pop()
-        assert 'data-copy="token"' in done.text  # the copy button (hidden until the script runs)
+        # the copy button, hidden until the script shows it (without it: select the field)
+        assert 'data-copy="token" hidden' in done.text and "readonly" in done.text
         # it reads, with the `read` scope only
         answer = await graphql(c, '{ structure(id: "soliguide--884") { id } }', token)
         assert answer.status_code == 200 and answer.json() == {"data": {"structure": None}}
