@@ -384,6 +384,7 @@ class Pages:
             awaiting=awaiting,
             cgu_version=cgu.VERSION,
             accepted_on=now.date().isoformat(),
+            base_url=forms.own_origin(request),
         )
 
     def render_signup(self, request: Request, form: forms.SignUp, status: int = 200) -> Response:

@@ -129,6 +129,7 @@ async def test_open_sign_up_shows_a_read_token_once_stored_hashed(store: str) ->
         token = shown.pop()
         # the copy button, hidden until the script shows it (without it: select the field)
         assert 'data-copy="token" hidden' in done.text and "readonly" in done.text
+        assert "http://gateway.test/exports/services.csv" in done.text
         # it reads, with the `read` scope only
         answer = await graphql(c, '{ structure(id: "soliguide--884") { id } }', token)
         assert answer.status_code == 200 and answer.json() == {"data": {"structure": None}}
@@ -412,7 +413,11 @@ async def test_search_by_name_commune_or_id(store: str) -> None:
         no_commune = await c.get("/pages/audit", params={"commune": "Zzzyx"})
         assert no_commune.status_code == 404
         services = await c.get("/pages/audit", params={"q": "aide", "kind": "services"})
-        assert services.status_code == 200 and "/pages/audit/services/" in services.text
+        found = re.search(r'href="(/pages/audit/services/[^"]+)"', services.text)
+        assert services.status_code == 200 and found is not None
+        service = await c.get(found.group(1))
+        assert service.status_code == 200 and 'id="field-thematiques"' in service.text
+        assert "Aide alimentaire" in service.text
 
 
 async def test_the_page_shows_what_the_api_answers_to_its_graphiql_document(
