@@ -84,6 +84,8 @@ class SignUp:
         low, high = NAME_CHARS
         if not low <= len(sent.name) <= high:
             sent.errors["name"] = f"Le nom compte de {low} à {high} caractères."
+        elif sent.name.isdigit():  # operators name consumers by id or by name
+            sent.errors["name"] = "Le nom ne peut pas être fait que de chiffres."
         if len(sent.contact) > CONTACT_CHARS or not EMAIL.match(sent.contact):
             sent.errors["contact"] = "Donnez une adresse électronique (nom@domaine.fr)."
         low, high = USE_CHARS

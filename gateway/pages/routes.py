@@ -410,8 +410,8 @@ class Pages:
             values = await self.checked_form(request)
             principal = await self.check_token(values.get("token", "").strip())
         except PageError as error:
-            status = error.status if error.status in (403, 429) else 401
-            return self.render(
+            status = error.status if error.status in (403, 429, 503) else 401
+            refused = self.render(
                 request,
                 "signin.html",
                 status,
@@ -420,6 +420,9 @@ class Pages:
                 error=error.message,
                 request_next=_local(values.get("next", "")) or "",
             )
+            if error.retry_after is not None:
+                refused.headers["retry-after"] = str(error.retry_after)
+            return refused
         target = _local(values.get("next", "")) or "/pages/audit"
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(

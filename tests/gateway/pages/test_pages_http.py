@@ -273,6 +273,7 @@ async def test_sign_up_attempts_are_limited_per_address(store: str) -> None:
             assert int(posted.headers["retry-after"]) > 0
             signin = await c.post("/pages/signin", data={"csrf": csrf, "token": "dig_x"})
             assert signin.status_code == 429  # guessing tokens is limited the same way
+            assert int(signin.headers["retry-after"]) > 0
         # another address is not limited by this one's attempts
         async with http(app, "192.0.2.9") as elsewhere:
             csrf = await form_csrf(elsewhere, "/pages/signup")
@@ -289,6 +290,8 @@ async def test_form_errors_are_shown_and_nothing_is_created(store: str) -> None:
         assert posted.status_code == 422 and not TOKEN.search(posted.text)
         assert posted.text.count('aria-invalid="true"') == 4
         assert "4 erreurs" in posted.text and 'value="pas une adresse"' in posted.text
+        digits = await c.post("/pages/signup", data=sign_up_form(csrf, "2026"))
+        assert digits.status_code == 422 and "que de chiffres" in digits.text
         old = sign_up_form(csrf, "Conditions anciennes", cgu_version="1.0")
         stale = await c.post("/pages/signup", data=old)
         assert stale.status_code == 422 and "Les conditions ont changé" in stale.text
