@@ -127,6 +127,9 @@ def ping_when_idle(engine: AsyncEngine, idle_seconds: float = PING_AFTER_IDLE_SE
 
     @event.listens_for(pool, "checkout")
     def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        if getattr(driver, "is_closed", lambda: False)():  # closed after a read was cut short
+            raise sa_exc.DisconnectionError("pooled connection closed")
         since = record.info.get("idle_since")
         if since is not None and monotonic() - since < idle_seconds:
             return

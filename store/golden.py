@@ -18,6 +18,7 @@ from models import (
     Source,
 )
 from models.merge import RecordLink, stored_views
+from store.rows import any_of, rows
 from store.territories import table_of
 
 goldens = table_of(GoldenRecord)
@@ -62,7 +63,7 @@ def live_params() -> list[Any]:
     once and run with each request's values (building one costs more than running it)."""
     return [
         goldens.c.kind == bindparam("kind"),
-        goldens.c.visibility.in_(bindparam("views", expanding=True)),
+        any_of(goldens.c.visibility, "views"),
         goldens.c.deleted_at.is_(None),
     ]
 
@@ -71,13 +72,11 @@ def live_values(kind: str, visibility: str) -> dict[str, Any]:
     return {"kind": kind, "views": list(stored_views(visibility))}
 
 
-_BY_PUBLIC_IDS = select(*SERVED).where(
-    *live_params(), goldens.c.public_id.in_(bindparam("ids", expanding=True))
-)
+_BY_PUBLIC_IDS = select(*SERVED).where(*live_params(), any_of(goldens.c.public_id, "ids"))
 _BY_MEMBER_IDS = (
     select(members.c.member_public_id, *SERVED)
     .join(goldens, goldens.c.id == members.c.golden_id)
-    .where(*live_params(), members.c.member_public_id.in_(bindparam("ids", expanding=True)))
+    .where(*live_params(), any_of(members.c.member_public_id, "ids"))
 )
 
 
@@ -86,17 +85,12 @@ async def by_public_ids(
 ) -> dict[str, dict[str, Any]]:
     """Live golden records by their own id or by the id of any of their members."""
     wanted = sorted(set(ids))
-    direct = await execute(
-        session, _BY_PUBLIC_IDS, {**live_values(kind, visibility), "ids": wanted}
-    )
-    found = {row["public_id"]: dict(row) for row in direct.mappings()}
+    direct = await rows(session, _BY_PUBLIC_IDS, {**live_values(kind, visibility), "ids": wanted})
+    found = {row["public_id"]: row for row in direct}
     missing = [i for i in wanted if i not in found]
     if missing:
-        via = await execute(
-            session, _BY_MEMBER_IDS, {**live_values(kind, visibility), "ids": missing}
-        )
-        for row in via.mappings():
-            data = dict(row)
+        via = await rows(session, _BY_MEMBER_IDS, {**live_values(kind, visibility), "ids": missing})
+        for data in via:
             found[data.pop("member_public_id")] = data
     return found
 
@@ -173,7 +167,7 @@ _SOURCES_BY_GOLDEN_IDS = (
     .distinct()
     .join(records, records.c.id == members.c.record_id)
     .join(sources, sources.c.slug == records.c.source_slug)
-    .where(members.c.golden_id.in_(bindparam("ids", expanding=True)))
+    .where(any_of(members.c.golden_id, "ids"))
     .order_by(members.c.golden_id, sources.c.slug)
 )
 
@@ -183,10 +177,8 @@ async def sources_by_golden_ids(
 ) -> dict[int, list[dict[str, Any]]]:
     """The producers behind each golden record (their registry rows, by slug), without reading
     the records themselves."""
-    result = await execute(session, _SOURCES_BY_GOLDEN_IDS, {"ids": sorted(set(golden_ids))})
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in result.mappings():
-        data = dict(row)
+    for data in await rows(session, _SOURCES_BY_GOLDEN_IDS, {"ids": sorted(set(golden_ids))}):
         out[data.pop("golden_id")].append(data)
     return out
 

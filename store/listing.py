@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Commune, GoldenValue
 from store.golden import SERVED, execute, goldens, live, live_params, live_values, uses_tags
+from store.rows import any_of, rows
 from store.territories import ARRONDISSEMENT, table_of
 from store.text import MAX_SEARCH_WORDS
 
@@ -173,7 +174,7 @@ async def page(
     `with_total`: each row also carries `_total`, how many records the whole list holds (the
     count in the same statement as the page)."""
     sort = ORDERS[order]
-    conditions = _conditions(kind, visibility, where, session)
+    conditions = [*live_params(), *(where.conditions(uses_tags(session)) if where else [])]
     columns = [*SERVED] if sort.expression is None else [*SERVED, sort.expression.label("_sort")]
     if with_total:
         total = select(func.count()).select_from(goldens).where(*conditions)
@@ -181,10 +182,8 @@ async def page(
     stmt = select(*columns).where(*conditions).order_by(*sort.clauses()).limit(first)
     if after is not None:
         stmt = stmt.where(sort.after(after))
-    result = await execute(session, stmt)
     out: list[Row] = []
-    for row in result.mappings():
-        data = dict(row)
+    for data in await rows(session, stmt, live_values(kind, visibility)):
         key = sort.key(data)
         data.pop("_sort", None)
         out.append((key, data))
@@ -216,9 +215,7 @@ def _services_by_structures(*, first_page: bool) -> Any:
         columns.append(
             func.count().over(partition_by=goldens.c.structure_public_id).label("_total")
         )
-    inner = select(*columns).where(
-        *live_params(), goldens.c.structure_public_id.in_(bindparam("ids", expanding=True))
-    )
+    inner = select(*columns).where(*live_params(), any_of(goldens.c.structure_public_id, "ids"))
     if not first_page:
         inner = inner.where(goldens.c.public_id > bindparam("after"))
     ranked = inner.subquery()
@@ -248,8 +245,7 @@ async def services_by_structures(
         **({} if after is None else {"after": after[0]}),
     }
     out: dict[str, list[Row]] = defaultdict(list)
-    for row in (await execute(session, stmt, params)).mappings():
-        data = dict(row)
+    for data in await rows(session, stmt, params):
         data.pop("_rank")
         out[data["structure_public_id"]].append(([data["public_id"]], data))
     return out
