@@ -106,9 +106,9 @@ async def _fetch(conn: AsyncConnection, sql: str, values: list[Any]) -> list[dic
     raw = (await conn.get_raw_connection()).driver_connection
     assert raw is not None
     sync = conn.sync_connection
-    listeners = sync.dispatch.before_cursor_execute if sync is not None else None
-    if listeners:  # those counting or timing statements see it too
-        listeners(sync, None, sql, values, None, False)
+    dispatch = sync.dispatch if sync is not None else None
+    if dispatch is not None and dispatch.before_cursor_execute:  # those counting statements
+        dispatch.before_cursor_execute(sync, None, sql, values, None, False)
     try:
         records = await raw.fetch(sql, *values)
     except BaseException as error:
@@ -117,4 +117,6 @@ async def _fetch(conn: AsyncConnection, sql: str, values: list[Any]) -> list[dic
             # the pool sees it closed at the next checkout and replaces it
             raw.terminate()
         raise
+    if dispatch is not None and dispatch.after_cursor_execute:  # or timing them
+        dispatch.after_cursor_execute(sync, None, sql, values, None, False)
     return [dict(record) for record in records]

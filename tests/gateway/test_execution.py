@@ -4,8 +4,11 @@ search and detail pages cost a bounded number of statements, transaction control
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,10 +16,10 @@ import pytest
 from sqlalchemy import event
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+import demo
 from gateway.app import create_app
 from gateway.execution import LevelExecution
 from gateway.settings import Settings
-from ingestion import demo
 from ingestion.run import ingest
 from store.engine import create_engine, normalize_url
 from tests.conftest import BACKENDS, fresh_database, prepared_store
@@ -144,19 +147,26 @@ async def _post(client: httpx.AsyncClient, query: str, variables: dict[str, Any]
 
 
 DISCOVER = """{ structures(first: 200) { edges { node {
-  id codeInsee services(first: 1) { totalCount } } } } }"""
+  id codeInsee services(first: 1) { totalCount edges { node { id thematiques } } } } } } }"""
 
 
 def _variables(page: Any) -> dict[str, Any]:
-    """Variables that find data in the demo: a structure with services, and its département."""
+    """Variables that find data in the demo: a structure with services, its département and
+    commune, one of its services and that service's thematiques."""
     node = next(
         e["node"]
         for e in page["data"]["structures"]["edges"]
-        if e["node"]["codeInsee"] and e["node"]["services"]["totalCount"] >= 3
+        if e["node"]["codeInsee"]
+        and e["node"]["services"]["totalCount"] >= 3
+        and e["node"]["services"]["edges"][0]["node"]["thematiques"]
     )
+    service = node["services"]["edges"][0]["node"]
     return {
         "dep": node["codeInsee"][:2],
+        "commune": node["codeInsee"],
         "id": node["id"],
+        "service": service["id"],
+        "thematiques": service["thematiques"][:2],
         "first": 2,
         "yes": True,
         "no": False,
@@ -245,3 +255,51 @@ async def test_a_page_costs_at_most_three_statements(
         counts[first] = len(sent)
         assert 1 <= len(sent) <= 3, sent
     assert counts[1] == counts[20], counts
+
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+# the benchmark operations (bench/*.graphql) and the statements each may send, whatever its
+# page sizes: a page, its count and the nested records' batches, never a statement per row
+BENCH_STATEMENTS = {
+    "search_page": 3,
+    "structure_detail": 3,
+    "search_around": 4,
+    "sync_page": 2,
+    "territory_fanout": 6,
+    "provenance_audit": 5,
+}
+
+
+def _bench_variables(name: str) -> dict[str, Any]:
+    """The operation's own variables, with ids and places of the test's demo store."""
+    variables = json.loads((BENCH / f"{name}.json").read_text(encoding="utf-8"))
+    found = STATE["variables"]
+    for key in ("codeDepartement", "code"):
+        if key in variables:
+            variables[key] = found["dep"]
+    if "codeCommune" in variables:
+        variables["codeCommune"] = found["commune"]
+    if "thematiques" in variables:
+        variables["thematiques"] = found["thematiques"]
+    if "id" in variables:
+        variables["id"] = found["service"] if name == "provenance_audit" else found["id"]
+    return variables
+
+
+@pytest.mark.parametrize("name", sorted(BENCH_STATEMENTS))
+async def test_each_benchmark_operation_costs_the_same_statements_at_any_page_size(
+    example: httpx.AsyncClient, name: str
+) -> None:
+    document = (BENCH / f"{name}.graphql").read_text(encoding="utf-8")
+    variables = _bench_variables(name)
+    counts = {}
+    for size in (2, 40):
+        sized = re.sub(r"first: \d+", f"first: {size}", document)
+        await _post(example, sized, variables)  # the process keeps the territories it read
+        with all_statements(STATE["app"]) as sent:
+            body = await _post(example, sized, variables)
+        assert "errors" not in body, body
+        assert any(v for v in body["data"].values()), body  # something was found
+        counts[size] = len(sent)
+        assert 1 <= len(sent) <= BENCH_STATEMENTS[name], sent
+    assert counts[2] == counts[40], counts
