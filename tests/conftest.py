@@ -127,6 +127,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         asyncio.run(_drop_database(GIVEN_DATABASE_URL, database))
 
 
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under `--dist loadgroup` (pyproject.toml's addopts), the slowest tests first, each
+    module's tests together (tests/scheduling.py)."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from tests.scheduling import SlowestFirst
+
+    return SlowestFirst(config, log)
+
+
 @asynccontextmanager
 async def fresh_database(backend: str, tmp_path: Path, name: str) -> AsyncIterator[str]:
     """The URL of an empty database of its own: a file on SQLite, a database created next to
