@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from resolvers.context import Info
 from resolvers.errors import BadUserInput
-from resolvers.merged import Info, graphql_name
+from resolvers.merged import graphql_name
 from resolvers.pagination import PageInfo, decode_cursor, encode_cursor, page_info, page_size
 from resolvers.root_pages import FIRST_ARG
 from store import changes as store

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import strawberry
+
 from resolvers.loaders import Loaders
 from store.cache import Cache
 from store.reads import Reads
@@ -38,3 +40,7 @@ class Context:
         **kwargs: Any,
     ) -> Context:
         return cls(db=db, cache=cache, loaders=Loaders.build(db, shared), **kwargs)
+
+
+# what a resolver's `info` parameter is: strawberry's, with this context and no root value
+Info = strawberry.Info[Context, None]

@@ -8,8 +8,8 @@ import strawberry
 from data_inclusion.schema import v1
 
 from models.referential import ENUMERATIONS
+from resolvers.context import Info
 from resolvers.errors import BadUserInput
-from resolvers.merged import Info
 from store.cpu import off_loop
 from store.listing import Filter
 from store.text import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, french_stems, word_count

@@ -13,7 +13,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from resolvers import federation, personal
-from resolvers.context import Context
+from resolvers.context import Info
 from resolvers.errors import BadUserInput
 from resolvers.pagination import (
     AFTER_ARG,
@@ -35,8 +35,6 @@ from resolvers.provenance import (
 from resolvers.sources.types import Source
 from resolvers.territories.types import ArrondissementMunicipal, Commune
 from store.territories import ARRONDISSEMENT
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type(

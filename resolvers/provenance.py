@@ -6,10 +6,8 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from resolvers.context import Context
+from resolvers.context import Info
 from resolvers.sources.types import Source
-
-Info = strawberry.Info[Context, None]
 
 
 def _camel(name: str) -> str:

@@ -7,11 +7,10 @@ from typing import Annotated, Any
 
 import strawberry
 
-from resolvers.context import Context
+from resolvers.context import Info
 from resolvers.errors import Forbidden
 from resolvers.pagination import AFTER_ARG, FIRST_ARG
-
-Info = strawberry.Info[Context, None]
+from resolvers.root_pages import value_page
 
 TYPES = {
     "structure": ("resolvers.structures.types", "Structure", "StructureConnection"),
@@ -27,8 +26,6 @@ def records_of(kind: str, field: str, key: Callable[[Any], str], description: st
     async def resolve(
         self: Any, info: Info, first: int | None = None, after: str | None = None
     ) -> Any:
-        from resolvers.root_pages import value_page
-
         if info.context.referential_only:
             raise Forbidden(
                 f"anonymous access covers the territories and the referential only; `{kind}` "

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import strawberry
 
+from resolvers.context import Info
 from resolvers.errors import BadUserInput
 from resolvers.filters import CommonFilter, build_filter
-from resolvers.merged import Info
 from resolvers.pagination import (
     AFTER_ARG,
     FIRST_ARG,

@@ -4,8 +4,8 @@ from typing import Annotated
 
 import strawberry
 
+from resolvers.context import Info
 from resolvers.filters import ServiceFilter, build_filter
-from resolvers.merged import Info
 from store import listing as store
 
 

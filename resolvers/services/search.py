@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 import strawberry
 
+from resolvers.context import Info
 from resolvers.errors import BadUserInput
 from resolvers.filters import ServiceFilterArg, build_filter
-from resolvers.merged import Info
 from resolvers.pagination import PageInfo, decode_cursor, encode_cursor, page_info, page_size
 from resolvers.root_pages import AFTER_ARG, FIRST_ARG
 from resolvers.services.types import Service

@@ -5,7 +5,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from data_inclusion.schema import v1
 
-from resolvers.merged import Info, merged_type, resolver, source_record_type
+from resolvers.context import Info
+from resolvers.merged import merged_type, resolver, source_record_type
 from resolvers.pagination import Connection
 
 if TYPE_CHECKING:

@@ -4,11 +4,9 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers.context import Context
+from resolvers.context import Info
 from resolvers.sources.types import Source
 from store import golden as store
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type

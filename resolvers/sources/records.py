@@ -5,8 +5,8 @@ from typing import Annotated, Any
 
 import strawberry
 
+from resolvers.context import Info
 from resolvers.errors import BadUserInput, Forbidden
-from resolvers.merged import Info
 from resolvers.pagination import (
     AFTER_ARG,
     FIRST_ARG,

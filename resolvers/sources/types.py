@@ -5,10 +5,8 @@ from typing import Any
 import strawberry
 
 from resolvers import federation
-from resolvers.context import Context
+from resolvers.context import Info
 from resolvers.records_of import records_of
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type(

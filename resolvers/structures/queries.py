@@ -4,8 +4,8 @@ from typing import Annotated
 
 import strawberry
 
+from resolvers.context import Info
 from resolvers.filters import FilterArg
-from resolvers.merged import Info
 from resolvers.root_pages import AFTER_ARG, FIRST_ARG, ORDER_ARG, golden_page
 from resolvers.structures.types import Structure, StructureConnection
 

@@ -6,7 +6,8 @@ from typing import Any
 import strawberry
 from data_inclusion.schema import v1
 
-from resolvers.merged import Info, merged_type, resolver, source_record_type
+from resolvers.context import Info
+from resolvers.merged import merged_type, resolver, source_record_type
 from resolvers.pagination import Connection, build_connection, decode_id_cursor, page_size
 from resolvers.services.types import Service, ServiceConnection
 

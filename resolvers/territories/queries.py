@@ -6,9 +6,10 @@ from typing import Annotated
 
 import strawberry
 
+from resolvers.context import Info
 from resolvers.errors import BadUserInput
 from resolvers.pagination import Connection, build_connection, decode_cursor, page_size
-from resolvers.territories.types import Commune, Departement, Epci, Info, Region
+from resolvers.territories.types import Commune, Departement, Epci, Region
 from store import territories as store
 
 _CODE_INSEE = strawberry.argument(description="INSEE code.")

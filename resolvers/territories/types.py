@@ -12,10 +12,8 @@ from models import Departement as DepartementRow
 from models import Epci as EpciRow
 from models import Region as RegionRow
 from resolvers import federation
-from resolvers.context import Context
+from resolvers.context import Info
 from resolvers.records_of import records_of
-
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.enum(description="Where a territory lies.")
