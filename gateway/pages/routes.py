@@ -73,6 +73,8 @@ def mount(
     engine: AsyncEngine,
 ) -> Mount:
     """The /pages mount of the application."""
+    from gateway.pages import producers  # (its pages build on these)
+
     pages = Pages(settings, graphql_app, book, cache, engine)
     guarded = pages.guarded
     return Mount(
@@ -84,6 +86,7 @@ def mount(
             Route("/signout", guarded(pages.signout), methods=["POST"]),
             Route("/audit", guarded(pages.search), methods=["GET"]),
             Route("/audit/{kind}/{id:path}", guarded(pages.record), methods=["GET"]),
+            *producers.ProducerPages(pages).routes(),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="pages-static"),
         ],
     )

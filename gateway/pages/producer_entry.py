@@ -1,0 +1,516 @@
+"""The online entry tool, /pages/producteurs/{slug}/saisie: a producer without a file creates and
+edits its structures and services in forms of the schema's fields, with the enumerations of the
+`data-inclusion-schema` package as choices, and downloads its own records as CSV (to edit in a
+spreadsheet, then to check and submit as any file).
+
+What a producer enters is its source's data, in the data·inclusion format (its registry entry
+says `[reader] format = "data-inclusion"`): its own ids, `date_maj` the day of the entry. The
+source's current dataset is its records in the store; a save writes the kind's full dataset (the
+records as they are, the one entered replacing or joining them) to a file and runs the same
+ingest as a submitted file: the same validation, merge, provenance and gone-guard."""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import json
+import re
+import secrets
+import shutil
+import tempfile
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from data_inclusion.schema import v1
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from gateway import producer_api
+from gateway.pages import forms
+from gateway.pages.routes import PageError
+
+if typing.TYPE_CHECKING:
+    from gateway.pages.producers import ProducerPages
+
+MODELS = {"structures": v1.Structure, "services": v1.Service}
+SINGULAR = {"structures": "structure", "services": "service"}
+# set by the tool: ids, the day of the entry, the place (from the commune looked up)
+AUTOMATIC = {
+    "source", "id", "structure_id", "date_maj", "commune", "code_postal", "code_insee",
+    "latitude", "longitude",
+}  # fmt: skip
+LONG_TEXT = {"description", "horaires_accueil", "conditions_acces", "mobilisation_precisions"}
+MAX_FORM_BYTES = 65_536
+OWN_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+POSTCODE = re.compile(r"\b(\d{5})\b")
+
+
+@dataclass
+class Choice:
+    value: str
+    label: str
+    description: str | None = None
+
+
+@dataclass
+class FormField:
+    name: str
+    label: str
+    hint: str | None
+    required: bool
+    widget: str  # text | textarea | select | checkboxes | list
+    choices: list[Choice] = field(default_factory=list)
+    groups: list[tuple[str, list[Choice]]] = field(default_factory=list)  # thematiques
+
+
+def _enum_of(annotation: Any) -> tuple[type[enum.Enum] | None, bool]:
+    """The enumeration a field takes its values from, and whether it takes several."""
+    stack, many = [annotation], False
+    while stack:
+        current = stack.pop()
+        if isinstance(current, type) and issubclass(current, enum.Enum):
+            return current, many
+        origin = typing.get_origin(current)
+        if origin in (set, list, frozenset):
+            many = True
+        if origin is not None or isinstance(current, types.UnionType):
+            stack.extend(typing.get_args(current))
+    return None, many
+
+
+def _choices(kind: type[enum.Enum]) -> list[Choice]:
+    return [
+        Choice(
+            str(m.value), getattr(m, "label", None) or str(m.value), getattr(m, "description", None)
+        )
+        for m in kind
+    ]
+
+
+def form_fields(kind: str) -> list[FormField]:
+    """The form of a structure or a service: the schema's fields, the tool's own left out."""
+    out = []
+    for name, info in MODELS[kind].model_fields.items():
+        if name in AUTOMATIC:
+            continue
+        lines = [line.strip() for line in (info.description or "").strip().splitlines()]
+        label = lines[0].rstrip(".") if lines and lines[0] else name.replace("_", " ").capitalize()
+        hint = " ".join(line for line in lines[1:] if line) or None
+        enum_kind, many = _enum_of(info.annotation)
+        if enum_kind is v1.Thematique:
+            groups: dict[str, list[Choice]] = {}
+            for c in _choices(enum_kind):
+                groups.setdefault(c.value.split("--")[0], []).append(c)
+            categories = {str(c.value): c.label for c in v1.Categorie}
+            out.append(
+                FormField(name, label, hint, info.is_required(), "checkboxes",
+                          groups=[(categories.get(k, k), v) for k, v in groups.items()])
+            )  # fmt: skip
+        elif enum_kind is not None:
+            widget = "checkboxes" if many else "select"
+            out.append(
+                FormField(name, label, hint, info.is_required(), widget, _choices(enum_kind))
+            )
+        elif typing.get_origin(info.annotation) is list or "list[" in str(info.annotation):
+            out.append(FormField(name, label, hint, info.is_required(), "list"))
+        else:
+            widget = "textarea" if name in LONG_TEXT else "text"
+            out.append(FormField(name, label, hint, info.is_required(), widget))
+    return out
+
+
+FORMS = {kind: form_fields(kind) for kind in MODELS}
+
+
+class EntryPages:
+    def __init__(self, producers: ProducerPages) -> None:
+        self.producers = producers
+        self.pages = producers.pages
+
+    def routes(self) -> list[Route]:
+        g = self.pages.guarded
+        return [
+            Route("/producteurs/{slug}/saisie", g(self.index), methods=["GET"]),
+            Route("/producteurs/{slug}/saisie/{kind}.csv", g(self.export), methods=["GET"]),
+            Route("/producteurs/{slug}/saisie/{kind}", g(self.edit), methods=["GET", "POST"]),
+        ]
+
+    async def admitted(self, request: Request) -> tuple[str, Any]:
+        _principal, slug = await self.producers.admit(request)
+        producer = self.producers.producer(slug)
+        if not producer.data_inclusion:
+            raise PageError(
+                409,
+                "Saisie en ligne indisponible",
+                "La saisie en ligne tient les données d'une source au format data·inclusion ; "
+                "les vôtres viennent de fichiers avec leur propre correspondance : soumettez "
+                "vos fichiers, ou demandez à un opérateur une source de saisie.",
+            )
+        return slug, producer
+
+    async def current(self, slug: str, kind: str) -> list[dict[str, Any]]:
+        """The source's active records of `kind` as they stand (the schema's fields)."""
+        from store.records import records
+
+        async with self.pages.engine.connect() as conn:
+            rows = await conn.execute(
+                select(records.c.producer_id, records.c.data)
+                .where(
+                    records.c.source_slug == slug,
+                    records.c.kind == SINGULAR[kind],
+                    records.c.status == "active",
+                )
+                .order_by(records.c.producer_id)
+            )
+            return [{**_data(data), "id": pid} for pid, data in rows]
+
+    # --- pages ----------------------------------------------------------------------------
+
+    async def index(self, request: Request) -> Response:
+        slug: str | None = None
+        try:
+            slug, producer = await self.admitted(request)
+            structures = await self.current(slug, "structures")
+            services = await self.current(slug, "services")
+        except PageError as error:
+            return self.producers.failure(request, error, slug)
+        return self.producers.render(
+            request,
+            "producer_entry.html",
+            producer_slug=slug,
+            section="entry",
+            producer=producer,
+            structures=structures,
+            services=services,
+            saved=request.query_params.get("enregistre"),
+            run_id=request.query_params.get("integration"),
+        )
+
+    async def edit(self, request: Request) -> Response:
+        slug: str | None = None
+        try:
+            slug, producer = await self.admitted(request)
+            kind = request.path_params["kind"]
+            if kind not in MODELS:
+                raise PageError(
+                    404, "Page introuvable", "On saisit des structures ou des services."
+                )
+            structures = await self.current(slug, "structures")
+            if kind == "services" and not structures:
+                raise PageError(
+                    409,
+                    "Une structure d'abord",
+                    "Un service est rattaché à une de vos structures : saisissez-la d'abord.",
+                )
+            own = await self.current(slug, kind) if kind == "services" else structures
+            wanted = request.query_params.get("id")
+            existing = next((r for r in own if r["id"] == wanted), None) if wanted else None
+            if wanted and existing is None:
+                raise PageError(404, "Fiche introuvable", f"Aucune fiche « {wanted} » à modifier.")
+            if request.method == "GET":
+                values = _as_form(existing) if existing else {}
+                return self.form(request, slug, kind, values, {}, structures, existing, 200)
+            sent = await _multi_form(request)
+            problem = forms.csrf_problem(request, _one(sent, forms.CSRF_FIELD))
+            if problem is not None:
+                raise PageError(403, "Formulaire refusé", problem)
+            values = {k: v if k in _many(kind) else _one(sent, k) for k, v in sent.items()}
+            record, errors = await self.record_of(kind, values, structures, own, existing)
+            if not errors:
+                errors = await self.validated(producer, kind, record)
+            if errors:
+                return self.form(request, slug, kind, values, errors, structures, existing, 422)
+            run_id = await self.save(producer, kind, own, record)
+        except PageError as error:
+            return self.producers.failure(request, error, slug)
+        saved = f"{SINGULAR[kind]}:{record['id']}"
+        target = f"/pages/producteurs/{slug}/saisie?enregistre={quote(saved)}"
+        if run_id is not None:
+            target += f"&integration={run_id}"
+        return RedirectResponse(target, status_code=303)
+
+    def form(
+        self,
+        request: Request,
+        slug: str,
+        kind: str,
+        values: dict[str, Any],
+        errors: dict[str, str],
+        structures: list[dict[str, Any]],
+        existing: dict[str, Any] | None,
+        status: int,
+    ) -> Response:
+        return self.producers.render(
+            request,
+            "producer_entry_form.html",
+            status,
+            producer_slug=slug,
+            section="entry",
+            kind=kind,
+            singular=SINGULAR[kind],
+            fields=FORMS[kind],
+            values=values,
+            errors=errors,
+            structures=structures,
+            existing=existing,
+        )
+
+    async def record_of(
+        self,
+        kind: str,
+        values: dict[str, Any],
+        structures: list[dict[str, Any]],
+        own: list[dict[str, Any]],
+        existing: dict[str, Any] | None,
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """The record a form describes, in the schema's fields, and what is wrong with it that
+        the schema's validation cannot say (the id, the structure, the commune)."""
+        errors: dict[str, str] = {}
+        record: dict[str, Any] = {}
+        if existing is not None:
+            record["id"] = existing["id"]
+        else:
+            own_id = str(values.get("id") or "").strip()
+            if not own_id:
+                own_id = f"{SINGULAR[kind][:2]}-{secrets.token_hex(4)}"
+            if not OWN_ID.match(own_id):
+                errors["id"] = "Lettres sans accent, chiffres, « . », « _ » ou « - » (100 au plus)."
+            elif any(r["id"] == own_id for r in own):
+                errors["id"] = f"Une de vos fiches a déjà l'identifiant « {own_id} »."
+            record["id"] = own_id
+        if kind == "services":
+            structure = str(values.get("structure_id") or "")
+            if not any(s["id"] == structure for s in structures):
+                errors["structure_id"] = "Choisissez une de vos structures."
+            record["structure_id"] = structure
+        for f in FORMS[kind]:
+            value = values.get(f.name)
+            if f.widget == "checkboxes":
+                record[f.name] = [v for v in (value or []) if v] or None
+            elif f.widget == "list":
+                text = str(value or "").strip()
+                record[f.name] = [
+                    p.strip() for p in re.split(r"[,;\s]+", text) if p.strip()
+                ] or None
+            else:
+                record[f.name] = str(value or "").strip() or None
+        place = str(values.get("commune_recherche") or "").strip()
+        if place:
+            found = await self.commune(place)
+            if isinstance(found, str):
+                errors["commune_recherche"] = found
+            else:
+                record.update(found)
+        record["date_maj"] = datetime.now(UTC).date().isoformat()
+        return {k: v for k, v in record.items() if v is not None}, errors
+
+    async def commune(self, text: str) -> dict[str, Any] | str:
+        """A commune named by its name, its postcode or both, from the store's territories; or
+        why none or several match."""
+        from store.territories import CommuneSearch, search_communes
+
+        postcode = POSTCODE.search(text)
+        name = POSTCODE.sub(" ", text).strip(" ,-") or None
+        query = CommuneSearch(search=name, code_postal=postcode.group(1) if postcode else None)
+        async with AsyncSession(self.pages.engine) as session:
+            rows = await search_communes(session, query, first=8, after=None)
+        found = [c for _key, c in rows]
+        if name:
+            exact = [c for _key, c in rows if _key and _key[0] == 0]
+            found = exact if len(exact) == 1 else found
+        if not found:
+            return f"Aucune commune ne correspond à « {text} » : vérifiez le nom ou le code postal."
+        if len(found) > 1:
+            named = ", ".join(f"{c.nom} ({' '.join(c.codes_postaux[:3])})" for c in found[:6])
+            return f"Plusieurs communes correspondent : {named}. Précisez le nom et le code postal."
+        commune = found[0]
+        codes = list(commune.codes_postaux or [])
+        chosen = postcode.group(1) if postcode else (codes[0] if len(codes) == 1 else None)
+        out = {"commune": commune.nom, "code_insee": commune.code}
+        if chosen:
+            out["code_postal"] = chosen
+        return out
+
+    async def validated(self, producer: Any, kind: str, record: dict[str, Any]) -> dict[str, str]:
+        """The record checked as the ingest checks a row of a file (the same mapping,
+        normalisation and validation): what would reject it, or drop one of its values."""
+        from gateway.pages.producers import explain
+        from ingestion.submission import check_file
+
+        folder = Path(tempfile.mkdtemp(prefix="producer-entry-", dir=_uploads(self.pages)))
+        try:
+            path = folder / _file_name(producer, kind, "json")
+            path.write_text(json.dumps([record], ensure_ascii=False), encoding="utf-8")
+            territories = await producer_api._territories(self.pages.engine)
+            report = await producer_api._in_thread(check_file, producer, path, territories)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        errors: dict[str, str] = {}
+        for p in report["validation"]["problems"]:
+            if p["severity"] != "error" and "dropped" not in p["message"]:
+                continue
+            where = p["field"] or "id"
+            if where in ("commune", "code_postal", "code_insee"):
+                where = "commune_recherche"
+            what, fix = explain(p["message"])
+            errors.setdefault(where, f"{what} : {fix}. ({p['message']})")
+        return errors
+
+    async def save(
+        self, producer: Any, kind: str, own: list[dict[str, Any]], record: dict[str, Any]
+    ) -> int | None:
+        """The kind's full dataset with `record` in it, ingested as the source's next run."""
+        from ingestion.run import GoneThresholdExceeded, IngestError, IngestOptions
+
+        dataset = [r for r in own if r["id"] != record["id"]] + [record]
+        folder = Path(tempfile.mkdtemp(prefix="producer-entry-", dir=_uploads(self.pages)))
+        try:
+            path = folder / _file_name(producer, kind, "json")
+            path.write_text(json.dumps(dataset, ensure_ascii=False, default=str), encoding="utf-8")
+            options = IngestOptions(wait=False)
+            settings, slug = self.pages.settings, producer.source.slug
+            try:
+                run = await producer_api._in_thread(
+                    producer_api._ingest, settings, slug, path, options
+                )
+            except (GoneThresholdExceeded, IngestError) as exc:
+                message = producer_api._where(exc, path)
+                if "another ingest" in message or "another process" in message:
+                    raise PageError(
+                        409, "Occupé", "Une autre intégration est en cours : réessayez.", 30
+                    ) from None
+                raise PageError(422, "Enregistrement refusé", message) from None
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        if run.counts.get("rejected"):
+            raise PageError(
+                422,
+                "Enregistrement refusé",
+                "La fiche a été refusée à l'intégration : "
+                + "; ".join(
+                    f"{r['field']} : {r['message']}" for r in run.as_json()["top_rejections"]
+                ),
+            )
+        return run.run_id
+
+    async def export(self, request: Request) -> Response:
+        slug: str | None = None
+        try:
+            slug, producer = await self.admitted(request)
+            kind = request.path_params["kind"]
+            if kind not in MODELS:
+                raise PageError(
+                    404, "Page introuvable", "On exporte des structures ou des services."
+                )
+            rows = await self.current(slug, kind)
+        except PageError as error:
+            return self.producers.failure(request, error, slug)
+        columns = [n for n in MODELS[kind].model_fields if n != "source"]
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(columns)
+        for r in rows:
+            writer.writerow([_cell(r.get(c)) for c in columns])
+        name = _file_name(producer, kind, "csv")
+        return Response(
+            out.getvalue().encode("utf-8-sig"),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "content-disposition": f'attachment; filename="{name}"',
+                "cache-control": "no-store",
+                "x-content-type-options": "nosniff",
+            },
+        )
+
+
+def _data(data: Any) -> dict[str, Any]:
+    if isinstance(data, str):
+        data = json.loads(data)
+    record = {k: v for k, v in dict(data).items() if v not in (None, [], "")}
+    if "structure_id" in record:
+        record["structure_id"] = str(record["structure_id"]).split("--", 1)[-1]
+    record.pop("source", None)
+    return record
+
+
+def _as_form(record: dict[str, Any]) -> dict[str, Any]:
+    values = dict(record)
+    for f in FORMS["services"] + FORMS["structures"]:
+        if f.widget == "list" and isinstance(values.get(f.name), list):
+            values[f.name] = ", ".join(values[f.name])
+    place = " ".join(str(record[k]) for k in ("code_postal", "commune") if record.get(k))
+    values["commune_recherche"] = place
+    return values
+
+
+def _many(kind: str) -> set[str]:
+    return {f.name for f in FORMS[kind] if f.widget == "checkboxes"}
+
+
+def _one(sent: dict[str, list[str]], name: str) -> str:
+    values = sent.get(name) or [""]
+    return values[-1]
+
+
+async def _multi_form(request: Request) -> dict[str, list[str]]:
+    """An url-encoded form whose fields may repeat (checkboxes), 64 KB at most."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        raise PageError(415, "Formulaire refusé", "Le formulaire doit être envoyé par la page.")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise PageError(413, "Formulaire refusé", "Le formulaire envoyé est trop long.")
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=500)
+    except (UnicodeDecodeError, ValueError):
+        raise PageError(400, "Formulaire refusé", "Le formulaire envoyé est illisible.") from None
+    out: dict[str, list[str]] = {}
+    for k, v in pairs:
+        out.setdefault(k, []).append(v)
+    return out
+
+
+def _file_name(producer: Any, kind: str, extension: str) -> str:
+    """A file name the producer's `kind` patterns match (what a file of that kind is named)."""
+    mapping = producer.kinds[kind]
+    candidates = [p.replace("*", "saisie") for p in mapping.files]
+    candidates = [Path(c).stem + f".{extension}" for c in candidates] + [f"{kind}.{extension}"]
+    for name in candidates:
+        if mapping.matches(Path(name)):
+            return name
+    raise PageError(
+        409,
+        "Saisie en ligne indisponible",
+        f"Les noms de fichiers de vos {kind} ({', '.join(mapping.files)}) n'admettent pas un "
+        f"fichier .{extension} : demandez à un opérateur d'ajuster votre entrée de registre.",
+    )
+
+
+def _cell(value: Any) -> str:
+    """A value as a spreadsheet cell: lists joined by `|`; text a spreadsheet would run as a
+    formula starts with an apostrophe."""
+    if value is None:
+        return ""
+    text = "|".join(map(str, value)) if isinstance(value, list) else str(value)
+    if text[:1] in ("=", "@") or (
+        text[:1] in ("+", "-") and not re.fullmatch(r"[+-][\d .]*", text)
+    ):
+        return "'" + text
+    return text
+
+
+def _uploads(pages: Any) -> Path:
+    folder = pages.settings.upload_dir or Path(tempfile.gettempdir())
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(folder)

@@ -1,0 +1,682 @@
+"""The producers' pages, under /pages/producteurs, for a producer signed in with its producer's
+token (`gateway token create --producer SLUG`), kept in a cookie of its own:
+
+- check a file (a form upload): the phase-0 assessment, the validation report explained in
+  French (what is wrong, how to fix it, counts by problem and their first rows, values no value
+  map covers with the closest known one) and what the run would change (new, changed field by
+  field, gone, rejected) from a dry run of the same ingest; nothing is stored in the referential;
+- submit the checked file from the same page: the ingest of `gateway ingest`, refused when the
+  file or the source changed since the check;
+- the cross-analysis (`gateway report overlap`) as a page and as CSV;
+- the online entry tool (gateway/pages/producer_entry.py).
+
+The upload is the JSON endpoint's (gateway/producer_api.py): the body streamed to disk and
+capped, the checks and ingests in their thread, the same confirmation value. The checked file is
+kept in the upload folder, out of the referential, until it is submitted or an hour has passed."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import re
+import secrets
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from gateway import access, producer_api
+from gateway.pages import forms
+from gateway.pages.routes import MAX_TOKEN_CHARS, PageError, Pages, _form
+
+log = logging.getLogger(__name__)
+
+PRODUCER_COOKIE = "gateway_producer_token"
+PREFIX = "/pages/producteurs"
+STAGED_SECONDS = 3600  # a checked file waits this long for its submission
+MULTIPART_SLACK = 64 * 1024  # a form's own bytes around the file
+FIELD_BYTES = 4096
+_STAGE_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+KIND_LABELS = {"structure": "structure", "service": "service"}
+
+# what the validators say, in plain words, and how to fix it
+_EXPLAINED: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"field required", re.I), "valeur obligatoire absente",
+     "remplissez ce champ pour chaque ligne"),
+    (re.compile(r"is not a date", re.I), "date illisible",
+     "écrivez la date AAAA-MM-JJ (2026-09-02) ou JJ/MM/AAAA (02/09/2026)"),
+    (re.compile(r"should have at least (\d+) character", re.I), "texte trop court",
+     "écrivez un texte plus long (le minimum est indiqué dans le message d'origine)"),
+    (re.compile(r"should have at most", re.I), "texte trop long", "raccourcissez ce texte"),
+    (re.compile(r"SIRET", re.I), "SIRET incorrect (la valeur est ignorée)",
+     "donnez les 14 chiffres du SIRET, sans espace, ou laissez vide"),
+    (re.compile(r"phone", re.I), "numéro de téléphone non reconnu (gardé tel quel)",
+     "écrivez un numéro français à 10 chiffres (02 99 00 00 00) ou au format +33"),
+    (re.compile(r"email", re.I), "adresse électronique invalide (la valeur est ignorée)",
+     "écrivez une adresse de la forme nom@domaine.fr"),
+    (re.compile(r"INSEE", re.I), "code INSEE inconnu (la valeur est ignorée)",
+     "donnez le code INSEE de la commune (5 caractères, 35238 pour Rennes), pas le code postal"),
+    (re.compile(r"postcode|code postal|postal", re.I), "code postal incorrect",
+     "donnez les 5 chiffres du code postal"),
+    (re.compile(r"unmapped value", re.I), "valeur que la table de correspondance ne connaît pas",
+     "utilisez une des valeurs connues (voir « Vouliez-vous dire ») ou demandez à un opérateur "
+     "de l'ajouter à la table"),
+    (re.compile(r"duplicate producer id", re.I), "identifiant en double dans le fichier",
+     "donnez à chaque ligne un identifiant unique"),
+    (re.compile(r"structure", re.I), "structure de rattachement introuvable",
+     "indiquez l'identifiant d'une structure présente dans vos données"),
+    (re.compile(r"url", re.I), "adresse web invalide (la valeur est ignorée)",
+     "écrivez une adresse complète, commençant par https://"),
+    (re.compile(r"input should be|not a value of the schema", re.I),
+     "valeur hors de la liste permise", "utilisez une des valeurs du schéma data·inclusion"),
+]  # fmt: skip
+
+
+def explain(message: str) -> tuple[str, str]:
+    """(what is wrong, how to fix it) for a validator's message, in French."""
+    for pattern, what, fix in _EXPLAINED:
+        if pattern.search(message):
+            return what, fix
+    return "valeur refusée", "corrigez la valeur selon le message d'origine"
+
+
+class ProducerPages:
+    def __init__(self, pages: Pages) -> None:
+        self.pages = pages
+        self.running = 0
+
+    def routes(self) -> list[Route]:
+        from gateway.pages import producer_entry
+
+        g = self.pages.guarded
+        entry = producer_entry.EntryPages(self)
+        return [
+            Route("/producteurs", g(self.signin), methods=["GET", "POST"]),
+            Route("/producteurs/deconnexion", g(self.signout), methods=["POST"]),
+            Route("/producteurs/{slug}", g(self.home), methods=["GET"]),
+            Route("/producteurs/{slug}/verifier", g(self.check), methods=["POST"]),
+            Route("/producteurs/{slug}/soumettre", g(self.submit), methods=["POST"]),
+            Route("/producteurs/{slug}/analyse", g(self.analysis), methods=["GET"]),
+            Route("/producteurs/{slug}/analyse.csv", g(self.analysis_csv), methods=["GET"]),
+            *entry.routes(),
+        ]
+
+    # --- who is asking ----------------------------------------------------------------------
+
+    async def producer_principal(self, token: str) -> access.Principal:
+        """A producer's token's principal, refused as the JSON endpoints refuse it."""
+        if len(token) > MAX_TOKEN_CHARS or not token.isascii() or not token.isprintable():
+            raise PageError(401, "Jeton refusé", "Ce jeton n'est pas valable.")
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/producers",
+            "query_string": b"",
+            "headers": [(b"authorization", f"Bearer {token}".encode())],
+        }
+        try:
+            principal = await access.authenticate(
+                Request(scope), self.pages.book, "off", producers=True
+            )
+        except access.AccessDenied as denied:
+            raise PageError(denied.status, "Jeton refusé", denied.message) from None
+        if principal.producer is None:
+            raise PageError(
+                403,
+                "Jeton refusé",
+                "Ce jeton est celui d'un utilisateur de l'API, pas d'un producteur : ces pages "
+                "demandent un jeton de producteur (gateway token create --producer SLUG).",
+            )
+        return principal
+
+    async def admit(self, request: Request) -> tuple[access.Principal, str]:
+        """The signed-in producer, if it is the page's; PageError otherwise."""
+        token = request.cookies.get(PRODUCER_COOKIE)
+        if not token:
+            raise PageError(
+                401,
+                "Connexion nécessaire",
+                "Ces pages sont celles d'un producteur : connectez-vous avec votre jeton de "
+                f"producteur ({PREFIX}).",
+            )
+        principal = await self.producer_principal(token)
+        slug = str(request.path_params["slug"])
+        if principal.producer != slug:
+            raise PageError(
+                403,
+                "Accès refusé",
+                f"Votre jeton est celui du producteur « {principal.producer} » : il ne donne "
+                f"accès qu'à ses pages ({PREFIX}/{principal.producer}).",
+            )
+        await self.pages.within_rate(request, principal)
+        return principal, slug
+
+    def producer(self, slug: str) -> Any:
+        from ingestion import mapping
+
+        try:
+            return mapping.load(slug, self.pages.settings.producers_dir)
+        except mapping.MappingError:
+            raise PageError(
+                404,
+                "Producteur inconnu",
+                f"La passerelle n'a pas d'entrée de registre pour « {slug} » : demandez-la à "
+                "un opérateur.",
+            ) from None
+
+    def render(self, request: Request, template: str, status: int = 200, **values: Any) -> Any:
+        values.setdefault("producer_slug", None)
+        values.setdefault("section", "")
+        return self.pages.render(request, template, status, **values)
+
+    def failure(self, request: Request, error: PageError, slug: str | None = None) -> Response:
+        response = self.render(
+            request,
+            "producer_message.html",
+            error.status,
+            title=error.title,
+            message=error.message,
+            producer_slug=slug,
+        )
+        if error.retry_after is not None:
+            response.headers["retry-after"] = str(error.retry_after)
+        return response
+
+    async def posted(self, request: Request) -> dict[str, str]:
+        """An url-encoded form that passes the CSRF check."""
+        values = await _form(request)
+        problem = forms.csrf_problem(request, values.get(forms.CSRF_FIELD))
+        if problem is not None:
+            raise PageError(403, "Formulaire refusé", problem)
+        return values
+
+    # --- sign-in ----------------------------------------------------------------------------
+
+    async def signin(self, request: Request) -> Response:
+        if request.method == "GET":
+            return self.render(request, "producer_signin.html", error=None)
+        try:
+            await self.pages.attempt(request)
+            values = await self.posted(request)
+            principal = await self.producer_principal(values.get("token", "").strip())
+        except PageError as error:
+            status = error.status if error.status in (403, 413, 415, 429, 503) else 401
+            refused = self.render(request, "producer_signin.html", status, error=error.message)
+            if error.retry_after is not None:
+                refused.headers["retry-after"] = str(error.retry_after)
+            return refused
+        response = RedirectResponse(f"{PREFIX}/{principal.producer}", status_code=303)
+        response.set_cookie(
+            PRODUCER_COOKIE,
+            values["token"].strip(),
+            path=PREFIX,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+        log.info("producer token %s signed in on the pages", principal.token_prefix)
+        return response
+
+    async def signout(self, request: Request) -> Response:
+        try:
+            await self.posted(request)
+        except PageError as error:
+            return self.failure(request, error)
+        response = RedirectResponse(PREFIX, status_code=303)
+        response.delete_cookie(PRODUCER_COOKIE, path=PREFIX)
+        return response
+
+    # --- the producer's home: check a file ----------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        try:
+            _principal, slug = await self.admit(request)
+            producer = self.producer(slug)
+        except PageError as error:
+            return self.failure(request, error)
+        return self.render(
+            request,
+            "producer_home.html",
+            producer_slug=slug,
+            section="home",
+            producer=producer,
+            patterns={k: list(m.files) for k, m in producer.kinds.items()},
+            limit=self.pages.settings.producer_upload_max_bytes,
+            entry_tool=producer.data_inclusion,
+        )
+
+    async def check(self, request: Request) -> Response:
+        slug: str | None = None
+        folder: Path | None = None
+        staged: Path | None = None
+        try:
+            _principal, slug = await self.admit(request)
+            producer = self.producer(slug)
+            kind = request.headers.get("content-type", "")
+            boundary = re.search(r'boundary="?([^";]+)"?', kind)
+            if not kind.lower().startswith("multipart/form-data") or boundary is None:
+                raise PageError(415, "Formulaire refusé", "Envoyez le fichier par le formulaire.")
+            if self.running >= producer_api.MAX_RUNNING:
+                raise PageError(
+                    429,
+                    "Occupé",
+                    "D'autres fichiers sont en cours de vérification : réessayez dans un instant.",
+                    5,
+                )
+            self.running += 1
+            try:
+                settings = self.pages.settings
+                folder = Path(tempfile.mkdtemp(prefix="producer-page-", dir=_uploads(settings)))
+                limit = settings.producer_upload_max_bytes
+                raw = folder / "form"
+                try:
+                    await producer_api._receive(request, raw, limit + MULTIPART_SLACK)
+                except producer_api.Refused as refused:
+                    if refused.status == 413:
+                        raise PageError(413, "Fichier trop gros", _too_large(limit)) from None
+                    raise PageError(422, "Fichier vide", "Choisissez un fichier.") from None
+                fields, upload = split_form(raw, boundary.group(1).encode(), folder, limit)
+                problem = forms.csrf_problem(request, fields.get(forms.CSRF_FIELD))
+                if problem is not None:
+                    raise PageError(403, "Formulaire refusé", problem)
+                if upload is None:
+                    raise PageError(422, "Aucun fichier", "Choisissez un fichier à vérifier.")
+                name = _safe_name(upload.name)
+                staged = _stage(settings, slug) / secrets.token_urlsafe(18)
+                staged.mkdir(parents=True)
+                path = staged / name
+                upload.path.rename(path)
+                return await self.checked(request, producer, path, upload.sha256)
+            finally:
+                self.running -= 1
+                if folder is not None:
+                    shutil.rmtree(folder, ignore_errors=True)
+        except PageError as error:
+            if staged is not None:
+                shutil.rmtree(staged, ignore_errors=True)
+            return self.failure(request, error, slug)
+        except ClientDisconnect:
+            if staged is not None:
+                shutil.rmtree(staged, ignore_errors=True)
+            return Response(status_code=400)
+        except BaseException:
+            if staged is not None:
+                shutil.rmtree(staged, ignore_errors=True)
+            raise
+
+    async def checked(self, request: Request, producer: Any, path: Path, sha256: str) -> Response:
+        """The check's report and the dry run's changes of a staged file."""
+        from ingestion.readers import ReadError
+        from ingestion.run import GoneThresholdExceeded, IngestError, IngestOptions
+        from ingestion.submission import check_file
+
+        settings, slug = self.pages.settings, producer.source.slug
+        territories = await producer_api._territories(self.pages.engine)
+        try:
+            report = await producer_api._in_thread(check_file, producer, path, territories)
+        except (ReadError, IngestError) as exc:
+            raise PageError(
+                422, "Fichier illisible", producer_api._where(exc, path) + _patterns(producer)
+            ) from None
+        dry: dict[str, Any] | None = None
+        refusal: str | None = None
+        try:
+            options = IngestOptions(dry_run=True, wait=False)
+            run = await producer_api._in_thread(producer_api._ingest, settings, slug, path, options)
+            dry = run.as_json()
+        except GoneThresholdExceeded as exc:
+            refusal = (
+                "Ce fichier ferait disparaître trop de vos fiches d'un coup (plus de 20 %) : "
+                "un export vide ou tronqué ? Il ne peut pas être soumis ainsi. "
+                f"({producer_api._where(exc, path)})"
+            )
+        except IngestError as exc:
+            message = producer_api._where(exc, path)
+            if "another ingest" in message or "another process" in message:
+                raise PageError(409, "Occupé", "Une autre intégration est en cours.", 30) from None
+            refusal = f"Ce fichier ne peut pas être soumis : {message}"
+        last_run = await producer_api._last_run(cast(Any, _AppRequest(self.pages)), slug)
+        confirm = producer_api._confirmation(sha256, producer.sha256, False, last_run)
+        if dry is None:
+            shutil.rmtree(path.parent, ignore_errors=True)
+        problems = [
+            {**p, "what": explain(p["message"])[0], "fix": explain(p["message"])[1]}
+            for p in report["validation"]["problems"]
+        ]
+        return self.render(
+            request,
+            "producer_check.html",
+            producer_slug=slug,
+            section="home",
+            report=report,
+            problems=problems,
+            dry=dry,
+            refusal=refusal,
+            stage_id=path.parent.name if dry is not None else None,
+            confirm=confirm,
+            sha256=sha256,
+        )
+
+    async def submit(self, request: Request) -> Response:
+        from ingestion.run import GoneThresholdExceeded, IngestError, IngestOptions
+
+        slug: str | None = None
+        try:
+            _principal, slug = await self.admit(request)
+            producer = self.producer(slug)
+            values = await self.posted(request)
+            stage_id = values.get("fichier", "")
+            folder = _stage(self.pages.settings, slug) / stage_id
+            files = list(folder.iterdir()) if _STAGE_ID.match(stage_id) and folder.is_dir() else []
+            if len(files) != 1:
+                raise PageError(
+                    410,
+                    "Fichier expiré",
+                    "Ce fichier vérifié n'est plus là (soumis, ou vérifié il y a plus d'une "
+                    "heure) : vérifiez-le de nouveau.",
+                )
+            path = files[0]
+            sha256 = _sha256(path)
+            last_run = await producer_api._last_run(cast(Any, _AppRequest(self.pages)), slug)
+            if values.get("confirm") != producer_api._confirmation(
+                sha256, producer.sha256, False, last_run
+            ):
+                raise PageError(
+                    409,
+                    "Changement depuis la vérification",
+                    "Vos données ont été modifiées depuis cette vérification (une autre "
+                    "soumission, une saisie, ou une nouvelle table de correspondance) : "
+                    "vérifiez le fichier de nouveau.",
+                )
+            options = IngestOptions(wait=False)
+            settings = self.pages.settings
+            try:
+                run = await producer_api._in_thread(
+                    producer_api._ingest, settings, slug, path, options
+                )
+            except GoneThresholdExceeded as exc:
+                raise PageError(422, "Soumission refusée", producer_api._where(exc, path)) from None
+            except IngestError as exc:
+                message = producer_api._where(exc, path)
+                if "another ingest" in message or "another process" in message:
+                    raise PageError(
+                        409, "Occupé", "Une autre intégration est en cours.", 30
+                    ) from None
+                raise PageError(422, "Soumission refusée", message) from None
+            shutil.rmtree(folder, ignore_errors=True)
+            log.info("producer %s submitted %s from the pages: run %s", slug, path.name, run.run_id)
+            return self.render(
+                request,
+                "producer_submitted.html",
+                producer_slug=slug,
+                section="home",
+                run=run.as_json(),
+                file=path.name,
+            )
+        except PageError as error:
+            return self.failure(request, error, slug)
+
+    # --- the cross-analysis -------------------------------------------------------------------
+
+    async def analysis_data(self, slug: str) -> dict[str, Any]:
+        from ingestion import overlap
+
+        async with self.pages.engine.connect() as conn:
+            report = await overlap.overlap(conn, slug)
+            report["differences"] = await differences(conn, slug)
+        return report
+
+    async def analysis(self, request: Request) -> Response:
+        try:
+            _principal, slug = await self.admit(request)
+            self.producer(slug)
+            report = await self.analysis_data(slug)
+        except PageError as error:
+            return self.failure(request, error)
+        return self.render(
+            request,
+            "producer_analysis.html",
+            producer_slug=slug,
+            section="analysis",
+            report=report,
+        )
+
+    async def analysis_csv(self, request: Request) -> Response:
+        try:
+            _principal, slug = await self.admit(request)
+            self.producer(slug)
+            report = await self.analysis_data(slug)
+        except PageError as error:
+            return self.failure(request, error)
+        return Response(
+            analysis_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "content-disposition": f'attachment; filename="analyse-croisee-{slug}.csv"',
+                "cache-control": "no-store",
+                "x-content-type-options": "nosniff",
+            },
+        )
+
+
+# --- the cross-analysis's rows ----------------------------------------------------------------
+
+
+async def differences(conn: Any, slug: str) -> list[dict[str, Any]]:
+    """Each value of `slug`'s records that another producer of the same merged record gives
+    differently, with both dates and which is more recent."""
+    from ingestion.overlap import COMPARED, _norm
+    from store import merge as merge_store
+
+    rows: list[dict[str, Any]] = []
+    for kind in ("structure", "service"):
+        members = await merge_store.load_members(conn, kind)
+        by_record = {m.record_id: m for m in members}
+        clusters = await merge_store.clusters_by_record(conn, kind)
+        for m in (m for m in members if m.source == slug):
+            others = [
+                by_record[r]
+                for r in clusters.get(m.record_id, ())
+                if r in by_record and by_record[r].source != slug
+            ]
+            for o in others:
+                for name in COMPARED:
+                    mine, theirs = m.data.get(name), o.data.get(name)
+                    if mine in (None, "", []) or theirs in (None, "", []):
+                        continue
+                    if _norm(mine) == _norm(theirs):
+                        continue
+                    own_date, other_date = m.data.get("date_maj"), o.data.get("date_maj")
+                    if own_date and other_date and own_date != other_date:
+                        recent = slug if own_date > other_date else o.source
+                    else:
+                        recent = None
+                    rows.append(
+                        {"kind": kind, "record": m.public_id, "field": name, "value": mine,
+                         "date_maj": own_date, "other_source": o.source,
+                         "other_record": o.public_id, "other_value": theirs,
+                         "other_date_maj": other_date, "more_recent": recent}
+                    )  # fmt: skip
+    return rows
+
+
+def analysis_csv(report: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["section", "kind", "record", "field", "value", "date_maj", "other_source",
+         "other_record", "other_value", "other_date_maj", "more_recent"]
+    )  # fmt: skip
+    for kind in ("structures", "services"):
+        part = report[kind]
+        for source, count in part["shared_with"].items():
+            writer.writerow(["shared", kind, "", "", count, "", source, "", "", "", ""])
+        for a, b in part["likely_internal_duplicates"]:
+            writer.writerow(["duplicate", kind, a, "", "", "", report["source"], b, "", "", ""])
+        writer.writerow(["only_here", kind, "", "", part["only_here"], "", "", "", "", "", ""])
+    for d in report["differences"]:
+        writer.writerow(
+            ["differs", f"{d['kind']}s", d["record"], d["field"], _cell(d["value"]),
+             d["date_maj"] or "", d["other_source"], d["other_record"], _cell(d["other_value"]),
+             d["other_date_maj"] or "", d["more_recent"] or ""]
+        )  # fmt: skip
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    """A value for a spreadsheet cell; text a spreadsheet would run as a formula is quoted."""
+    text = "|".join(map(str, value)) if isinstance(value, list) else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# --- uploads -----------------------------------------------------------------------------------
+
+
+class _AppRequest:
+    """What producer_api's helpers read of a request: the application's engine."""
+
+    def __init__(self, pages: Pages) -> None:
+        self.app = SimpleNamespace(state=SimpleNamespace(engine=pages.engine))
+
+
+class Upload:
+    def __init__(self, name: str, path: Path, sha256: str) -> None:
+        self.name, self.path, self.sha256 = name, path, sha256
+
+
+def split_form(
+    raw: Path, boundary: bytes, folder: Path, limit: int
+) -> tuple[dict[str, str], Upload | None]:
+    """A multipart/form-data body kept on disk, read in chunks: its text fields (small) and its
+    one file, written to `folder` (at most `limit` bytes)."""
+    delimiter = b"\r\n--" + boundary
+    keep = len(delimiter) + 4
+    fields: dict[str, str] = {}
+    upload: Upload | None = None
+    bad = PageError(400, "Formulaire refusé", "Le formulaire envoyé est illisible.")
+    with raw.open("rb") as source:
+        buffer = b"\r\n"
+
+        def more() -> bool:
+            nonlocal buffer
+            chunk = source.read(65536)
+            buffer += chunk
+            return bool(chunk)
+
+        while True:
+            while (at := buffer.find(delimiter)) < 0:
+                buffer = buffer[-keep:]
+                if not more():
+                    raise bad
+            buffer = buffer[at + len(delimiter) :]
+            while len(buffer) < 2 and more():
+                pass
+            if buffer.startswith(b"--"):
+                return fields, upload
+            if not buffer.startswith(b"\r\n"):
+                raise bad
+            buffer = buffer[2:]
+            while (end := buffer.find(b"\r\n\r\n")) < 0:
+                if len(buffer) > 16384 or not more():
+                    raise bad
+            headers = buffer[:end].decode("utf-8", "replace")
+            buffer = buffer[end + 4 :]
+            name = re.search(r'\bname="([^"]*)"', headers)
+            filename = re.search(r'\bfilename="([^"]*)"', headers)
+            if name is None:
+                raise bad
+            if filename is not None:
+                if upload is not None:
+                    raise PageError(400, "Formulaire refusé", "Un seul fichier à la fois.")
+                path = folder / "file"
+                digest, size = hashlib.sha256(), 0
+                with path.open("wb") as out:
+                    while True:
+                        at = buffer.find(delimiter)
+                        part = buffer if at < 0 else buffer[:at]
+                        if at < 0:
+                            part = buffer[: max(0, len(buffer) - keep)]
+                        size += len(part)
+                        if size > limit:
+                            raise PageError(413, "Fichier trop gros", _too_large(limit))
+                        digest.update(part)
+                        out.write(part)
+                        buffer = buffer[len(part) :]
+                        if at >= 0:
+                            break
+                        if not more():
+                            raise bad
+                if filename.group(1) and size:
+                    upload = Upload(filename.group(1), path, digest.hexdigest())
+            else:
+                while (at := buffer.find(delimiter)) < 0:
+                    if len(buffer) > FIELD_BYTES or not more():
+                        raise bad
+                if at > FIELD_BYTES or len(fields) >= 20:
+                    raise PageError(413, "Formulaire refusé", "Le formulaire est trop long.")
+                fields[name.group(1)] = buffer[:at].decode("utf-8", "replace")
+                buffer = buffer[at:]
+
+
+def _safe_name(name: str) -> str:
+    """The uploaded file's name as the JSON endpoint reduces it (its extension, the format)."""
+    try:
+        return producer_api._file_name(
+            SimpleNamespace(query_params={"filename": name}, headers={})  # type: ignore[arg-type]
+        )
+    except producer_api.Refused:
+        raise PageError(
+            415,
+            "Format inconnu",
+            f"« {name} » : envoyez un fichier CSV, JSON, JSON Lines, XML, XLSX ou ODS, nommé "
+            f"avec son extension ({', '.join(producer_api.EXTENSIONS)}).",
+        ) from None
+
+
+def _uploads(settings: Any) -> Path:
+    folder = settings.upload_dir or Path(tempfile.gettempdir())
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(folder)
+
+
+def _stage(settings: Any, slug: str) -> Path:
+    """The folder of `slug`'s checked files waiting for their submission; older ones removed."""
+    folder = _uploads(settings) / "producer-pages-checked" / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in folder.iterdir():
+        try:
+            if now - old.stat().st_mtime > STAGED_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)
+        except FileNotFoundError:
+            pass
+    return folder
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _too_large(limit: int) -> str:
+    return (
+        f"Le fichier dépasse {limit // 1024} Kio, la limite de cette passerelle : "
+        "découpez-le ou demandez à un opérateur de l'intégrer."
+    )
+
+
+def _patterns(producer: Any) -> str:
+    names = "; ".join(f"{k} : {', '.join(m.files)}" for k, m in producer.kinds.items())
+    return f" (noms de fichiers attendus — {names})"
