@@ -364,6 +364,7 @@ class ProducerPages:
             stage_id=path.parent.name if dry is not None else None,
             confirm=confirm,
             sha256=sha256,
+            limit=settings.producer_upload_max_bytes,
         )
 
     async def submit(self, request: Request) -> Response:
