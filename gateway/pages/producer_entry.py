@@ -102,9 +102,11 @@ def form_fields(kind: str) -> list[FormField]:
     for name, info in MODELS[kind].model_fields.items():
         if name in AUTOMATIC:
             continue
-        lines = [line.strip() for line in (info.description or "").strip().splitlines()]
-        label = lines[0].rstrip(".") if lines and lines[0] else name.replace("_", " ").capitalize()
-        hint = " ".join(line for line in lines[1:] if line) or None
+        # the schema's description: its first sentence labels the field, the rest is its hint
+        text = " ".join((info.description or "").split())
+        first, _dot, rest = text.partition(". ")
+        label = first.rstrip(".") or name.replace("_", " ").capitalize()
+        hint = rest.strip() or None
         enum_kind, many = _enum_of(info.annotation)
         if enum_kind is v1.Thematique:
             groups: dict[str, list[Choice]] = {}

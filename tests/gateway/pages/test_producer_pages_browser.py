@@ -54,7 +54,7 @@ from tests.servers import need
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ingestion"
 HEADER = "ID;Nom;SIRET;Adresse;CP;Ville;INSEE;Téléphone;Courriel;Mis à jour;Coordonnées"
-EPICERIE = "Épicerie solidaire du centre;35600000000048;1 rue de Paris;35000;Rennes;35238"
+EPICERIE = "Épicerie solidaire du centre;12345678200002;1 rue de Paris;35000;Rennes;35238"
 DEPOT, AUTRE, SAISIE = "depot-navigateur", "autre-navigateur", "saisie-navigateur"
 
 pytestmark = pytest.mark.xdist_group("producer-pages-browser")

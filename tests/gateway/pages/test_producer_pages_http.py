@@ -31,7 +31,7 @@ from store.engine import create_engine, normalize_url
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ingestion"
 HEADER = "ID;Nom;SIRET;Adresse;CP;Ville;INSEE;Téléphone;Courriel;Mis à jour;Coordonnées"
 LIMIT = 40_000
-SIRET = "35600000000048"  # 14 digits, Luhn-valid
+SIRET = "12345678200002"  # 14 digits, Luhn-valid
 _counter = itertools.count()
 
 
