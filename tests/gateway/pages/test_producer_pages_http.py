@@ -317,6 +317,13 @@ async def test_uploads_too_large_unknown_or_unreadable_are_refused(
         response = await check(c, other, "inconnu.csv", GOOD)  # matches no file pattern
         assert response.status_code == 422 and "structures*.csv" in response.text
     assert await stored(store_url, other) == (0, 0)
+    # a file that is not what its extension says: read as such, refused with where and why
+    entry = registry[3]
+    async with signed_in(app, tokens["entry"]) as c:
+        response = await check(c, entry, "structures.xlsx", b"id;nom\ns1;Un texte\n")
+        assert response.status_code == 422 and "Fichier illisible" in response.text
+        assert "structures.xlsx" in response.text and "/tmp" not in response.text
+    assert await stored(store_url, entry) == (0, 0)
 
 
 async def test_the_cross_analysis_shows_shared_and_differing_records(
@@ -419,6 +426,25 @@ async def test_the_entry_tool_validates_saves_and_exports(
         assert [(r["id"], r["code_insee"], r["commune"]) for r in rows] == [
             ("cs-1", "35238", "Rennes")
         ]
+        # edited in a spreadsheet, imported back: checked, then submitted like any file
+        name = re.search(r'filename="([^"]+)"', download.headers["content-disposition"])
+        assert name is not None
+        edited = download.content.decode("utf-8-sig").replace(
+            "Centre social des Champs", "Centre social des Champs-Élysées"
+        )
+        checked = await check(c, entry, name.group(1), edited.encode("utf-8"))
+        assert checked.status_code == 200, checked.text
+        assert 'data-count="changed">1<' in checked.text
+        assert "Centre social des Champs-Élysées" in checked.text
+        submitted = await c.post(
+            f"/pages/producteurs/{entry}/soumettre",
+            data={"csrf": csrf_of(checked.text), "fichier": hidden(checked.text, "fichier"),
+                  "confirm": hidden(checked.text, "confirm")},
+        )  # fmt: skip
+        assert submitted.status_code == 200, submitted.text
+        assert await stored(store_url, entry) == (2, 4)
+        services = await c.get(f"/pages/producteurs/{entry}/saisie/services.csv")
+        assert "Aide aux devoirs du soir" in services.content.decode("utf-8-sig")
     # in the API, with the source in the provenance
     async with client(app) as c:
         answer = await c.post(
@@ -430,4 +456,16 @@ async def test_the_entry_tool_validates_saves_and_exports(
         service = answer.json()["data"]["service"]
         assert service["nom"] == "Aide aux devoirs du soir"
         assert [s["slug"] for s in service["sources"]] == [entry]
-        assert service["structure"]["nom"] == "Centre social des Champs"
+        assert service["structure"]["nom"] == "Centre social des Champs-Élysées"
+
+
+def test_spreadsheet_cells_that_would_run_as_formulas_are_quoted() -> None:
+    from gateway.pages.producer_entry import _cell
+
+    assert _cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert _cell("@SUM(A1)") == "'@SUM(A1)"
+    assert _cell("-2+3") == "'-2+3"  # a sum is a formula
+    assert _cell("-12.5") == "-12.5"  # a negative number stays
+    assert _cell("+33 2 99 00 00 00") == "+33 2 99 00 00 00"  # a phone stays
+    assert _cell("+cmd|' /C calc'!A0") == "'+cmd|' /C calc'!A0"
+    assert _cell(["a", "b"]) == "a|b"
