@@ -31,7 +31,7 @@ from data_inclusion.schema import v1
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from gateway import producer_api
@@ -52,6 +52,7 @@ LONG_TEXT = {"description", "horaires_accueil", "conditions_acces", "mobilisatio
 MAX_FORM_BYTES = 65_536
 OWN_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 POSTCODE = re.compile(r"\b(\d{5})\b")
+_NO_STORE = {"cache-control": "no-store", "x-content-type-options": "nosniff"}
 
 
 @dataclass
@@ -144,6 +145,7 @@ class EntryPages:
             Route("/producteurs/{slug}/saisie", g(self.index), methods=["GET"]),
             Route("/producteurs/{slug}/saisie/{kind}.csv", g(self.export), methods=["GET"]),
             Route("/producteurs/{slug}/saisie/{kind}", g(self.edit), methods=["GET", "POST"]),
+            Route("/producteurs/{slug}/saisie/{kind}/verifier", g(self.live), methods=["POST"]),
         ]
 
     async def admitted(self, request: Request) -> tuple[str, Any]:
@@ -239,6 +241,32 @@ class EntryPages:
         if run_id is not None:
             target += f"&integration={run_id}"
         return RedirectResponse(target, status_code=303)
+
+    async def live(self, request: Request) -> Response:
+        """The form as it stands checked on the server's rules, without saving: its errors by
+        field, as JSON (the form's script shows them as the producer types)."""
+        try:
+            slug, producer = await self.admitted(request)
+            kind = request.path_params["kind"]
+            if kind not in MODELS:
+                raise PageError(
+                    404, "Page introuvable", "On saisit des structures ou des services."
+                )
+            structures = await self.current(slug, "structures")
+            own = await self.current(slug, kind) if kind == "services" else structures
+            wanted = request.query_params.get("id")
+            existing = next((r for r in own if r["id"] == wanted), None) if wanted else None
+            sent = await _multi_form(request)
+            problem = forms.csrf_problem(request, _one(sent, forms.CSRF_FIELD))
+            if problem is not None:
+                raise PageError(403, "Formulaire refusé", problem)
+            values = {k: v if k in _many(kind) else _one(sent, k) for k, v in sent.items()}
+            record, errors = await self.record_of(kind, values, structures, own, existing)
+            for name, message in (await self.validated(producer, kind, record)).items():
+                errors.setdefault(name, message)
+        except PageError as error:
+            return JSONResponse({"error": error.message}, error.status, headers=_NO_STORE)
+        return JSONResponse({"errors": errors}, headers=_NO_STORE)
 
     def form(
         self,

@@ -37,10 +37,10 @@ TOKEN_COOKIE = "gateway_token"
 MAX_TOKEN_CHARS = 200
 MAX_FORM_BYTES = 16_384
 SECURITY_HEADERS = {
-    # no script or style but the gateway's own files; forms post only here
+    # no script or style but the gateway's own files; forms and scripts post only here
     "content-security-policy": (
         "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",

@@ -5,8 +5,9 @@ real app under uvicorn, SQLite), the keyboard's way:
   checks the fixed file, reads what the run would change, submits it, and reads its
   cross-analysis (a record shared with another producer, the phone that differs and who is
   more recent) and downloads it as CSV;
-- a producer without a file enters a structure and two services online, and finds them in
-  the GraphQL API with its source in their provenance.
+- a producer without a file enters a structure and two services online (a commune that does
+  not exist said as it is typed, then when the form is sent), and finds them in the GraphQL API
+  with its source in their provenance.
 
 axe-core runs in every page (no serious or critical violation); screenshots go to
 var/screenshots/. The browser, the server and the helpers are the consumer pages' (one browser
@@ -294,8 +295,12 @@ async def test_a_producer_without_a_file_enters_a_structure_and_two_services_onl
     await fill(browser, "#id", "cs-champs")
     await fill(browser, "#nom", "Centre social des Champs")
     await fill(browser, "#adresse", "3 place du Marché")
-    await fill(browser, "#commune_recherche", "Nullepart")  # no such commune: said so
-    await save(browser)
+    await fill(browser, "#commune_recherche", "Nullepart")  # no such commune: said as typed
+    await page.keyboard.press("Tab")
+    await page.locator("#commune_recherche-error", has_text="Aucune commune").wait_for()
+    assert await page.locator("#commune_recherche").get_attribute("aria-invalid") == "true"
+    assert "1 champ(s) à corriger" in await page.locator("#live-check").inner_text()
+    await save(browser)  # and when the form is sent
     assert "Aucune commune" in await page.locator("#form-errors").inner_text()
     await browser.check("producer-entry-errors")
     await tab_to(page, "#commune_recherche", limit=150)

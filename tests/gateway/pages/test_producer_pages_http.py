@@ -385,6 +385,20 @@ async def test_the_entry_tool_validates_saves_and_exports(
         assert response.status_code == 422
         assert 'id="form-errors"' in response.text and "Aucune commune" in response.text
         assert await stored(store_url, entry) == (0, 0)
+        # the same rules as the form is typed (the page's script asks): errors by field, as JSON
+        live = await c.post(
+            f"/pages/producteurs/{entry}/saisie/structures/verifier",
+            data={"csrf": csrf, "nom": "Centre social", "courriel": "pas-un-courriel",
+                  "commune_recherche": "35000 Rennes"},
+        )  # fmt: skip
+        assert live.status_code == 200, live.text
+        assert set(live.json()["errors"]) == {"courriel"}
+        assert "adresse électronique invalide" in live.json()["errors"]["courriel"]
+        refused = await c.post(
+            f"/pages/producteurs/{entry}/saisie/structures/verifier", data={"nom": "Centre"}
+        )
+        assert refused.status_code == 403
+        assert await stored(store_url, entry) == (0, 0)
         # without its CSRF value
         response = await c.post(
             f"/pages/producteurs/{entry}/saisie/structures", data={"nom": "Centre social"}
