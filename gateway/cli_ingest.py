@@ -210,9 +210,17 @@ def render_ingest(doc: dict[str, Any]) -> str:
 # --- demo data ---------------------------------------------------------------------------
 
 
-def cmd_demo_data(_settings: Settings, args: argparse.Namespace) -> None:
-    from ingestion import demo
+def _demo() -> Any:
+    from ingestion.checkout import NotACheckout, demo_generator
 
+    try:
+        return demo_generator()
+    except NotACheckout as exc:
+        raise CommandFailed(str(exc)) from exc
+
+
+def cmd_demo_data(_settings: Settings, args: argparse.Namespace) -> None:
+    demo = _demo()
     progress = Progress()
     try:
         summary = demo.generate(Path(args.out), scale=args.scale, seed=args.seed, progress=progress)
@@ -231,14 +239,13 @@ def cmd_demo_data(_settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_demo_load(settings: Settings, args: argparse.Namespace) -> None:
-    """Generate the bundled demo (scale 1) once and ingest every producer not yet loaded."""
-    from ingestion import demo
+    """Generate the demo (scale 1) once and ingest every producer not yet loaded."""
     from ingestion.run import IngestError, ingest
     from store import records as record_store
 
     out = Path(args.out)
     if not (out / "ground-truth.json").exists():
-        demo.generate(out, scale=args.scale, seed=args.seed)
+        _demo().generate(out, scale=args.scale, seed=args.seed)
 
     async def work(engine: AsyncEngine) -> list[str]:
         done = []

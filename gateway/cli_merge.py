@@ -93,6 +93,7 @@ def _labelled_report(args: argparse.Namespace) -> dict[str, Any]:
     import tempfile
 
     from ingestion import dedup, dedup_eval, dedup_train
+    from ingestion.checkout import NotACheckout
 
     path = Path(args.labelled)
     if not path.exists():
@@ -102,7 +103,11 @@ def _labelled_report(args: argparse.Namespace) -> dict[str, Any]:
     except (OSError, ValueError, KeyError) as exc:
         raise CommandFailed(f"--labelled {path}: not a labelled set ({exc})") from exc
     with tempfile.TemporaryDirectory() as tmp:
-        doc = dedup_eval.cross_validate(labelled, also=[dedup_train.demo_set(Path(tmp))])
+        try:
+            demo = dedup_train.demo_set(Path(tmp))
+        except NotACheckout as exc:
+            raise CommandFailed(str(exc)) from exc
+        doc = dedup_eval.cross_validate(labelled, also=[demo])
     doc["threshold"] = dedup.AUTO_LINK
     doc["rule_version"] = dedup.RULE_VERSION
     return doc
@@ -130,6 +135,7 @@ def cmd_dedup_train(settings: Settings, args: argparse.Namespace) -> None:
     import orjson
 
     from ingestion import dedup_train, match_model
+    from ingestion.checkout import NotACheckout
 
     path = Path(args.labelled)
     if not path.exists():
@@ -139,7 +145,10 @@ def cmd_dedup_train(settings: Settings, args: argparse.Namespace) -> None:
     except ImportError as exc:
         raise CommandFailed("learning needs numpy: pip install 'inclusion-gateway[train]'") from exc
     with tempfile.TemporaryDirectory() as tmp:
-        docs = dedup_train.train_shipped(path, Path(tmp))
+        try:
+            docs = dedup_train.train_shipped(path, Path(tmp))
+        except NotACheckout as exc:
+            raise CommandFailed(str(exc)) from exc
     out = Path(args.out) if args.out else match_model.MODEL_PATH
     out.write_bytes(orjson.dumps(docs, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
     for kind, doc in docs.items():

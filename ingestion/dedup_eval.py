@@ -25,7 +25,7 @@ Clusters = Iterable[Iterable[str]]
 
 @dataclass(frozen=True)
 class Truth:
-    """A ground truth: the demo's (ingestion/demo/README.md, `ground-truth.json`) or a labelled
+    """A ground truth: the demo's (demo/README.md, `ground-truth.json`) or a labelled
     set's (`truth.json`, with hard negatives by category and difficulty tags)."""
 
     structures: list[list[str]]

@@ -157,9 +157,9 @@ DEMO_SEED = 1
 def demo_set(workdir: Path) -> TrainingSet:
     """The demo's records and truth (scale 1, DEMO_SEED) at DEMO_WEIGHT, generated in `workdir`."""
     from ingestion import dedup_eval
-    from ingestion.demo import generate
+    from ingestion.checkout import demo_generator
 
-    generate(workdir, scale=1, seed=DEMO_SEED)
+    demo_generator().generate(workdir, scale=1, seed=DEMO_SEED)
     structures, services = dedup_eval.members_from_files(workdir)
     truth = dedup_eval.load_truth(workdir / "ground-truth.json")
     return TrainingSet(structures, services, truth.structures, truth.services, DEMO_WEIGHT)

@@ -14,11 +14,11 @@ import httpx
 import pytest
 from graphql import OperationDefinitionNode, parse, validate
 
+import demo
 from gateway.app import create_app
 from gateway.graphiql import DEFAULT_QUERY
 from gateway.schema import schema
 from gateway.settings import Settings
-from ingestion import demo
 from ingestion.run import ingest
 from store.engine import create_engine, normalize_url
 from tests.conftest import fresh_database, prepared_store

@@ -22,6 +22,7 @@ import openpyxl
 import pyarrow.parquet as pq
 import pytest
 
+import demo
 from gateway import access
 from gateway.app import create_app
 from gateway.cli_export import export
@@ -31,7 +32,6 @@ from gateway.exports.formats import FORMATS
 from gateway.exports.rows import KINDS, MODELS, Column, columns, neutralised
 from gateway.exports.stream import Audience
 from gateway.settings import Settings
-from ingestion import demo
 from ingestion.run import ingest
 from store import access as access_store
 from store import exports as store_exports

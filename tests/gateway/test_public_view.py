@@ -28,10 +28,10 @@ from graphql import (
     is_leaf_type,
 )
 
+import demo
 from gateway.app import create_app
 from gateway.schema import schema
 from gateway.settings import Settings
-from ingestion import demo
 from ingestion.run import ingest
 from store.engine import create_engine, normalize_url
 from tests.conftest import BACKENDS, fresh_database, prepared_store

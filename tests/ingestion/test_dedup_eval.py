@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from demo import generate
 from ingestion import dedup, dedup_eval
-from ingestion.demo import generate
 from ingestion.members import Member
 
 

@@ -17,8 +17,8 @@ import openpyxl
 import pytest
 from data_inclusion.schema import v1
 
-from ingestion.demo import GROUND_TRUTH, SLUGS, generate
-from ingestion.demo.catalogue import UNCCAS_LABELS
+from demo import GROUND_TRUTH, SLUGS, generate
+from demo.catalogue import UNCCAS_LABELS
 from store.territory_file import read
 
 TODAY = date(2026, 11, 1)

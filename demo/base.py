@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingestion.demo.variations import DEFECT_RATE
-from ingestion.demo.world import Structure
+from demo.variations import DEFECT_RATE
+from demo.world import Structure
 
 Progress = Callable[[str, int], None]
 PROGRESS_EVERY = 1000

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import orjson
 
-from ingestion.demo.base import Published
-from ingestion.demo.world import Structure
+from demo.base import Published
+from demo.world import Structure
 
 HEAD_SIRET_REASON = "même SIRET (siège du réseau) dans une autre commune : structures différentes"
 MAIRIE_REASON = "la mairie et son CCAS à la même adresse : structures différentes"

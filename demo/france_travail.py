@@ -7,11 +7,11 @@ import random
 from pathlib import Path
 from typing import Any
 
-from ingestion.demo.base import Progress, Published, Writer
-from ingestion.demo.hours import french_short
-from ingestion.demo.kinds import FRANCE_TRAVAIL
-from ingestion.demo.variations import EXPORT, bad_email, bad_siret, phone, view
-from ingestion.demo.world import Structure
+from demo.base import Progress, Published, Writer
+from demo.hours import french_short
+from demo.kinds import FRANCE_TRAVAIL
+from demo.variations import EXPORT, bad_email, bad_siret, phone, view
+from demo.world import Structure
 
 AGENCES = "agences.csv"
 SERVICES = "services.csv"

@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from ingestion.demo.codes import break_luhn, strip_accents
-from ingestion.demo.hours import Week
-from ingestion.demo.kinds import CARIF_OREF, CD35, DORA, EMPLOIS, FRANCE_TRAVAIL, SOLIGUIDE, UNCCAS
-from ingestion.demo.world import Location, Structure, street
+from demo.codes import break_luhn, strip_accents
+from demo.hours import Week
+from demo.kinds import CARIF_OREF, CD35, DORA, EMPLOIS, FRANCE_TRAVAIL, SOLIGUIDE, UNCCAS
+from demo.world import Location, Structure, street
 
 TODAY = date(2026, 11, 1)  # the fixed "today" of the demo: no clock is ever read
 EXPORT = datetime(2026, 11, 1, 6, 0)  # France Travail's export time (local)

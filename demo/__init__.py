@@ -9,17 +9,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ingestion.demo.base import Published, Writer
-from ingestion.demo.carif_oref import CarifOrefWriter
-from ingestion.demo.cd35 import Cd35Writer
-from ingestion.demo.dora import DoraWriter
-from ingestion.demo.emplois import EmploisWriter
-from ingestion.demo.france_travail import FranceTravailWriter
-from ingestion.demo.kinds import SLUGS
-from ingestion.demo.soliguide import SoliguideWriter
-from ingestion.demo.truth import Truth
-from ingestion.demo.unccas import UnccasWriter
-from ingestion.demo.world import World
+from demo.base import Published, Writer
+from demo.carif_oref import CarifOrefWriter
+from demo.cd35 import Cd35Writer
+from demo.dora import DoraWriter
+from demo.emplois import EmploisWriter
+from demo.france_travail import FranceTravailWriter
+from demo.kinds import SLUGS
+from demo.soliguide import SoliguideWriter
+from demo.truth import Truth
+from demo.unccas import UnccasWriter
+from demo.world import World
 
 __all__ = ["GROUND_TRUTH", "SLUGS", "generate"]
 

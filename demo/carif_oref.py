@@ -9,9 +9,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 from data_inclusion.schema import v1
 
-from ingestion.demo.base import Progress, Published, Writer
-from ingestion.demo.kinds import CARIF_OREF
-from ingestion.demo.variations import (
+from demo.base import Progress, Published, Writer
+from demo.kinds import CARIF_OREF
+from demo.variations import (
     FUTURE,
     PROFILES,
     bad_siret,
@@ -20,7 +20,7 @@ from ingestion.demo.variations import (
     updated_at,
     view,
 )
-from ingestion.demo.world import Service, Structure
+from demo.world import Service, Structure
 
 FILE = "formations.xml"
 NAMESPACE = "http://www.lheo.org/2.2"

@@ -1,4 +1,4 @@
-"""Command line: python -m ingestion.demo OUT [--scale N] [--seed S]."""
+"""Command line: python -m demo OUT [--scale N] [--seed S]."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-from ingestion.demo import generate
+from demo import generate
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ingestion.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__)
     parser.add_argument("out", type=Path, help="output folder (created; previous output replaced)")
     parser.add_argument("--scale", type=int, default=1, help="1 ≈ 1 000 structure records")
     parser.add_argument("--seed", type=int, default=0)

@@ -8,9 +8,9 @@ from typing import Any
 
 import orjson
 
-from ingestion.demo.base import Progress, Published, Writer
-from ingestion.demo.kinds import EMPLOIS
-from ingestion.demo.variations import (
+from demo.base import Progress, Published, Writer
+from demo.kinds import EMPLOIS
+from demo.variations import (
     FUTURE,
     bad_email,
     bad_siret,
@@ -19,7 +19,7 @@ from ingestion.demo.variations import (
     short_postcode,
     view,
 )
-from ingestion.demo.world import Structure
+from demo.world import Structure
 
 FILE = "structures.json"
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 
 from data_inclusion.schema import v1
 
-from ingestion.demo import names
-from ingestion.demo.catalogue import SERVICE_KINDS, ServiceKind
-from ingestion.demo.codes import head_siret, new_siren, new_siret, slugify, strip_accents
-from ingestion.demo.geo import Commune, Territory, jitter, landline, mobile, territory
-from ingestion.demo.hours import PATTERNS, Week
-from ingestion.demo.kinds import CD35, DRAWN_KINDS, KINDS, SLUGS, StructureKind
+from demo import names
+from demo.catalogue import SERVICE_KINDS, ServiceKind
+from demo.codes import head_siret, new_siren, new_siret, slugify, strip_accents
+from demo.geo import Commune, Territory, jitter, landline, mobile, territory
+from demo.hours import PATTERNS, Week
+from demo.kinds import CD35, DRAWN_KINDS, KINDS, SLUGS, StructureKind
 
 WORLD_PER_SCALE = 630  # drawn structures per unit of scale (companion mairies come on top)
 CYCLE = 200  # kinds are dealt in a shuffled cycle of this many slots

@@ -14,12 +14,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.packaging.core import DocumentProperties
 from openpyxl.xml.functions import tostring
 
-from ingestion.demo.base import Progress, Published, Writer
-from ingestion.demo.catalogue import UNCCAS_LABELS
-from ingestion.demo.hours import french_short
-from ingestion.demo.kinds import UNCCAS
-from ingestion.demo.variations import ANCIENT, bad_siret, phone, view
-from ingestion.demo.world import Structure
+from demo.base import Progress, Published, Writer
+from demo.catalogue import UNCCAS_LABELS
+from demo.hours import french_short
+from demo.kinds import UNCCAS
+from demo.variations import ANCIENT, bad_siret, phone, view
+from demo.world import Structure
 
 FILE = "annuaire-ccas.xlsx"
 SHEET = "Structures"

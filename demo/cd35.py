@@ -8,10 +8,10 @@ from typing import Any
 
 import orjson
 
-from ingestion.demo.base import Progress, Published, Writer
-from ingestion.demo.hours import french_long
-from ingestion.demo.kinds import CD35
-from ingestion.demo.variations import (
+from demo.base import Progress, Published, Writer
+from demo.hours import french_long
+from demo.kinds import CD35
+from demo.variations import (
     FUTURE,
     bad_email,
     epoch_ms,
@@ -19,7 +19,7 @@ from ingestion.demo.variations import (
     short_postcode,
     view,
 )
-from ingestion.demo.world import Structure
+from demo.world import Structure
 
 FILE = "annuaire.json"
 _S = "esriFieldTypeString"

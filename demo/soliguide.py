@@ -9,12 +9,12 @@ from typing import Any
 import orjson
 from data_inclusion.schema import v1
 
-from ingestion.demo.base import Progress, Published, Writer
-from ingestion.demo.codes import hex_id
-from ingestion.demo.geo import territory
-from ingestion.demo.hours import soliguide as newhours
-from ingestion.demo.kinds import SOLIGUIDE
-from ingestion.demo.variations import (
+from demo.base import Progress, Published, Writer
+from demo.codes import hex_id
+from demo.geo import territory
+from demo.hours import soliguide as newhours
+from demo.kinds import SOLIGUIDE
+from demo.variations import (
     ANCIENT,
     FUTURE,
     PROFILES,
@@ -25,7 +25,7 @@ from ingestion.demo.variations import (
     updated_at,
     view,
 )
-from ingestion.demo.world import Service, Structure
+from demo.world import Service, Structure
 
 FILE = "lieux.json"
 PUBLISH_SERVICE = 0.9

@@ -10,11 +10,11 @@ from typing import Any
 import orjson
 from data_inclusion.schema import v1
 
-from ingestion.demo.base import Progress, Published, Writer
-from ingestion.demo.codes import slugify, uuid_like
-from ingestion.demo.hours import osm
-from ingestion.demo.kinds import DORA
-from ingestion.demo.variations import (
+from demo.base import Progress, Published, Writer
+from demo.codes import slugify, uuid_like
+from demo.hours import osm
+from demo.kinds import DORA
+from demo.variations import (
     ANCIENT,
     FUTURE,
     PROFILES,
@@ -26,7 +26,7 @@ from ingestion.demo.variations import (
     updated_at,
     view,
 )
-from ingestion.demo.world import Service, Structure
+from demo.world import Service, Structure
 
 PAGE_SIZE = 500
 API = "https://api.dora.example"
