@@ -27,6 +27,8 @@ from gateway.settings import Settings
 from models import IngestRun, ProducerRecord
 from store import access as access_store
 from store.engine import create_engine, normalize_url
+from tests.ingestion.test_sheet_limits import HEADER as HEADER_ROW
+from tests.ingestion.test_sheet_limits import MAIN, xlsx
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ingestion"
 HEADER = "ID;Nom;SIRET;Adresse;CP;Ville;INSEE;Téléphone;Courriel;Mis à jour;Coordonnées"
@@ -305,8 +307,9 @@ async def test_check_explains_stores_nothing_then_the_fixed_file_is_submitted(
 
 
 async def test_uploads_too_large_unknown_or_unreadable_are_refused(
-    app: object, tokens: dict[str, str], registry: tuple[Path, str, str, str], store_url: str
-) -> None:
+    app: object, tokens: dict[str, str], registry: tuple[Path, str, str, str], store_url: str,
+    tmp_path: Path,
+) -> None:  # fmt: skip
     other = registry[2]
     async with signed_in(app, tokens["other"]) as c:
         big = GOOD + b"x" * (LIMIT + 1)
@@ -323,6 +326,15 @@ async def test_uploads_too_large_unknown_or_unreadable_are_refused(
         response = await check(c, entry, "structures.xlsx", b"id;nom\ns1;Un texte\n")
         assert response.status_code == 422 and "Fichier illisible" in response.text
         assert "structures.xlsx" in response.text and "/tmp" not in response.text
+        # a spreadsheet bomb, XML entities: refused with the reader's reason
+        strings = b"<si><t>x</t></si>" * (4 * 1024 * 1024 // 17)
+        sst = f'<sst xmlns="{MAIN}">'.encode() + strings + b"</sst>"
+        bomb = xlsx(tmp_path / "b.xlsx", HEADER_ROW, extra={"xl/sharedStrings.xml": sst})
+        response = await check(c, entry, "structures.xlsx", bomb.read_bytes())
+        assert response.status_code == 422 and "a zip bomb?" in response.text
+        entities = b'<!DOCTYPE a [<!ENTITY x "yyyy">]><a><b>&x;</b></a>'
+        response = await check(c, entry, "structures.xml", entities)
+        assert response.status_code == 422 and "refused" in response.text
     assert await stored(store_url, entry) == (0, 0)
 
 
