@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 PRODUCER_COOKIE = "gateway_producer_token"
 PREFIX = "/pages/producteurs"
+DIFFERENCES_SHOWN = 500  # rows of differing values on the page (the CSV has them all)
 STAGED_SECONDS = 3600  # a checked file waits this long for its submission
 MULTIPART_SLACK = 64 * 1024  # a form's own bytes around the file
 FIELD_BYTES = 4096
@@ -449,6 +450,7 @@ class ProducerPages:
             producer_slug=slug,
             section="analysis",
             report=report,
+            shown=report["differences"][:DIFFERENCES_SHOWN],
         )
 
     async def analysis_csv(self, request: Request) -> Response:
