@@ -272,8 +272,9 @@ async def tick(browser: Browser, selector: str) -> None:
     await browser.page.keyboard.press("Space")
 
 
-async def save(browser: Browser) -> None:
-    await tab_to(browser.page, "#save", limit=200)
+async def save(browser: Browser, selector: str = "#save") -> None:
+    """Send the form: Enter on its button, or in one of its text fields (as a browser does)."""
+    await tab_to(browser.page, selector, limit=200)
     async with browser.page.expect_navigation():
         await browser.page.keyboard.press("Enter")
 
@@ -307,7 +308,7 @@ async def test_a_producer_without_a_file_enters_a_structure_and_two_services_onl
     await page.keyboard.press("Control+A")
     await page.keyboard.type("35000 Rennes")
     await fill(browser, "#telephone", "02 99 00 00 10")
-    await save(browser)
+    await save(browser, "#telephone")
     assert "cs-champs" in await page.locator("#saved").inner_text()
 
     for number, (name, theme, public) in enumerate(
@@ -329,7 +330,7 @@ async def test_a_producer_without_a_file_enters_a_structure_and_two_services_onl
         await tab_to(page, "#frais", limit=150)
         await page.keyboard.type("Gratuit")
         await tick(browser, f'input[name="publics"][value="{public}"]')
-        await save(browser)
+        await save(browser, "#publics_precisions")
         assert f"sv-{number}" in await page.locator("#saved").inner_text()
     listed = await page.locator('ul.entries[data-kind="services"]').inner_text()
     assert "Aide aux devoirs" in listed and "Atelier numérique" in listed
