@@ -13,6 +13,7 @@ COPY resolvers ./resolvers
 COPY models ./models
 COPY store ./store
 COPY ingestion ./ingestion
+COPY producers ./producers
 COPY scripts ./scripts
 # exactly the runtime lock's pins, each checked against its hash (the otel extra included),
 # then the project itself with nothing resolved again

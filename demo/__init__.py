@@ -10,29 +10,37 @@ from pathlib import Path
 from typing import Any
 
 from demo.base import Published, Writer
-from demo.carif_oref import CarifOrefWriter
-from demo.cd35 import Cd35Writer
-from demo.dora import DoraWriter
-from demo.emplois import EmploisWriter
-from demo.france_travail import FranceTravailWriter
 from demo.kinds import SLUGS
-from demo.soliguide import SoliguideWriter
 from demo.truth import Truth
-from demo.unccas import UnccasWriter
 from demo.world import World
 
 __all__ = ["GROUND_TRUTH", "SLUGS", "generate"]
 
 GROUND_TRUTH = "ground-truth.json"
-WRITERS: tuple[type[Writer], ...] = (
-    DoraWriter,
-    EmploisWriter,
-    SoliguideWriter,
-    FranceTravailWriter,
-    CarifOrefWriter,
-    Cd35Writer,
-    UnccasWriter,
-)
+
+
+def writers() -> tuple[type[Writer], ...]:
+    """Each producer's writer, in the order they publish: `producers/<slug>/demo_writer.py`
+    (imported here, not at the top: each writer imports this package's modules)."""
+    from producers.carif_oref.demo_writer import CarifOrefWriter
+    from producers.cd35.demo_writer import Cd35Writer
+    from producers.dora.demo_writer import DoraWriter
+    from producers.emplois_de_linclusion.demo_writer import EmploisWriter
+    from producers.france_travail.demo_writer import FranceTravailWriter
+    from producers.soliguide.demo_writer import SoliguideWriter
+    from producers.unccas.demo_writer import UnccasWriter
+
+    return (
+        DoraWriter,
+        EmploisWriter,
+        SoliguideWriter,
+        FranceTravailWriter,
+        CarifOrefWriter,
+        Cd35Writer,
+        UnccasWriter,
+    )
+
+
 # the files a previous run may have left in each producer folder (overwritten, never kept)
 _OURS: dict[str, re.Pattern[str]] = {
     "dora": re.compile(r"(structures|services)-\d{4}\.json"),
@@ -97,16 +105,16 @@ def generate(
     truth = Truth(seed, scale)
     with tempfile.TemporaryDirectory(prefix="demo-spool-") as tmp:
         spool = Path(tmp)
-        writers = [cls(out, spool, seed, progress) for cls in WRITERS]
+        opened = [cls(out, spool, seed, progress) for cls in writers()]
         for group, rng in world:
             published: dict[str, dict[str, Published]] = {}
             for s in group:
                 published[s.key] = {
-                    w.slug: w.publish(s, rng) for w in writers if w.slug in s.producers
+                    w.slug: w.publish(s, rng) for w in opened if w.slug in s.producers
                 }
             truth.add(group, published)
-        producers = {w.slug: w.close() for w in writers}
-    for w in writers:
+        producers = {w.slug: w.close() for w in opened}
+    for w in opened:
         truth.invalid += [[pid, reason] for pid, reason in w.invalid]
     truth.write(out / GROUND_TRUTH)
     return {

@@ -13,7 +13,7 @@ from sqlalchemy.engine import URL
 from store.engine import DatabaseURLError, normalize_url
 from store.territory_file import DEFAULT_PATH as DEFAULT_TERRITORIES
 
-DEFAULT_PRODUCERS = Path(__file__).resolve().parent.parent / "ingestion" / "producers"
+DEFAULT_PRODUCERS = Path(__file__).resolve().parent.parent / "producers"
 DEFAULT_DATABASE_URL = "sqlite:///./var/gateway.db"
 
 

@@ -1,9 +1,10 @@
 """Declarative producer files (TOML): the source's registry entry and how its records map.
 
-One file per producer, `ingestion/producers/<slug>.toml`; the format is documented in
-`ingestion/producers/README.md`. Loading checks everything that can be checked without data:
-target fields exist in the schema, transforms exist, value-map targets are enumeration values
-(with "did you mean" suggestions).
+One file per producer, `<slug>.toml`, in the producer's folder (`producers/<slug>/`, `_` for
+`-`) or directly in the producers' directory; the format is documented in
+`producers/README.md`. Loading checks everything that can be checked without data: target
+fields exist in the schema, transforms exist, value-map targets are enumeration values (with
+"did you mean" suggestions).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from data_inclusion.schema import v1
 from ingestion.transforms import TRANSFORMS
 from store.text import fold
 
-PRODUCERS_DIR = Path(__file__).with_name("producers")
+# the top-level `producers` package, beside this one (in a checkout as in the installed wheel)
+PRODUCERS_DIR = Path(__file__).resolve().parent.parent / "producers"
 
 KINDS = ("structures", "services")
 MODELS: dict[str, type[Any]] = {"structures": v1.Structure, "services": v1.Service}
@@ -143,12 +145,28 @@ class Producer:
     pull: dict[str, Any] | None = None  # kind -> pull.PullSpec: how its API is pulled
 
 
+def folder_name(slug: str) -> str:
+    """A producer's folder: its slug as a Python name (`emplois-de-linclusion` →
+    `emplois_de_linclusion`), so that its hook is importable (`producers.<folder>.hook`)."""
+    return slug.replace("-", "_")
+
+
 def known_slugs(directory: Path = PRODUCERS_DIR) -> list[str]:
-    return sorted(p.stem for p in directory.glob("*.toml"))
+    """The producers of `directory`: `<slug>.toml` in it, or in a folder of its own."""
+    flat = {p.stem for p in directory.glob("*.toml")}
+    foldered = {p.stem for p in directory.glob("*/*.toml") if p.parent.name == folder_name(p.stem)}
+    return sorted(flat | foldered)
+
+
+def entry_path(slug: str, directory: Path = PRODUCERS_DIR) -> Path:
+    """Where `slug`'s entry is, or would be: its folder's `<slug>.toml`, unless the directory
+    holds the file itself."""
+    flat = directory / f"{slug}.toml"
+    return flat if flat.is_file() else directory / folder_name(slug) / f"{slug}.toml"
 
 
 def load(slug: str, directory: Path = PRODUCERS_DIR) -> Producer:
-    path = directory / f"{slug}.toml"
+    path = entry_path(slug, directory)
     if not path.is_file():
         known = known_slugs(directory)
         hint = difflib.get_close_matches(slug, known, n=1)

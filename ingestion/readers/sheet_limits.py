@@ -24,7 +24,7 @@ MIB = 1024 * 1024
 
 @dataclass(frozen=True)
 class SheetLimits:
-    """Ceilings no ordinary producer spreadsheet comes near (see ingestion/producers/README.md);
+    """Ceilings no ordinary producer spreadsheet comes near (see producers/README.md);
     a producer's `[reader.limits]` may raise (or lower) any of them."""
 
     # ZIP members: an XLSX has a few dozen parts, an ODS a handful

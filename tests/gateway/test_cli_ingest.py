@@ -8,10 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from ingestion import mapping
 from tests.gateway.cli import ROOT, gateway
 
 FIXTURES = ROOT / "tests" / "fixtures"
-SAMPLES = FIXTURES / "producers"
+
+
+def samples(slug: str) -> Path:
+    """A producer's sample files and what they map to (`producers/<slug>/samples/`)."""
+    return mapping.PRODUCERS_DIR / mapping.folder_name(slug) / "samples"
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +27,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def test_ingest_json_is_one_document_and_rejections_still_exit_0(env: dict[str, str]) -> None:
-    files = sorted(str(p) for p in (SAMPLES / "dora").glob("*.json") if p.name != "expected.json")
+    files = sorted(str(p) for p in samples("dora").glob("*.json") if p.name != "expected.json")
     result = gateway("ingest", "dora", *files, "--json", env=env)
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)  # exactly one JSON document on stdout
@@ -33,7 +38,7 @@ def test_ingest_json_is_one_document_and_rejections_still_exit_0(env: dict[str, 
 
 
 def test_ingest_summary_for_people(env: dict[str, str]) -> None:
-    result = gateway("ingest", "unccas", str(SAMPLES / "unccas" / "annuaire-ccas.xlsx"), env=env)
+    result = gateway("ingest", "unccas", str(samples("unccas") / "annuaire-ccas.xlsx"), env=env)
     assert result.returncode == 0, result.stderr
     assert "unccas: run" in result.stdout and "succeeded" in result.stdout
     assert "formula-looking cell" in result.stdout
@@ -48,7 +53,7 @@ def test_ingest_summary_for_people(env: dict[str, str]) -> None:
     [
         (["ingest", "doro", "x.json"], "error: unknown source 'doro' (did you mean 'dora'?)"),
         (["ingest", "dora", "/nonexistent/structures-1.json"], "no such file or directory"),
-        (["ingest", "dora", str(SAMPLES / "cd35" / "annuaire.json")], "matches none of dora's"),
+        (["ingest", "dora", str(samples("cd35") / "annuaire.json")], "matches none of dora's"),
         (["mapping", "check", "doro"], "error: unknown source 'doro'"),
         (["assess", "/nonexistent.csv"], "error: "),
     ],
@@ -64,7 +69,7 @@ def test_failures_exit_non_zero_with_one_line(
 
 
 def test_a_truncated_json_page_is_named(env: dict[str, str], tmp_path: Path) -> None:
-    page = (SAMPLES / "dora" / "structures-0001.json").read_text(encoding="utf-8")
+    page = (samples("dora") / "structures-0001.json").read_text(encoding="utf-8")
     broken = tmp_path / "structures-0009.json"
     broken.write_text(page[: len(page) // 2], encoding="utf-8")
     result = gateway("ingest", "dora", str(broken), env=env)
@@ -80,9 +85,9 @@ def test_invalid_xml_is_named(env: dict[str, str], tmp_path: Path) -> None:
     assert "formations.xml" in result.stderr and "line 1" in result.stderr
 
 
-@pytest.mark.parametrize("slug", sorted(p.name for p in SAMPLES.iterdir() if p.is_dir()))
+@pytest.mark.parametrize("slug", mapping.known_slugs())
 def test_assess_reads_every_demo_producer(slug: str, env: dict[str, str]) -> None:
-    sample = next(p for p in sorted((SAMPLES / slug).iterdir()) if p.name != "expected.json")
+    sample = next(p for p in sorted(samples(slug).iterdir()) if p.name != "expected.json")
     extra = ["--header-row", "1"] if sample.suffix == ".xlsx" else []
     if slug == "carif-oref":
         extra = ["--records-path", "offres/organisme"]
@@ -95,12 +100,12 @@ def test_assess_reads_every_demo_producer(slug: str, env: dict[str, str]) -> Non
 
 
 def test_mapping_check_exit_status(env: dict[str, str], tmp_path: Path) -> None:
-    files = [str(p) for p in (SAMPLES / "france-travail").glob("*.csv")]
+    files = [str(p) for p in samples("france-travail").glob("*.csv")]
     ok = gateway("mapping", "check", "france-travail", *files, env=env)
     assert ok.returncode == 0 and "every producer value is covered" in ok.stdout
     producers = tmp_path / "producers"
-    shutil.copytree(ROOT / "ingestion" / "producers", producers)
-    toml = producers / "france-travail.toml"
+    shutil.copytree(mapping.PRODUCERS_DIR, producers)
+    toml = mapping.entry_path("france-travail", producers)
     text = toml.read_text(encoding="utf-8")
     assert '"Tous publics" = "tous-publics"' in text
     toml.write_text(text.replace('"Tous publics" = "tous-publics"\n', ""), encoding="utf-8")
@@ -139,7 +144,7 @@ def test_utf8_rows_in_a_cp1252_export_are_refused_in_one_line(
     env: dict[str, str], tmp_path: Path
 ) -> None:
     # France Travail declares CP1252; a few rows written as UTF-8 would be served "BesanÃ§on"
-    lines = (SAMPLES / "france-travail" / "agences.csv").read_bytes().splitlines(keepends=True)
+    lines = (samples("france-travail") / "agences.csv").read_bytes().splitlines(keepends=True)
     utf8 = (
         "25001;France Travail Besançon;3 allée de l'Île-de-France;;25000;BESANÇON;25056;;;;;;;"
         "01/11/2026\r\n"

@@ -485,8 +485,8 @@ async def test_the_registry_sync_and_listings_take_the_entry(
     store_engine: AsyncEngine, tmp_path: Path
 ) -> None:
     slug, producers = _new_producer(tmp_path)
-    for bundled in mapping.PRODUCERS_DIR.glob("*.toml"):
-        (producers / bundled.name).write_bytes(bundled.read_bytes())
+    for bundled in map(mapping.entry_path, mapping.known_slugs()):
+        (producers / bundled.name).write_bytes(bundled.read_bytes())  # flat, beside the new one
     slugs = mapping.known_slugs(producers)
     assert slug in slugs and "dora" in slugs
     assert len(slugs) == len(mapping.known_slugs()) + 1

