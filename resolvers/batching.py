@@ -16,6 +16,8 @@ from typing import Any, Protocol, TypeVar
 
 from aiodataloader import DataLoader, Loader
 
+from store.reads import Reads
+
 SHARED_MAX = 100_000  # entries kept per loader and data version (all communes fit)
 K = TypeVar("K")
 V = TypeVar("V")
@@ -60,6 +62,14 @@ class BatchLoader(DataLoader[K, V]):
         self._queue.append(Loader(key=key, future=future))
         if len(self._queue) == 1:  # the first key of a batch: schedule it
             gate.dispatch(self)
+
+
+class ReadLoader(BatchLoader[K, V]):
+    """A batch loader reading through the request's read connection (`db`)."""
+
+    def __init__(self, db: Reads) -> None:
+        super().__init__()
+        self._db = db
 
 
 class SharedReads:

@@ -10,7 +10,7 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
-from resolvers.merged import graphql_name
+from resolvers.merged.types import graphql_name
 from resolvers.pagination import PageInfo, decode_cursor, encode_cursor, page_info, page_size
 from resolvers.root_pages import FIRST_ARG
 from store import changes as store
@@ -85,7 +85,7 @@ class Change:
     @strawberry.field(description="The structure as it is now (null once deleted).")
     async def structure(
         self, info: Info
-    ) -> Annotated["Structure", strawberry.lazy("resolvers.structures.types")] | None:  # type: ignore[valid-type]
+    ) -> Annotated["Structure", strawberry.lazy("resolvers.structures.types")] | None:
         from resolvers.structures.types import Structure
 
         return await self._current(info, "structure", Structure)
@@ -93,7 +93,7 @@ class Change:
     @strawberry.field(description="The service as it is now (null once deleted).")
     async def service(
         self, info: Info
-    ) -> Annotated["Service", strawberry.lazy("resolvers.services.types")] | None:  # type: ignore[valid-type]
+    ) -> Annotated["Service", strawberry.lazy("resolvers.services.types")] | None:
         from resolvers.services.types import Service
 
         return await self._current(info, "service", Service)

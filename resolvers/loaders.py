@@ -1,11 +1,14 @@
-"""The per-request `Loaders` dataclass: every batched lookup a resolver may need."""
+"""The per-request `Loaders` dataclass: every batched lookup a resolver may need, from each
+domain's `loaders.py`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from resolvers import golden_loaders as golden
+from resolvers.merged import loaders as merged
+from resolvers.services import loaders as services
+from resolvers.sources import loaders as sources
 from resolvers.territories import loaders as territory
 from store.reads import Reads
 
@@ -22,17 +25,17 @@ class Loaders:
     communes_by_departement_code: territory.CommunesByDepartementCodeLoader
     communes_by_epci_code: territory.CommunesByEpciCodeLoader
     arrondissements_by_commune_code: territory.ArrondissementsByCommuneCodeLoader
-    golden_by_id: golden.GoldenByIdLoader
-    provenance_by_golden_id: golden.ProvenanceByGoldenIdLoader
-    member_records_by_golden_id: golden.MemberRecordsByGoldenIdLoader
-    links_by_golden_id: golden.LinksByGoldenIdLoader
-    sources_by_golden_id: golden.SourcesByGoldenIdLoader
-    source_by_slug: golden.SourceBySlugLoader
-    versions_by_golden_id: golden.VersionsByGoldenIdLoader
-    services_by_structure: golden.ServicesByStructureLoader
-    service_count_by_structure: golden.ServiceCountByStructureLoader
-    pages_by_value: golden.PagesByValueLoader
-    count_by_value: golden.CountByValueLoader
+    golden_by_id: merged.GoldenByIdLoader
+    provenance_by_golden_id: merged.ProvenanceByGoldenIdLoader
+    member_records_by_golden_id: merged.MemberRecordsByGoldenIdLoader
+    links_by_golden_id: merged.LinksByGoldenIdLoader
+    sources_by_golden_id: sources.SourcesByGoldenIdLoader
+    source_by_slug: sources.SourceBySlugLoader
+    versions_by_golden_id: merged.VersionsByGoldenIdLoader
+    services_by_structure_id: services.ServicesByStructureIdLoader
+    service_count_by_structure_id: services.ServiceCountByStructureIdLoader
+    golden_pages_by_value: merged.GoldenPagesByValueLoader
+    golden_count_by_value: merged.GoldenCountByValueLoader
 
     @classmethod
     def build(cls, db: Reads, shared: dict[str, dict[Any, Any]] | None = None) -> Loaders:
@@ -49,17 +52,17 @@ class Loaders:
             communes_by_departement_code=territory.CommunesByDepartementCodeLoader(db),
             communes_by_epci_code=territory.CommunesByEpciCodeLoader(db),
             arrondissements_by_commune_code=territory.ArrondissementsByCommuneCodeLoader(db),
-            golden_by_id=golden.GoldenByIdLoader(db),
-            provenance_by_golden_id=golden.ProvenanceByGoldenIdLoader(db),
-            member_records_by_golden_id=golden.MemberRecordsByGoldenIdLoader(db),
-            links_by_golden_id=golden.LinksByGoldenIdLoader(db),
-            sources_by_golden_id=golden.SourcesByGoldenIdLoader(db),
-            source_by_slug=golden.SourceBySlugLoader(db),
-            versions_by_golden_id=golden.VersionsByGoldenIdLoader(db),
-            services_by_structure=golden.ServicesByStructureLoader(db),
-            service_count_by_structure=golden.ServiceCountByStructureLoader(db),
-            pages_by_value=golden.PagesByValueLoader(db),
-            count_by_value=golden.CountByValueLoader(db),
+            golden_by_id=merged.GoldenByIdLoader(db),
+            provenance_by_golden_id=merged.ProvenanceByGoldenIdLoader(db),
+            member_records_by_golden_id=merged.MemberRecordsByGoldenIdLoader(db),
+            links_by_golden_id=merged.LinksByGoldenIdLoader(db),
+            sources_by_golden_id=sources.SourcesByGoldenIdLoader(db),
+            source_by_slug=sources.SourceBySlugLoader(db),
+            versions_by_golden_id=merged.VersionsByGoldenIdLoader(db),
+            services_by_structure_id=services.ServicesByStructureIdLoader(db),
+            service_count_by_structure_id=services.ServiceCountByStructureIdLoader(db),
+            golden_pages_by_value=merged.GoldenPagesByValueLoader(db),
+            golden_count_by_value=merged.GoldenCountByValueLoader(db),
         )
         if shared is not None:
             for name in TERRITORY_LOADERS:

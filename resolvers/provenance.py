@@ -1,7 +1,8 @@
 """Field-level provenance in the graph: a typed mirror of a merged record's fields."""
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
@@ -118,26 +119,37 @@ class FieldProvenance:
         return [ProvenanceElement(value=v, sources=list(s)) for v, s in items]
 
 
-def provenance_type(name: str, fields: list[str], what: str) -> type:
-    """A type with one nullable `FieldProvenance` per field of a merged record."""
-    attrs: dict[str, Any] = {"__annotations__": {"rows": strawberry.Private[dict[str, Any]]}}
+@strawberry.type
+class Provenance:
+    """Where each field of a merged record comes from: one nullable `FieldProvenance` per
+    field of data·inclusion's schema, added by `provenance_type`."""
 
-    def make(field_name: str) -> Any:
-        def resolve(self: Any) -> FieldProvenance | None:
-            row = self.rows.get(field_name)
-            return FieldProvenance(row=row) if row else None
+    rows: strawberry.Private[dict[str, Any]]
 
-        resolve.__annotations__ = {"return": FieldProvenance | None}
-        return strawberry.field(
-            resolver=resolve,
-            description=f"Where `{served_name(field_name)}` comes from (null when the value is "
-            "null).",
-        )
 
-    for field_name in fields:
-        attrs[SERVED_AS.get(field_name, field_name)] = make(field_name)
-    cls = type(name, (), attrs)
-    return strawberry.type(cls, description=f"Provenance of every field of a merged {what}.")
+P = TypeVar("P", bound=Provenance)
+
+
+def provenance_type(fields: list[str], what: str) -> Callable[[type[P]], type[P]]:
+    """Makes a declared subclass of `Provenance` the GraphQL type of one kind's provenance."""
+
+    def decorate(cls: type[P]) -> type[P]:
+        for field_name in fields:
+            setattr(cls, SERVED_AS.get(field_name, field_name), _field_provenance(field_name))
+        return strawberry.type(cls, description=f"Provenance of every field of a merged {what}.")
+
+    return decorate
+
+
+def _field_provenance(field_name: str) -> Any:
+    def resolve(self: Provenance) -> FieldProvenance | None:
+        row = self.rows.get(field_name)
+        return FieldProvenance(row=row) if row else None
+
+    return strawberry.field(
+        resolver=resolve,
+        description=f"Where `{served_name(field_name)}` comes from (null when the value is null).",
+    )
 
 
 @strawberry.type(description="A value one producer sent for a field, and for how long.")

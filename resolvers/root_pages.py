@@ -126,12 +126,12 @@ async def value_page(
     key = decode_id_cursor(after)
     visibility = info.context.visibility
     loaders = info.context.loaders
-    rows = await loaders.pages_by_value.load(
+    rows = await loaders.golden_pages_by_value.load(
         (kind, visibility, field, value, size + 1, tuple(key) if key else None)
     )
 
     async def count() -> int:
-        n: int = await loaders.count_by_value.load((kind, visibility, field, value))
+        n: int = await loaders.golden_count_by_value.load((kind, visibility, field, value))
         return n
 
     return build_connection(

@@ -20,7 +20,7 @@ class ServiceQueries:
         description="One merged service by its id or by the id of any producer record merged "
         "into it (`dora--s1`, `soliguide--884-aide-alimentaire`…); null when unknown."
     )
-    async def service(self, info: Info, id: Annotated[strawberry.ID, ID_ARG]) -> Service | None:  # type: ignore[valid-type]
+    async def service(self, info: Info, id: Annotated[strawberry.ID, ID_ARG]) -> Service | None:
         key = ("service", info.context.visibility, str(id))
         row = await info.context.loaders.golden_by_id.load(key)
         return Service(row=row) if row else None

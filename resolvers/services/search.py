@@ -20,7 +20,7 @@ MAX_RADIUS_KM = 200.0
 @strawberry.type(description="One service found around a place, and how far it is.")
 class ServiceSearchEdge:
     cursor: str = strawberry.field(description="Opaque position of this item in the results.")
-    node: Service = strawberry.field(description="The service.")  # type: ignore[valid-type]
+    node: Service = strawberry.field(description="The service.")
     distance_km: float | None = strawberry.field(
         description="Distance in km from the centre to where the service is offered in person "
         "(within the radius); null for a service kept only because it is offered remotely "

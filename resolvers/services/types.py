@@ -1,69 +1,65 @@
 """The merged `Service` type: the schema's fields, its structure, producer records, provenance."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from data_inclusion.schema import v1
 
 from resolvers.context import Info
-from resolvers.merged import merged_type, resolver, source_record_type
+from resolvers.merged.types import MergedRecord, SourceRecord, merged_type, schema_fields
 from resolvers.pagination import Connection
+from resolvers.provenance import Provenance, provenance_type
 
 if TYPE_CHECKING:
     from resolvers.structures.types import Structure
 
-SourceService = source_record_type("SourceService", "service")
+
+@strawberry.type(description="A service as one producer published it.")
+class SourceService(SourceRecord):
+    pass
 
 
-async def _structure(
-    self: Any, info: Info
-) -> Annotated["Structure", strawberry.lazy("resolvers.structures.types")] | None:  # type: ignore[valid-type]
-    from resolvers.structures.types import Structure
-
-    structure_id = self.row.get("structure_public_id")
-    if not structure_id:
-        return None
-    row = await info.context.loaders.golden_by_id.load(
-        ("structure", info.context.visibility, structure_id)
-    )
-    return Structure(row=row) if row else None
+@provenance_type(schema_fields(v1.Service), "service")
+class ServiceProvenance(Provenance):
+    pass
 
 
-def _score(self: Any) -> float | None:
-    value = self.row.get("score_qualite")
-    return None if value is None else float(value)
-
-
-Service = merged_type(
-    "Service",
-    "service",
+@merged_type(
     v1.Service,
+    kind="service",
     what="service",
     description="A service (aide alimentaire, accompagnement vers l'emploi…) merged from every "
     "producer that publishes it, each value with its provenance.",
-    record_type=SourceService,
-    extra={
-        "structure": resolver(
-            _structure,
-            {
-                "info": Info,
-                "return": Annotated["Structure", strawberry.lazy("resolvers.structures.types")]
-                | None,
-            },
-            "The merged structure that offers this service.",
-        ),
-        "score_qualite": resolver(
-            _score,
-            {"return": float | None},
-            "Quality score of the service (data_inclusion.schema's `score_qualite`, computed at "
-            "the ingest run that last changed it).",
-        ),
-    },
 )
+class Service(MergedRecord[SourceService, ServiceProvenance]):
+    record_class = SourceService
+    provenance_class = ServiceProvenance
+
+    @strawberry.field(description="The merged structure that offers this service.")
+    async def structure(
+        self, info: Info
+    ) -> Annotated["Structure", strawberry.lazy("resolvers.structures.types")] | None:
+        from resolvers.structures.types import Structure
+
+        structure_id = self.row.get("structure_public_id")
+        if not structure_id:
+            return None
+        row = await info.context.loaders.golden_by_id.load(
+            ("structure", info.context.visibility, structure_id)
+        )
+        return Structure(row=row) if row else None
+
+    @strawberry.field(
+        description="Quality score of the service (data_inclusion.schema's `score_qualite`, "
+        "computed at the ingest run that last changed it)."
+    )
+    def score_qualite(self) -> float | None:
+        value = self.row.get("score_qualite")
+        return None if value is None else float(value)
 
 
 @strawberry.type(
     description="A page of merged services, with cursors to go on and the total count."
 )
-class ServiceConnection(Connection[Service]):  # type: ignore[valid-type]
+class ServiceConnection(Connection[Service]):
     pass

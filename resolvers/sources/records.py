@@ -61,7 +61,7 @@ class SourceRecordQueries:
         source: Annotated[str, SOURCE_ARG],
         first: Annotated[int | None, FIRST_ARG] = None,
         after: Annotated[str | None, AFTER_ARG] = None,
-    ) -> Connection[SourceStructure]:  # type: ignore[valid-type]
+    ) -> Connection[SourceStructure]:
         return await _page(info, source, "structure", SourceStructure, first, after)
 
     @strawberry.field(
@@ -74,5 +74,5 @@ class SourceRecordQueries:
         source: Annotated[str, SOURCE_ARG],
         first: Annotated[int | None, FIRST_ARG] = None,
         after: Annotated[str | None, AFTER_ARG] = None,
-    ) -> Connection[SourceService]:  # type: ignore[valid-type]
+    ) -> Connection[SourceService]:
         return await _page(info, source, "service", SourceService, first, after)

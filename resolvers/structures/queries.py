@@ -20,7 +20,7 @@ class StructureQueries:
         description="One merged structure by its id or by the id of any producer record merged "
         "into it (`dora--42`, `emplois-de-linclusion--17`…); null when unknown."
     )
-    async def structure(self, info: Info, id: Annotated[strawberry.ID, ID_ARG]) -> Structure | None:  # type: ignore[valid-type]
+    async def structure(self, info: Info, id: Annotated[strawberry.ID, ID_ARG]) -> Structure | None:
         key = ("structure", info.context.visibility, str(id))
         row = await info.context.loaders.golden_by_id.load(key)
         return Structure(row=row) if row else None

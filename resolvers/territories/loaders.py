@@ -8,23 +8,19 @@ from typing import Any, Generic, TypeVar
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Commune, Departement, Epci, Region
-from resolvers.batching import BatchLoader
+from resolvers.batching import ReadLoader
 from store import territories as store
-from store.reads import Reads
 
 V = TypeVar("V")
 Fetch = Callable[[AsyncSession, Sequence[str]], Awaitable[dict[str, Any]]]
 
 
-class _ByKeyLoader(BatchLoader[str, V], Generic[V]):
-    """Loads values by string key through one `store` function; missing keys get `default`."""
+class _ByKeyLoader(ReadLoader[str, V], Generic[V]):
+    """Loads values by string key through one `store` function; a missing key gets None
+    (`many`: an empty list)."""
 
     fetch: Fetch
     many = False
-
-    def __init__(self, db: Reads) -> None:
-        super().__init__()
-        self._db = db
 
     async def batch_load_fn(self, keys: list[str]) -> list[V]:
         async with self._db() as session:

@@ -1,12 +1,13 @@
 """What merged structures and services share in the graph: the schema's fields (described by the
 schema package itself), their producer records, duplicates, history and provenance."""
 
+import copy
 import types
 import typing
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Union
+from typing import Annotated, Any, ClassVar, Generic, TypeVar, Union
 
 import orjson
 import strawberry
@@ -26,10 +27,10 @@ from resolvers.pagination import (
 from resolvers.provenance import (
     Claim,
     FieldChange,
+    Provenance,
     claims_of,
     field_history,
     is_history_key,
-    provenance_type,
     served_name,
 )
 from resolvers.sources.types import Source
@@ -202,90 +203,75 @@ def data_field(name: str, model: Any, description: str | None = None) -> Any:
     return strawberry.field(resolver=resolve, description=described)
 
 
-def source_record_type(name: str, what: str) -> type:
-    """A structure or service as one producer published it (after mapping)."""
+@strawberry.type
+class SourceRecord:
+    """What a producer record has in the graph, whatever its kind (`SourceStructure`…)."""
 
-    def id_(self: Any) -> strawberry.ID:
+    row: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(description="Id of the producer record (`<source>--<producer id>`).")
+    def id(self) -> strawberry.ID:
         return strawberry.ID(self.row["public_id"])
 
-    async def source(self: Any, info: Info) -> Source | None:
+    @strawberry.field(description="The producer.")
+    async def source(self, info: Info) -> Source | None:
         row = await info.context.loaders.source_by_slug.load(self.row["source_slug"])
         return Source(row=row) if row else None
 
-    def date_maj(self: Any) -> date | None:
+    @strawberry.field(description="The producer's update date of the record.")
+    def date_maj(self) -> date | None:
         return self.row.get("date_maj")
 
-    def version(self: Any) -> int:
+    @strawberry.field(description="Version of the record in the gateway (1 when never changed).")
+    def version(self) -> int:
         return int(self.row["version"])
 
-    def data(self: Any, info: Info) -> JSON:
+    @strawberry.field(description="The record's schema fields as the producer sent them.")
+    def data(self, info: Info) -> JSON:
         return typing.cast(
             JSON, personal.without_personal(info.context.has_token, self.row["data"])
         )
 
-    id_.__annotations__ = {"return": strawberry.ID}
-    source.__annotations__ = {"info": Info, "return": Source | None}
-    date_maj.__annotations__ = {"return": date | None}
-    version.__annotations__ = {"return": int}
-    data.__annotations__ = {"info": Info, "return": JSON}
-    attrs: dict[str, Any] = {
-        "__annotations__": {"row": strawberry.Private[dict[str, Any]]},
-        "id": strawberry.field(
-            resolver=id_, description="Id of the producer record (`<source>--<producer id>`)."
-        ),
-        "source": strawberry.field(resolver=source, description="The producer."),
-        "date_maj": strawberry.field(
-            resolver=date_maj, description="The producer's update date of the record."
-        ),
-        "version": strawberry.field(
-            resolver=version,
-            description="Version of the record in the gateway (1 when never changed).",
-        ),
-        "data": strawberry.field(
-            resolver=data, description="The record's schema fields as the producer sent them."
-        ),
-    }
-    return strawberry.type(
-        type(name, (), attrs), description=f"A {what} as one producer published it."
-    )
+
+RecordT = TypeVar("RecordT", bound=SourceRecord)
+ProvenanceT = TypeVar("ProvenanceT", bound=Provenance)
+Merged = TypeVar("Merged", bound="MergedRecord[Any, Any]")
+
+# `{what}` in a description below: the kind's word ("structure", "service")
+WHAT = "{what}"
 
 
-def merged_type(
-    name: str,
-    kind: str,
-    model: Any,
-    *,
-    what: str,
-    description: str,
-    record_type: type,
-    extra: dict[str, Any],
-) -> type:
-    """The merged type of one kind: plain schema fields, then what every merged record has."""
-    fields = schema_fields(model)
-    by_graphql_name = {graphql_name(f): f for f in fields}
-    provenance_cls = provenance_type(f"{name}Provenance", fields, what)
-    attrs: dict[str, Any] = {"__annotations__": {"row": strawberry.Private[dict[str, Any]]}}
+@strawberry.type
+class MergedRecord(Generic[RecordT, ProvenanceT]):
+    """What every merged record has in the graph, whatever its kind: its id, its commune, its
+    producers and their records, the links between them, the history and the provenance of its
+    fields. A kind (`Structure`, `Service`) declares its own fields and is made a GraphQL type
+    by `merged_type`, which adds the fields of data·inclusion's schema."""
 
-    def id_(self: Any) -> strawberry.ID:
-        return strawberry.ID(self.row["public_id"])
+    row: strawberry.Private[dict[str, Any]]
 
-    id_.__annotations__ = {"return": strawberry.ID}
-    attrs["id"] = strawberry.field(
-        resolver=id_,
+    # set by `merged_type` (`kind`, `fields_by_name`) and by the kind
+    kind: ClassVar[str]
+    record_class: ClassVar[type[SourceRecord]]
+    provenance_class: ClassVar[type[Provenance]]
+    fields_by_name: ClassVar[dict[str, str]]  # GraphQL name -> schema field
+
+    @strawberry.field(
         description="Public data·inclusion id (`dora--42`): the id of the oldest producer record "
         "every consumer may see, kept while the merged record lives. A lookup by any member "
-        "record's id finds this record too.",
+        "record's id finds this record too."
     )
-    for field_name in fields:
-        attrs[field_name] = data_field(field_name, model)
-    # `commune` is the edge to the territory; the name as the producers wrote it stays readable
-    attrs["commune_libelle"] = data_field(
-        "commune",
-        model,
-        "The commune's name as the producers wrote it (`commune` in data·inclusion's schema).",
-    )
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row["public_id"])
 
-    async def commune(self: Any, info: Info) -> Commune | None:
+    @strawberry.field(
+        description=f"The commune of the {WHAT} (from `codeInsee`; former, delegated and "
+        "associated communes resolved to the current one, a municipal arrondissement to its "
+        "commune: Paris for `75111`), and through it its EPCI, département and région; "
+        "`arrondissement` gives the arrondissement itself, `communeLibelle` the name as the "
+        "producers wrote it."
+    )
+    async def commune(self, info: Info) -> Commune | None:
         code = self.row["data"].get("code_insee")
         if not code:
             return None
@@ -294,139 +280,92 @@ def merged_type(
         row = await loaders.commune_by_code.load(current) if current else None
         return Commune(row=row) if row else None
 
-    commune.__annotations__ = {"info": Info, "return": Commune | None}
-    attrs["commune"] = strawberry.field(
-        resolver=commune,
-        description=f"The commune of the {what} (from `codeInsee`; former, delegated and "
-        "associated communes resolved to the current one, a municipal arrondissement to its "
-        "commune: Paris for `75111`), and through it its EPCI, département and région; "
-        "`arrondissement` gives the arrondissement itself, `communeLibelle` the name as the "
-        "producers wrote it.",
+    @strawberry.field(
+        description=f"The municipal arrondissement of the {WHAT} when `codeInsee` names one "
+        "(Paris, Lyon, Marseille: `75111`); null otherwise. `commune` is its commune."
     )
-
-    async def arrondissement(self: Any, info: Info) -> ArrondissementMunicipal | None:
+    async def arrondissement(self, info: Info) -> ArrondissementMunicipal | None:
         code = self.row["data"].get("code_insee")
         if not code:
             return None
         row = await info.context.loaders.commune_by_code.load(code)
         return ArrondissementMunicipal(row=row) if row and row.type == ARRONDISSEMENT else None
 
-    arrondissement.__annotations__ = {"info": Info, "return": ArrondissementMunicipal | None}
-    attrs["arrondissement"] = strawberry.field(
-        resolver=arrondissement,
-        description=f"The municipal arrondissement of the {what} when `codeInsee` names one "
-        "(Paris, Lyon, Marseille: `75111`); null otherwise. `commune` is its commune.",
-    )
-
-    async def source(self: Any, info: Info) -> Source | None:
+    @strawberry.field(description="The producer whose id the merged record carries.")
+    async def source(self, info: Info) -> Source | None:
         row = await info.context.loaders.source_by_slug.load(self.row["data"].get("source"))
         return Source(row=row) if row else None
 
-    source.__annotations__ = {"info": Info, "return": Source | None}
-    attrs["source"] = strawberry.field(
-        resolver=source, description="The producer whose id the merged record carries."
-    )
-
-    async def members(info: Info, row: dict[str, Any]) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = await info.context.loaders.member_records_by_golden_id.load(
-            row["id"]
-        )
-        return found
-
-    async def sources(self: Any, info: Info) -> list[Source]:
+    @strawberry.field(description=f"Every producer that publishes this {WHAT}.")
+    async def sources(self, info: Info) -> list[Source]:
         rows = await info.context.loaders.sources_by_golden_id.load(self.row["id"])
         return [Source(row=r) for r in rows]
 
-    sources.__annotations__ = {"info": Info, "return": list[Source]}
-    attrs["sources"] = strawberry.field(
-        resolver=sources, description=f"Every producer that publishes this {what}."
+    @strawberry.field(
+        description=f"The producer records merged into this {WHAT}, as each producer "
+        "published them."
     )
-
-    async def source_records(self: Any, info: Info, sources: list[str] | None = None) -> Any:
-        rows = await members(info, self.row)
-        return [record_type(row=r) for r in rows if sources is None or r["source_slug"] in sources]
-
-    source_records.__annotations__ = {
-        "info": Info,
-        "sources": typing.Annotated[
+    async def source_records(
+        self,
+        info: Info,
+        sources: Annotated[
             list[str] | None,
             strawberry.argument(description="Only the records of these producers (slugs)."),
-        ],
-        "return": list[record_type],  # type: ignore[valid-type]
-    }
-    attrs["source_records"] = strawberry.field(
-        resolver=source_records,
-        description=f"The producer records merged into this {what}, as each producer "
-        "published them.",
-    )
+        ] = None,
+    ) -> list[RecordT]:
+        rows = await self._members(info)
+        record = typing.cast(type[RecordT], self.record_class)
+        return [record(row=r) for r in rows if sources is None or r["source_slug"] in sources]
 
-    async def doublons(self: Any, info: Info) -> Any:
-        rows = await members(info, self.row)
-        return [record_type(row=r) for r in rows if r["public_id"] != self.row["public_id"]]
-
-    doublons.__annotations__ = {"info": Info, "return": list[record_type]}  # type: ignore[valid-type]
-    attrs["doublons"] = strawberry.field(
-        resolver=doublons,
+    @strawberry.field(
         description="The linked duplicates: every producer record merged into this one except "
-        "the record whose id it carries (what the real API's `exclure_doublons` leaves out).",
+        "the record whose id it carries (what the real API's `exclure_doublons` leaves out)."
     )
+    async def doublons(self, info: Info) -> list[RecordT]:
+        rows = await self._members(info)
+        record = typing.cast(type[RecordT], self.record_class)
+        return [record(row=r) for r in rows if r["public_id"] != self.row["public_id"]]
 
-    async def links(self: Any, info: Info) -> list[DuplicateLink]:
+    @strawberry.field(
+        description=f"Why the producer records of this {WHAT} were merged: each standing link "
+        "between two of them, with its method, score and evidence."
+    )
+    async def links(self, info: Info) -> list[DuplicateLink]:
         rows = await info.context.loaders.links_by_golden_id.load(self.row["id"])
         return [DuplicateLink(row=r) for r in rows]
 
-    links.__annotations__ = {"info": Info, "return": list[DuplicateLink]}
-    attrs["links"] = strawberry.field(
-        resolver=links,
-        description=f"Why the producer records of this {what} were merged: each standing link "
-        "between two of them, with its method, score and evidence.",
+    @strawberry.field(
+        description="How the fields changed over time at each producer behind this record: one "
+        "entry per value a producer record sent, oldest first."
     )
-
-    def readable(info: Info, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Producer rows with their data as this consumer may read it (free text masked)."""
-        if info.context.has_token:
-            return rows
-        return [{**r, "data": personal.without_personal(False, r["data"])} for r in rows]
-
-    def allowed(info: Info, field_name: str) -> bool:
-        return field_name not in personal.ALWAYS or info.context.has_token
-
-    def visible(info: Info, field_name: str, value: Any) -> bool:
-        return info.context.has_token or not personal.is_personal(field_name, value)
-
-    def fields_named(names: list[str] | None, argument: str) -> list[str]:
-        if names is None:
-            return list(fields)
-        unknown = sorted(set(names) - set(by_graphql_name))
-        if unknown:
-            raise BadUserInput(
-                f"`{argument}`: {', '.join(map(repr, unknown))} not a field of {name}; one of: "
-                f"{', '.join(sorted(by_graphql_name))}",
-                argument=argument,
-            )
-        return [by_graphql_name[n] for n in names]
-
     async def history(
-        self: Any,
+        self,
         info: Info,
-        field: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        field: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only this field, named as in this type (`telephone`); default all."
+            ),
+        ] = None,
+        first: Annotated[int | None, FIRST_ARG] = None,
+        after: Annotated[str | None, AFTER_ARG] = None,
     ) -> Connection[FieldChange]:
         size = page_size(first)
         key = decode_cursor(after)
         if key is not None and not (len(key) == 2 and key[0] == "h" and is_history_key(key[1])):
             raise BadUserInput("`after` is not a cursor of this history", argument="after")
         names = [
-            n for n in fields_named(None if field is None else [field], "field") if allowed(info, n)
+            n
+            for n in self._fields_named(None if field is None else [field], "field")
+            if _allowed(info, n)
         ]
-        versions = readable(
+        versions = _readable(
             info, await info.context.loaders.versions_by_golden_id.load(self.row["id"])
         )
         changes = [
             (k, c)
             for k, c in field_history(versions, names)
-            if visible(info, c.field_name, c.row["data"].get(c.field_name))
+            if _visible(info, c.field_name, c.row["data"].get(c.field_name))
         ]
         rows = [(["h", k], c) for k, c in changes if key is None or k > key[1]][: size + 1]
 
@@ -435,75 +374,124 @@ def merged_type(
 
         return build_connection(rows, first=size, after=key, count=count)
 
-    history.__annotations__ = {
-        "info": Info,
-        "field": typing.Annotated[
-            str | None,
-            strawberry.argument(
-                description="Only this field, named as in this type (`telephone`); default all."
-            ),
-        ],
-        "first": typing.Annotated[int | None, FIRST_ARG],
-        "after": typing.Annotated[str | None, AFTER_ARG],
-        "return": Connection[FieldChange],
-    }
-    attrs["history"] = strawberry.field(
-        resolver=history,
-        description="How the fields changed over time at each producer behind this record: one "
-        "entry per value a producer record sent, oldest first.",
+    @strawberry.field(
+        description=f"What every producer behind this {WHAT} says, field by field (only "
+        "non-null values), and which value was chosen: compare them with `provenance`."
     )
-
-    async def claims(self: Any, info: Info, fields: list[str] | None = None) -> list[Claim]:
-        names = [n for n in fields_named(fields, "fields") if allowed(info, n)]
-        loaders = info.context.loaders
-        rows = readable(info, await members(info, self.row))
-        provenance = await loaders.provenance_by_golden_id.load(self.row["id"])
-        return [
-            c
-            for c in claims_of(rows, provenance, names)
-            if visible(info, c.field_name, c.row["data"].get(c.field_name))
-        ]
-
-    claims.__annotations__ = {
-        "info": Info,
-        "fields": typing.Annotated[
+    async def claims(
+        self,
+        info: Info,
+        fields: Annotated[
             list[str] | None,
             strawberry.argument(
                 description="Only these fields, named as in this type; default all."
             ),
-        ],
-        "return": list[Claim],
-    }
-    attrs["claims"] = strawberry.field(
-        resolver=claims,
-        description=f"What every producer behind this {what} says, field by field (only "
-        "non-null values), and which value was chosen: compare them with `provenance`.",
-    )
+        ] = None,
+    ) -> list[Claim]:
+        names = [n for n in self._fields_named(fields, "fields") if _allowed(info, n)]
+        loaders = info.context.loaders
+        rows = _readable(info, await self._members(info))
+        provenance = await loaders.provenance_by_golden_id.load(self.row["id"])
+        return [
+            c
+            for c in claims_of(rows, provenance, names)
+            if _visible(info, c.field_name, c.row["data"].get(c.field_name))
+        ]
 
-    async def provenance(self: Any, info: Info) -> Any:
+    @strawberry.field(
+        description="For every field: the producer that supplied the value, when, and why it won."
+    )
+    async def provenance(self, info: Info) -> ProvenanceT:
         rows = await info.context.loaders.provenance_by_golden_id.load(self.row["id"])
-        return provenance_cls(rows=rows)
+        return typing.cast(ProvenanceT, self.provenance_class(rows=rows))
 
-    provenance.__annotations__ = {"info": Info, "return": provenance_cls}
-    attrs["provenance"] = strawberry.field(
-        resolver=provenance,
-        description="For every field: the producer that supplied the value, when, and why it won.",
-    )
-    attrs.update(extra)
-
-    async def resolve_reference(cls: Any, info: Info, id: strawberry.ID) -> Any:
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Any:
         """An entity of this type for a federation router (`_entities`), as `structure(id:)` /
         `service(id:)` would answer it for the same consumer."""
-        row = await info.context.loaders.golden_by_id.load((kind, info.context.visibility, str(id)))
+        key = (cls.kind, info.context.visibility, str(id))
+        row = await info.context.loaders.golden_by_id.load(key)
         return cls(row=row) if row else None
 
-    attrs["resolve_reference"] = classmethod(resolve_reference)
-    return strawberry.type(
-        type(name, (), attrs), description=description, directives=[federation.key("id")]
-    )
+    async def _members(self, info: Info) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await info.context.loaders.member_records_by_golden_id.load(
+            self.row["id"]
+        )
+        return found
+
+    def _fields_named(self, names: list[str] | None, argument: str) -> list[str]:
+        """Schema fields from their GraphQL names (`None`: all of them)."""
+        by_name = self.fields_by_name
+        if names is None:
+            return list(by_name.values())
+        unknown = sorted(set(names) - set(by_name))
+        if unknown:
+            raise BadUserInput(
+                f"`{argument}`: {', '.join(map(repr, unknown))} not a field of "
+                f"{type(self).__name__}; one of: {', '.join(sorted(by_name))}",
+                argument=argument,
+            )
+        return [by_name[n] for n in names]
 
 
-def resolver(fn: Callable[..., Any], annotations: dict[str, Any], description: str) -> Any:
-    """A strawberry field from a plain function and its annotations (for generated types)."""
-    fn.__annotations__ = annotations
-    return strawberry.field(resolver=fn, description=description)
+def _readable(info: Info, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Producer rows with their data as this consumer may read it (free text masked)."""
+    if info.context.has_token:
+        return rows
+    return [{**r, "data": personal.without_personal(False, r["data"])} for r in rows]
+
+
+def _allowed(info: Info, field_name: str) -> bool:
+    return field_name not in personal.ALWAYS or info.context.has_token
+
+
+def _visible(info: Info, field_name: str, value: Any) -> bool:
+    return info.context.has_token or not personal.is_personal(field_name, value)
+
+
+def merged_type(
+    model: Any, *, kind: str, what: str, description: str
+) -> Callable[[type[Merged]], type[Merged]]:
+    """Makes a declared subclass of `MergedRecord` the GraphQL type of one kind: the fields of
+    `model` (a data·inclusion schema model) added as plain fields, then, in the GraphQL type,
+    the id, the schema's fields (`commune` in its place, as the edge to the territory), the
+    common fields and the kind's own."""
+
+    def decorate(cls: type[Merged]) -> type[Merged]:
+        fields = schema_fields(model)
+        cls.kind = kind
+        cls.fields_by_name = {graphql_name(f): f for f in fields}
+        generated = [f for f in fields if f != "commune"]
+        for field_name in generated:
+            setattr(cls, field_name, data_field(field_name, model))
+        # `commune` is the edge to the territory; the name as the producers wrote it stays
+        cls.commune_libelle = data_field(  # type: ignore[attr-defined]
+            "commune",
+            model,
+            "The commune's name as the producers wrote it (`commune` in data·inclusion's schema).",
+        )
+        typed = strawberry.type(cls, description=description, directives=[federation.key("id")])
+        definition = typed.__strawberry_definition__  # type: ignore[attr-defined]
+        common = [f.python_name for f in MergedRecord.__strawberry_definition__.fields]  # type: ignore[attr-defined]
+        order = [
+            "id",
+            *fields,
+            "commune_libelle",
+            *(f for f in common if f not in ("id", "commune")),
+        ]
+        by_name = {f.python_name: f for f in definition.fields}
+        own = [n for n in by_name if n not in order]
+        definition.fields = [_described(by_name[n], what) for n in [*order, *own]]
+        return typed
+
+    return decorate
+
+
+def _described(field: Any, what: str) -> Any:
+    """`field`, its description naming the kind when it speaks of it (a copy: the common
+    fields are shared by every kind)."""
+    if not field.description or WHAT not in field.description:
+        return field
+    described = copy.copy(field)
+    described.description = field.description.replace(WHAT, what)
+    return described

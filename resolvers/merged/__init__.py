@@ -1,0 +1,1 @@
+"""Merged structures and services: what their GraphQL types share, and their loaders."""
