@@ -57,11 +57,13 @@ async def sync_sources(engine: AsyncEngine, producers_dir: Path | None = None) -
     """Write every producer's registry entry to the `source` table (new ones and changes)."""
     from datetime import UTC, datetime
 
-    from ingestion import mapping
+    from ingestion import mapping_file
     from store import records as record_store
 
-    directory = producers_dir or mapping.PRODUCERS_DIR
-    entries = [mapping.load(slug, directory).source for slug in mapping.known_slugs(directory)]
+    directory = producers_dir or mapping_file.PRODUCERS_DIR
+    entries = [
+        mapping_file.load(slug, directory).source for slug in mapping_file.known_slugs(directory)
+    ]
     async with engine.begin() as conn:
         for entry in entries:
             await record_store.upsert_source(conn, dict(entry.__dict__), datetime.now(UTC))

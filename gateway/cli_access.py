@@ -191,7 +191,7 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_producer_token_create(settings: Settings, args: argparse.Namespace) -> None:
     """A producer's token: it checks and submits one source's files and reads nothing."""
-    from ingestion import mapping
+    from ingestion import mapping_file
     from store import access as store
 
     if args.consumer:
@@ -205,8 +205,8 @@ def cmd_producer_token_create(settings: Settings, args: argparse.Namespace) -> N
         )
     slug = args.producer
     try:
-        mapping.load(slug, settings.producers_dir)  # a registered source, with a usable entry
-    except mapping.MappingError as exc:
+        mapping_file.load(slug, settings.producers_dir)  # a registered source, with a usable entry
+    except mapping_file.MappingError as exc:
         raise CommandFailed(str(exc)) from None
     expires = None
     if args.expires:

@@ -105,7 +105,7 @@ def _sheet(value: str | None) -> str | int | None:
 
 def cmd_mapping_check(settings: Settings, args: argparse.Namespace) -> None:
     from ingestion import check
-    from ingestion.mapping import MappingError
+    from ingestion.mapping_file import MappingError
     from ingestion.readers import ReadError
     from ingestion.run import IngestError
 

@@ -25,20 +25,20 @@ def cmd_ingest_urls(settings: Settings, args: argparse.Namespace) -> None:
     """`gateway ingest SLUG URL…`: each URL pulled as the producer's [pull] says (pagination,
     records path, authentication), or as one page when it has no [pull]. `structures=URL` /
     `services=URL` say which records a URL holds when the producer maps both."""
-    from ingestion import mapping, pull
+    from ingestion import mapping_file, pull
     from ingestion.run import IngestOptions
 
     if not all(is_url(f) for f in args.files):
         raise CommandFailed("give files or URLs, not both")
     try:
-        producer = mapping.load(args.source, settings.producers_dir)
+        producer = mapping_file.load(args.source, settings.producers_dir)
         specs = {}
         for argument in args.files:
             found = _URL.match(argument)
             assert found is not None
             kind = found.group(1) or _only_kind(producer)
             specs[kind] = pull.spec_for(producer, kind, found.group(2))
-    except mapping.MappingError as exc:
+    except mapping_file.MappingError as exc:
         raise CommandFailed(str(exc)) from None
     options = IngestOptions(
         partial=args.partial,
@@ -85,12 +85,12 @@ def _pull(settings: Settings, producer: Any, specs: dict[str, Any], options: Any
 
 
 def cmd_pull(settings: Settings, args: argparse.Namespace) -> None:
-    from ingestion import mapping, pull
+    from ingestion import mapping_file, pull
 
-    slugs = args.sources or mapping.known_slugs(settings.producers_dir)
+    slugs = args.sources or mapping_file.known_slugs(settings.producers_dir)
     try:
-        producers = [mapping.load(slug, settings.producers_dir) for slug in slugs]
-    except mapping.MappingError as exc:
+        producers = [mapping_file.load(slug, settings.producers_dir) for slug in slugs]
+    except mapping_file.MappingError as exc:
         raise CommandFailed(str(exc)) from None
     pulled = [p for p in producers if p.pull]
     if args.sources and len(pulled) < len(producers):

@@ -181,11 +181,11 @@ class ProducerFiles:
         return slug
 
     def _producer(self, request: Request, slug: str) -> Any:
-        from ingestion import mapping
+        from ingestion import mapping_file
 
         try:
-            return mapping.load(slug, request.app.state.settings.producers_dir)
-        except mapping.MappingError as exc:
+            return mapping_file.load(slug, request.app.state.settings.producers_dir)
+        except mapping_file.MappingError as exc:
             raise Refused(404, "NOT_FOUND", str(exc)) from None
 
     async def _check(self, request: Request, producer: Any, path: Path, sha256: str) -> Any:

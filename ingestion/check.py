@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingestion import mapping as mapping_module
+from ingestion import mapping_file
 from ingestion.mapper import MappingStats, iter_mapped, missing_paths
 from ingestion.readers import iter_records
 from ingestion.run import plan_files
@@ -48,7 +48,7 @@ def check(slug: str, paths: Sequence[Path], producers_dir: Path | None = None) -
 
     Raises MappingError for an invalid mapping (unknown fields, transforms, enum targets…).
     """
-    producer = mapping_module.load(slug, producers_dir or mapping_module.PRODUCERS_DIR)
+    producer = mapping_file.load(slug, producers_dir or mapping_file.PRODUCERS_DIR)
     report = CheckReport(
         source=slug, mapping_file=str(producer.path), value_maps=len(producer.value_maps)
     )

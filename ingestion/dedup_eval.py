@@ -14,7 +14,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from ingestion import dedup, mapping
+from ingestion import dedup, mapping_file
 from ingestion.members import Member
 from ingestion.normalize import Territories
 from ingestion.preview import preview
@@ -315,11 +315,11 @@ def members_from_files(
     out: dict[str, list[Member]] = defaultdict(list)
     seen: set[tuple[str, str]] = set()
     at = datetime(2026, 11, 1)
-    for slug in mapping.known_slugs():
+    for slug in mapping_file.known_slugs():
         files = sorted(p for p in (folder / slug).glob("*") if p.is_file())
         if not files:
             continue
-        for row in preview(mapping.load(slug), files, territories):
+        for row in preview(mapping_file.load(slug), files, territories):
             record = row["record"]
             if not record or (row["kind"], record["id"]) in seen:
                 continue
@@ -372,7 +372,7 @@ def load_labelled(path: Path, territories: Territories | None = None) -> Labelle
     seen: set[tuple[str, str]] = set()
     at = datetime(2026, 11, 1)
     for source_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
-        producer = mapping.data_inclusion_producer(source_dir.name)
+        producer = mapping_file.data_inclusion_producer(source_dir.name)
         files = sorted(p for p in source_dir.iterdir() if p.is_file())
         for row in preview(producer, files, territories):
             record = row["record"]

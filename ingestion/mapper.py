@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from ingestion.issues import Issue
-from ingestion.mapping import MODELS, FieldRule, KindMapping, Producer
+from ingestion.mapping_file import MODELS, FieldRule, KindMapping, Producer
 from ingestion.readers import Record, formula_like
 from ingestion.transforms import TRANSFORMS, TransformError
 from store.text import fold

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.mapper import KIND_SINGULAR, MappingStats, item_ids, iter_items, map_item
-from ingestion.mapping import Producer
+from ingestion.mapping_file import Producer
 from ingestion.normalize import Territories
 from ingestion.prepare import prepare
 from ingestion.readers import iter_records

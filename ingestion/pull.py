@@ -36,7 +36,7 @@ from urllib.parse import urljoin
 import httpx
 import orjson
 
-from ingestion.mapping import KINDS, MappingError, Producer
+from ingestion.mapping_file import KINDS, MappingError, Producer
 
 PAGINATIONS = ("none", "next-link", "link-header", "page", "offset", "cursor")
 _EVERY = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")

@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ingestion import mapping as mapping_module
+from ingestion import mapping_file
 from ingestion.issues import Issue
 from ingestion.mapper import (
     KIND_SINGULAR,
@@ -27,7 +27,7 @@ from ingestion.mapper import (
     map_item,
     missing_paths,
 )
-from ingestion.mapping import KindMapping, MappingError, Producer
+from ingestion.mapping_file import KindMapping, MappingError, Producer
 from ingestion.normalize import Territories
 from ingestion.prepare import prepare
 from ingestion.readers import ReadError, iter_records
@@ -181,13 +181,13 @@ async def ingest(
     options: IngestOptions | None = None,
     *,
     progress: Progress | None = None,
-    producers_dir: Path = mapping_module.PRODUCERS_DIR,
+    producers_dir: Path = mapping_file.PRODUCERS_DIR,
 ) -> IngestReport:
     options = options or IngestOptions()
     started = time.monotonic()
     now = datetime.now(UTC)
     try:
-        producer = mapping_module.load(slug, producers_dir)
+        producer = mapping_file.load(slug, producers_dir)
     except MappingError as exc:
         raise IngestError(str(exc)) from exc
     if not paths:

@@ -9,7 +9,7 @@ from typing import Any
 import pydantic
 
 from ingestion.issues import Issue
-from ingestion.mapping import MODELS
+from ingestion.mapping_file import MODELS
 
 REQUIRED: dict[str, frozenset[str]] = {
     kind: frozenset(name for name, f in model.model_fields.items() if f.is_required())

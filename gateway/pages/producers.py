@@ -162,11 +162,11 @@ class ProducerPages:
         return principal, slug
 
     def producer(self, slug: str) -> Any:
-        from ingestion import mapping
+        from ingestion import mapping_file
 
         try:
-            return mapping.load(slug, self.pages.settings.producers_dir)
-        except mapping.MappingError:
+            return mapping_file.load(slug, self.pages.settings.producers_dir)
+        except mapping_file.MappingError:
             raise PageError(
                 404,
                 "Producteur inconnu",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion import mapping
+from ingestion import mapping_file
 from tests.gateway.cli import ROOT, gateway
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -16,7 +16,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 def samples(slug: str) -> Path:
     """A producer's sample files and what they map to (`producers/<slug>/samples/`)."""
-    return mapping.PRODUCERS_DIR / mapping.folder_name(slug) / "samples"
+    return mapping_file.PRODUCERS_DIR / mapping_file.folder_name(slug) / "samples"
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_invalid_xml_is_named(env: dict[str, str], tmp_path: Path) -> None:
     assert "formations.xml" in result.stderr and "line 1" in result.stderr
 
 
-@pytest.mark.parametrize("slug", mapping.known_slugs())
+@pytest.mark.parametrize("slug", mapping_file.known_slugs())
 def test_assess_reads_every_demo_producer(slug: str, env: dict[str, str]) -> None:
     sample = next(p for p in sorted(samples(slug).iterdir()) if p.name != "expected.json")
     extra = ["--header-row", "1"] if sample.suffix == ".xlsx" else []
@@ -104,8 +104,8 @@ def test_mapping_check_exit_status(env: dict[str, str], tmp_path: Path) -> None:
     ok = gateway("mapping", "check", "france-travail", *files, env=env)
     assert ok.returncode == 0 and "every producer value is covered" in ok.stdout
     producers = tmp_path / "producers"
-    shutil.copytree(mapping.PRODUCERS_DIR, producers)
-    toml = mapping.entry_path("france-travail", producers)
+    shutil.copytree(mapping_file.PRODUCERS_DIR, producers)
+    toml = mapping_file.entry_path("france-travail", producers)
     text = toml.read_text(encoding="utf-8")
     assert '"Tous publics" = "tous-publics"' in text
     toml.write_text(text.replace('"Tous publics" = "tous-publics"\n', ""), encoding="utf-8")

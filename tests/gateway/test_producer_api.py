@@ -19,7 +19,7 @@ from gateway.app import create_app
 from gateway.bootstrap import sync_sources
 from gateway.cli import main
 from gateway.settings import Settings
-from ingestion import mapping
+from ingestion import mapping_file
 from ingestion.normalize import Territories
 from ingestion.preview import preview
 from models import IngestRun, ProducerRecord
@@ -165,7 +165,7 @@ async def test_a_check_reports_on_the_file_and_stores_nothing(
         current, aliases = await code_tables(conn)
     await engine.dispose()
     previewed = preview(
-        mapping.load(slug, registry[0]), [FIXTURES / "files" / "structures.csv"],
+        mapping_file.load(slug, registry[0]), [FIXTURES / "files" / "structures.csv"],
         Territories(current=current, aliases=aliases),
     )  # fmt: skip
     rejected = [p for p in previewed if p["record"] is None]

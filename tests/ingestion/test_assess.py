@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ingestion import assess, check
-from ingestion.mapping import MappingError
+from ingestion.mapping_file import MappingError
 from ingestion.normalize import Territories
 from ingestion.readers import ReaderOptions
 from store import territories as territory_store

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.bootstrap import sync_sources
-from ingestion import mapping
+from ingestion import mapping_file
 from ingestion.check import check
-from ingestion.mapping import MappingError
+from ingestion.mapping_file import MappingError
 from ingestion.run import IngestError, IngestReport, ingest, plan_files
 from models import ProducerRecord, Source
 from store import records as record_store
@@ -371,13 +371,13 @@ async def test_files_patterns_and_reader_options_of_a_kind(
 
 def test_the_entry_maps_every_schema_field_from_its_own_column(tmp_path: Path) -> None:
     slug, producers = _new_producer(tmp_path)
-    producer = mapping.load(slug, producers)
+    producer = mapping_file.load(slug, producers)
     assert producer.source.nom == "Réseau d'entraide"
     assert producer.reader == {} and producer.value_maps == {} and producer.hook is None
     assert set(producer.kinds) == {"structures", "services"}
     services = producer.kinds["services"]
     rules = {r.target: r for r in services.fields}
-    assert set(rules) == set(mapping.MODELS["services"].model_fields) - mapping.RESERVED
+    assert set(rules) == set(mapping_file.MODELS["services"].model_fields) - mapping_file.RESERVED
     assert all(r.paths == (r.target,) for r in rules.values())
     transforms = {t: [n for n, _p in r.transforms] for t, r in rules.items()}
     assert transforms["date_maj"] == ["date"]
@@ -394,14 +394,14 @@ def test_the_entry_maps_every_schema_field_from_its_own_column(tmp_path: Path) -
 
 def test_data_inclusion_producer_builds_the_same_entry(tmp_path: Path) -> None:
     slug, producers = _new_producer(tmp_path)
-    loaded = mapping.load(slug, producers)
-    built = mapping.data_inclusion_producer(slug)
+    loaded = mapping_file.load(slug, producers)
+    built = mapping_file.data_inclusion_producer(slug)
     assert built.kinds == loaded.kinds
     assert (built.source.slug, built.reader, built.value_maps) == (slug, {}, {})
 
 
 def test_files_are_assigned_to_kinds_by_name_whatever_the_case(tmp_path: Path) -> None:
-    producer = mapping.data_inclusion_producer("mon-producteur")
+    producer = mapping_file.data_inclusion_producer("mon-producteur")
     names = ["STRUCTURES.CSV", "services-2026.jsonl", "export_Structure.json", "Services.xlsx"]
     paths = []
     for name in names:
@@ -421,11 +421,11 @@ def test_the_mapping_fingerprint_follows_the_schema_version(
 ) -> None:
     slug, producers = _new_producer(tmp_path)
     raw = (producers / f"{slug}.toml").read_bytes()
-    first = mapping.load(slug, producers).sha256
+    first = mapping_file.load(slug, producers).sha256
     assert first != hashlib.sha256(raw).hexdigest()
-    assert mapping.load(slug, producers).sha256 == first
-    monkeypatch.setattr(mapping.metadata, "version", lambda _name: "99.0.0")
-    assert mapping.load(slug, producers).sha256 != first
+    assert mapping_file.load(slug, producers).sha256 == first
+    monkeypatch.setattr(mapping_file.metadata, "version", lambda _name: "99.0.0")
+    assert mapping_file.load(slug, producers).sha256 != first
 
 
 @pytest.mark.parametrize(
@@ -449,7 +449,7 @@ def test_the_mapping_fingerprint_follows_the_schema_version(
 def test_what_a_data_inclusion_entry_refuses(tmp_path: Path, extra: str, message: str) -> None:
     slug, producers = _new_producer(tmp_path, ENTRY + extra)
     with pytest.raises(MappingError, match=message) as caught:
-        mapping.load(slug, producers)
+        mapping_file.load(slug, producers)
     assert f"{slug}.toml" in str(caught.value)
 
 
@@ -457,7 +457,7 @@ def test_the_format_belongs_in_the_reader_table(tmp_path: Path) -> None:
     entry = '[source]\nslug = "{slug}"\nnom = "X"\n[structures]\nformat = "data-inclusion"\n'
     slug, producers = _new_producer(tmp_path, entry)
     with pytest.raises(MappingError, match=r'\[structures\]: `format = "data-inclusion"` goes in'):
-        mapping.load(slug, producers)
+        mapping_file.load(slug, producers)
 
 
 # --- everything that loads the registry ------------------------------------------------------
@@ -485,13 +485,13 @@ async def test_the_registry_sync_and_listings_take_the_entry(
     store_engine: AsyncEngine, tmp_path: Path
 ) -> None:
     slug, producers = _new_producer(tmp_path)
-    for bundled in map(mapping.entry_path, mapping.known_slugs()):
+    for bundled in map(mapping_file.entry_path, mapping_file.known_slugs()):
         (producers / bundled.name).write_bytes(bundled.read_bytes())  # flat, beside the new one
-    slugs = mapping.known_slugs(producers)
+    slugs = mapping_file.known_slugs(producers)
     assert slug in slugs and "dora" in slugs
-    assert len(slugs) == len(mapping.known_slugs()) + 1
+    assert len(slugs) == len(mapping_file.known_slugs()) + 1
     for known in slugs:  # every entry of the directory loads
-        mapping.load(known, producers)
+        mapping_file.load(known, producers)
     assert await sync_sources(store_engine, producers) == len(slugs)
     async with store_engine.connect() as conn:
         row = (

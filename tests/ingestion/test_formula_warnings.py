@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ingestion import mapping
+from ingestion import mapping_file
 from ingestion.mapper import MappingStats, iter_items, map_item
 from ingestion.readers import iter_records
 from ingestion.run import plan_files
@@ -19,12 +19,12 @@ WARNING = "formula-looking cell: never evaluated"
 
 def samples(slug: str) -> Path:
     """A producer's sample files and what they map to (`producers/<slug>/samples/`)."""
-    return mapping.PRODUCERS_DIR / mapping.folder_name(slug) / "samples"
+    return mapping_file.PRODUCERS_DIR / mapping_file.folder_name(slug) / "samples"
 
 
 def _issues(slug: str, path: Path) -> list[list[tuple[str, str | None, str | None]]]:
     """The warnings and errors of each record of `path`, mapped as an ingest maps it."""
-    producer = mapping.load(slug)
+    producer = mapping_file.load(slug)
     out = []
     for kind_mapping, file in plan_files(producer, [path]):
         stats = MappingStats()

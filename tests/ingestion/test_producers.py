@@ -13,18 +13,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ingestion import mapping
+from ingestion import mapping_file
 from ingestion.check import check
 from ingestion.normalize import Territories
 from ingestion.preview import preview
 from store import territories as territory_store
 
-SLUGS = mapping.known_slugs()
+SLUGS = mapping_file.known_slugs()
 
 
 def samples(slug: str) -> Path:
     """A producer's sample files and what they map to (`producers/<slug>/samples/`)."""
-    return mapping.PRODUCERS_DIR / mapping.folder_name(slug) / "samples"
+    return mapping_file.PRODUCERS_DIR / mapping_file.folder_name(slug) / "samples"
 
 
 def test_every_producer_has_a_sample() -> None:
@@ -44,7 +44,7 @@ async def territories(store_engine: AsyncEngine) -> Territories:
 @pytest.mark.parametrize("slug", SLUGS)
 async def test_mapped_records_match_the_snapshot(slug: str, territories: Territories) -> None:
     files = sorted(p for p in samples(slug).iterdir() if p.name != "expected.json")
-    records = preview(mapping.load(slug), files, territories)
+    records = preview(mapping_file.load(slug), files, territories)
     expected_path = samples(slug) / "expected.json"
     text = json.dumps(records, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     if os.environ.get("UPDATE_SNAPSHOTS"):

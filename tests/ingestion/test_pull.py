@@ -23,8 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.cli import main
-from ingestion import mapping, pull
-from ingestion.mapping import MappingError
+from ingestion import mapping_file, pull
+from ingestion.mapping_file import MappingError
 from ingestion.run import IngestOptions
 from models import IngestRun, ProducerRecord
 
@@ -162,7 +162,7 @@ def table(base: str, style: str, extra: str = "", services: bool = True) -> str:
 async def run_pull(
     engine: AsyncEngine, slug: str, folder: Path, env: dict[str, str] | None = None, **kw: Any
 ) -> pull.PullReport:
-    producer = mapping.load(slug, folder)
+    producer = mapping_file.load(slug, folder)
     assert producer.pull is not None
     return await pull.pull(
         engine, producer, producer.pull, producers_dir=folder, env=env or {},
@@ -368,12 +368,12 @@ def test_the_pull_table_is_checked(tmp_path: Path) -> None:
     ):
         slug, folder = entry(tmp_path, table(base, "x", keys))
         with pytest.raises(MappingError, match=re.escape(message)):
-            mapping.load(slug, folder)
+            mapping_file.load(slug, folder)
     slug, folder = entry(tmp_path, f'[pull]\nurl = "{base}/all"\n')
     with pytest.raises(MappingError, match="give each its url"):
-        mapping.load(slug, folder)
+        mapping_file.load(slug, folder)
     slug, folder = entry(tmp_path, table(base, "x", 'every = "6h"'))
-    producer = mapping.load(slug, folder)
+    producer = mapping_file.load(slug, folder)
     assert producer.pull is not None
     spec = producer.pull["structures"]
     assert spec.every == timedelta(hours=6) and spec.file == "structure.json"

@@ -336,14 +336,14 @@ nom = "nom"
 
 
 def test_a_producer_sets_its_limits_in_its_mapping(tmp_path: Path) -> None:
-    from ingestion import mapping
+    from ingestion import mapping_file
 
     (tmp_path / "tableur.toml").write_text(PRODUCER.format(limits="cells = 3"), encoding="utf-8")
-    producer = mapping.load("tableur", tmp_path)
+    producer = mapping_file.load("tableur", tmp_path)
     options = producer.kinds["structures"].reader_options(producer.reader)
     assert options.limits == SheetLimits(cells=3)
     path = xlsx(tmp_path / "t.xlsx", HEADER + ROW2)
     assert "the limit is 3 cells" in refusal(path, limits=options.limits)
     (tmp_path / "tableur.toml").write_text(PRODUCER.format(limits="cell = 3"), encoding="utf-8")
-    with pytest.raises(mapping.MappingError, match=r"limits: unknown key\(s\) \['cell'\]"):
-        mapping.load("tableur", tmp_path)
+    with pytest.raises(mapping_file.MappingError, match=r"limits: unknown key\(s\) \['cell'\]"):
+        mapping_file.load("tableur", tmp_path)

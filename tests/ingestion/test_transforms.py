@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ingestion import mapping
+from ingestion import mapping_file
 from ingestion.transforms import TRANSFORMS, TransformError, to_list, unprefix
 
 
@@ -80,7 +80,7 @@ def test_a_mapping_file_may_name_them(tmp_path: Path) -> None:
         '[services.fields]\nthematiques = { from = "themes", transform = "list" }\n',
         encoding="utf-8",
     )
-    producer = mapping.load("exemple", tmp_path)
+    producer = mapping_file.load("exemple", tmp_path)
     services = producer.kinds["services"]
     assert services.id.transforms == (("unprefix", {"text": "exemple--"}),)
     assert services.fields[0].transforms == (("list", {}),)
