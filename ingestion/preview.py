@@ -9,9 +9,9 @@ from typing import Any
 from ingestion.mapper import KIND_SINGULAR, MappingStats, item_ids, iter_items, map_item
 from ingestion.mapping_file import Producer
 from ingestion.normalize import Territories
-from ingestion.prepare import prepare
 from ingestion.readers import iter_records
 from ingestion.run import plan_files
+from ingestion.schema_record import schema_record
 
 
 def preview(
@@ -25,7 +25,7 @@ def preview(
         for item in iter_items(kind_mapping, iter_records(path, options), stats):
             item_ids(kind_mapping, item, stats)
             mapped = map_item(producer, kind_mapping, item, stats)
-            validated, issues = prepare(mapped, producer.source.slug, territories)
+            validated, issues = schema_record(mapped, producer.source.slug, territories)
             out.append(
                 {
                     "kind": KIND_SINGULAR[kind_mapping.kind],

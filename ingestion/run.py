@@ -29,8 +29,8 @@ from ingestion.mapper import (
 )
 from ingestion.mapping_file import KindMapping, MappingError, Producer
 from ingestion.normalize import Territories
-from ingestion.prepare import prepare
 from ingestion.readers import ReadError, iter_records
+from ingestion.schema_record import schema_record
 from store import records as store
 from store import territories as territory_store
 
@@ -479,7 +479,7 @@ class _Runner:
             return
         self.fully_mapped += 1
         mapped = map_item(self.producer, kind_mapping, item, self.stats)
-        validated, issues = prepare(mapped, self.slug, self.territories)
+        validated, issues = schema_record(mapped, self.slug, self.territories)
         if validated is not None and pid is not None:
             first = self.seen[kind].get(pid)
             if first is not None:

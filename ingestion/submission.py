@@ -15,9 +15,9 @@ from ingestion.mapper import KIND_SINGULAR, MappingStats, item_ids, iter_items, 
 from ingestion.mapper import missing_paths as never_present
 from ingestion.mapping_file import Producer
 from ingestion.normalize import Territories
-from ingestion.prepare import prepare
 from ingestion.readers import iter_records
 from ingestion.run import plan_files
+from ingestion.schema_record import schema_record
 
 EXAMPLES = 5  # rows shown per problem
 PROBLEMS = 100  # distinct problems listed (the most frequent)
@@ -44,7 +44,7 @@ def check_file(producer: Producer, path: Path, territories: Territories) -> dict
             counts[f"{kind}_read"] += 1
             pid, _structure = item_ids(kind_mapping, item, stats)
             mapped = map_item(producer, kind_mapping, item, stats)
-            validated, issues = prepare(mapped, producer.source.slug, territories)
+            validated, issues = schema_record(mapped, producer.source.slug, territories)
             if validated is not None and pid is not None:
                 first = seen.setdefault(pid, item.number)
                 if first != item.number:

@@ -10,7 +10,7 @@ from ingestion.normalize import Territories, normalize
 from ingestion.validate import validate
 
 
-def prepare(
+def schema_record(
     mapped: MappedRecord, slug: str, territories: Territories
 ) -> tuple[dict[str, Any] | None, list[Issue]]:
     """The validated record (None when rejected) and every issue met on the way."""
