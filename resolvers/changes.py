@@ -4,13 +4,13 @@ time or since its last visit, with the fields that changed."""
 import typing
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
-from resolvers.merged.types import graphql_name
+from resolvers.merged.types import MergedRecord, graphql_name
 from resolvers.pagination import PageInfo, decode_cursor, encode_cursor, page_info, page_size
 from resolvers.root_pages import FIRST_ARG
 from store import changes as store
@@ -18,6 +18,8 @@ from store import changes as store
 if TYPE_CHECKING:
     from resolvers.services.types import Service
     from resolvers.structures.types import Structure
+
+M = TypeVar("M", bound=MergedRecord[Any, Any])
 
 # stored field names that are not schema fields
 SPECIAL_FIELDS = {"members": "sourceRecords", "structure_id": "structure"}
@@ -98,7 +100,7 @@ class Change:
 
         return await self._current(info, "service", Service)
 
-    async def _current(self, info: Info, kind: str, node: Any) -> Any:
+    async def _current(self, info: Info, kind: str, node: type[M]) -> M | None:
         if self.row["kind"] != kind:
             return None
         row = await info.context.loaders.golden_by_id.load(

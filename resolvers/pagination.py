@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import orjson
 import strawberry
@@ -89,14 +89,38 @@ class Connection(Generic[T]):
         return await self._count()
 
 
+C = TypeVar("C", bound=Connection[Any])
+
+
+@overload
 def build_connection(
     rows: Sequence[tuple[Sequence[Any], T]],
     *,
     first: int,
     after: Sequence[Any] | None,
     count: Callable[[], Awaitable[int]],
+) -> Connection[T]: ...
+
+
+@overload
+def build_connection(
+    rows: Sequence[tuple[Sequence[Any], Any]],
+    *,
+    first: int,
+    after: Sequence[Any] | None,
+    count: Callable[[], Awaitable[int]],
+    cls: type[C],
+) -> C: ...
+
+
+def build_connection(
+    rows: Sequence[tuple[Sequence[Any], Any]],
+    *,
+    first: int,
+    after: Sequence[Any] | None,
+    count: Callable[[], Awaitable[int]],
     cls: type[Connection[Any]] = Connection,
-) -> Any:
+) -> Connection[Any]:
     """`rows` holds up to `first + 1` (sort key, node) pairs; the extra one only says more exist.
     `cls`: the connection type served (`ServiceConnection`…), a `Connection` by default."""
     page = rows[:first]

@@ -1,5 +1,6 @@
 """Field-level provenance in the graph: a typed mirror of a merged record's fields."""
 
+import typing
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -74,7 +75,7 @@ class FieldProvenance:
         deprecation_reason="Use `sourceUpdatedAtTrusted`.",
     )
     def source_date_trusted(self) -> bool:
-        return self.source_updated_at_trusted()
+        return bool(self.source_updated_at_trusted())
 
     @strawberry.field(description="When the gateway first saw this value from this producer.")
     def value_since(self) -> datetime | None:
@@ -171,7 +172,7 @@ class FieldChange:
 
     @strawberry.field(description="The value (null when the producer sent none).")
     def value(self) -> JSON | None:
-        return self.row["data"].get(self.field_name)
+        return typing.cast(JSON | None, self.row["data"].get(self.field_name))
 
     @strawberry.field(description="Version of the producer record that first sent this value.")
     def version(self) -> int:
@@ -240,7 +241,7 @@ class Claim:
 
     @strawberry.field(description="The value this producer sends (after mapping).")
     def value(self) -> JSON:
-        return self.row["data"].get(self.field_name)
+        return typing.cast(JSON, self.row["data"].get(self.field_name))
 
     @strawberry.field(description="The producer.")
     async def source(self, info: Info) -> Source | None:

@@ -13,7 +13,7 @@ from resolvers.filters import CommonFilter, build_filter
 from resolvers.pagination import (
     AFTER_ARG,
     FIRST_ARG,
-    Connection,
+    C,
     asks_for,
     build_connection,
     decode_cursor,
@@ -75,8 +75,8 @@ async def golden_page(
     after: str | None,
     where: CommonFilter | None = None,
     order: Order | None = None,
-    connection: type[Connection[Any]] = Connection,
-) -> Any:
+    connection: type[C],
+) -> C:
     """`first` merged records of `kind` after the cursor, in the consumer's view."""
     size = page_size(first)
     sort = typing.cast(str, (order or Order.ID).value)
@@ -118,8 +118,8 @@ async def value_page(
     *,
     first: int | None,
     after: str | None,
-    connection: type[Connection[Any]] = Connection,
-) -> Any:
+    connection: type[C],
+) -> C:
     """The merged records of `kind` holding `value` in the filter field `field` (a territory's
     code, a producer's slug), by id; batched with every other such page of the request."""
     size = page_size(first)

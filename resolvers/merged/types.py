@@ -62,11 +62,11 @@ class DuplicateLink:
         description="The model's match probability (1.0 for a rule, null for a person's link)."
     )
     def score(self) -> float | None:
-        return self.row["score"]
+        return typing.cast(float | None, self.row["score"])
 
     @strawberry.field(description="The version of the duplicate rules that decided it.")
     def rule_version(self) -> str | None:
-        return self.row["rule_version"]
+        return typing.cast(str | None, self.row["rule_version"])
 
     @strawberry.field(
         description="What the two records were compared on: one level per field both have "
@@ -78,7 +78,7 @@ class DuplicateLink:
         if self.row["method"] == "manual" or not self.row["reason"]:
             return None
         try:
-            return orjson.loads(self.row["reason"])
+            return typing.cast(JSON, orjson.loads(self.row["reason"]))
         except orjson.JSONDecodeError:
             return None
 
@@ -88,7 +88,7 @@ class DuplicateLink:
     def reason(self, info: Info) -> str | None:
         if self.row["method"] != "manual" or not info.context.has_token:
             return None
-        return self.row["reason"]
+        return typing.cast(str | None, self.row["reason"])
 
     @strawberry.field(description="A person's link: who decided (served with a token only).")
     def decided_by(self, info: Info) -> str | None:
@@ -96,7 +96,7 @@ class DuplicateLink:
 
     @strawberry.field(description="When the link was decided.")
     def created_at(self) -> datetime | None:
-        return self.row["created_at"]
+        return typing.cast(datetime | None, self.row["created_at"])
 
 
 # set by the id rule or by the edges, not served as plain fields

@@ -1,5 +1,6 @@
 """`facets(filter)`: per-option counts of the services a filter matches, for filter UIs."""
 
+import typing
 from typing import Annotated
 
 import strawberry
@@ -39,10 +40,14 @@ MULTIPLE = "a service may have several, so the counts may add up to more than `t
 
 
 def _facet(field: str, how_many: str) -> list[FacetCount]:
-    return strawberry.field(
-        description=f"Counts per {field.replace('_', ' ')} option, most frequent first, and a "
-        f"null `value` counting the services with none (left out when there are none); "
-        f"{how_many}."
+    """A facet's field (typed as the list its resolver gives, for the dataclass)."""
+    return typing.cast(
+        list[FacetCount],
+        strawberry.field(
+            description=f"Counts per {field.replace('_', ' ')} option, most frequent first, and a "
+            f"null `value` counting the services with none (left out when there are none); "
+            f"{how_many}."
+        ),
     )
 
 

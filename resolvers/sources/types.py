@@ -62,7 +62,7 @@ class Source:
         "values (the same as `restreinte`)."
     )
     def restricted(self) -> bool:
-        return self.restreinte()
+        return bool(self.restreinte())
 
     structures = records_of(
         "structure",
