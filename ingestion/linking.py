@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ingestion import dedup, ids, indexing, merge, quality
+from ingestion import dedup, ids, indexing, quality, survivorship
 from models.members import Member, SourceFacts
 from models.merge import SHARED_VIEW, VISIBILITIES, stored_views
 from store import merge as store
@@ -70,7 +70,7 @@ class Merger:
         self.conn = conn
         self.now = now
         self.data_version = data_version
-        self.rules = rules or merge.load_rules()
+        self.rules = rules or survivorship.load_rules()
         self.report = MergeReport()
         self.sources: dict[str, SourceFacts] = {}
         self.structure_ids: dict[tuple[str, str], str] = {}
@@ -539,7 +539,9 @@ class Merger:
         """The golden rows of one batch of clusters, their data and service scores (no I/O)."""
         produced: dict[tuple[str, str], tuple[Any, list[Member]]] = {}
         for members, keep_id in batch:
-            views = merge.stored_views(kind, members, self.sources, self.rules, keep_id=keep_id)
+            views = survivorship.golden_views(
+                kind, members, self.sources, self.rules, keep_id=keep_id
+            )
             for visibility, golden in views.items():
                 produced[(visibility, golden.public_id)] = (golden, members)
         datas: dict[tuple[str, str], dict[str, Any]] = {}

@@ -8,7 +8,7 @@ import pytest
 
 from ingestion.ids import Previous, assign
 from ingestion.members import Member, SourceFacts
-from ingestion.merge import load_rules, stored_views
+from ingestion.survivorship import golden_views, load_rules
 
 SOURCES = {s: SourceFacts(s) for s in ("dora", "emplois", "cd35")} | {
     "soliguide": SourceFacts("soliguide", restreinte=True)
@@ -74,7 +74,7 @@ def test_id_rules(
 
 
 def test_a_kept_id_is_the_golden_record_id_and_source() -> None:
-    views = stored_views("structure", cluster("bc"), SOURCES, load_rules(), keep_id="dora--a")
+    views = golden_views("structure", cluster("bc"), SOURCES, load_rules(), keep_id="dora--a")
     golden = views["all"]
     assert golden.public_id == golden.data["id"] == "dora--a"
     assert golden.data["source"] == "dora"
@@ -82,14 +82,14 @@ def test_a_kept_id_is_the_golden_record_id_and_source() -> None:
 
 def test_one_shared_row_without_a_restricted_member_two_views_with_one() -> None:
     rules = load_rules()
-    assert set(stored_views("structure", cluster("ab"), SOURCES, rules)) == {"all"}
-    assert set(stored_views("structure", cluster("as"), SOURCES, rules)) == {
+    assert set(golden_views("structure", cluster("ab"), SOURCES, rules)) == {"all"}
+    assert set(golden_views("structure", cluster("as"), SOURCES, rules)) == {
         "public",
         "restricted",
     }
-    assert set(stored_views("structure", cluster("s"), SOURCES, rules)) == {"restricted"}
+    assert set(golden_views("structure", cluster("s"), SOURCES, rules)) == {"restricted"}
 
 
 def test_a_restricted_kept_id_never_reaches_the_public_view() -> None:
-    views = stored_views("structure", cluster("as"), SOURCES, load_rules(), keep_id="soliguide--s")
+    views = golden_views("structure", cluster("as"), SOURCES, load_rules(), keep_id="soliguide--s")
     assert views["public"].public_id == "dora--a"

@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from ingestion.members import Member, SourceFacts
-from ingestion.merge import (
+from ingestion.survivorship import (
     DEFAULT_RULES,
     MODELS,
     NOT_MERGED,

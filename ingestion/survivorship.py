@@ -267,7 +267,7 @@ def merge_views(
     return views
 
 
-def stored_views(
+def golden_views(
     kind: str,
     members: Sequence[Member],
     sources: Mapping[str, SourceFacts],
