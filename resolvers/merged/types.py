@@ -12,6 +12,8 @@ from typing import Annotated, Any, ClassVar, Generic, TypeVar, Union
 import orjson
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.base import get_object_definition
+from strawberry.types.field import StrawberryField
 
 from resolvers import federation, personal
 from resolvers.context import Info
@@ -237,7 +239,7 @@ RecordT = TypeVar("RecordT", bound=SourceRecord)
 ProvenanceT = TypeVar("ProvenanceT", bound=Provenance)
 Merged = TypeVar("Merged", bound="MergedRecord[Any, Any]")
 
-# `{what}` in a description below: the kind's word ("structure", "service")
+# `{what}` in a description below: the kind ("structure", "service")
 WHAT = "{what}"
 
 
@@ -450,29 +452,30 @@ def _visible(info: Info, field_name: str, value: Any) -> bool:
 
 
 def merged_type(
-    model: Any, *, kind: str, what: str, description: str
+    model: Any, *, kind: str, description: str
 ) -> Callable[[type[Merged]], type[Merged]]:
-    """Makes a declared subclass of `MergedRecord` the GraphQL type of one kind: the fields of
-    `model` (a data·inclusion schema model) added as plain fields, then, in the GraphQL type,
-    the id, the schema's fields (`commune` in its place, as the edge to the territory), the
-    common fields and the kind's own."""
+    """Makes a declared subclass of `MergedRecord` the GraphQL type of `kind`: the fields of
+    `model` (a data·inclusion schema model) added as plain fields; in the GraphQL type, the id,
+    the schema's fields (`commune` in its place, as the edge to the territory), the common
+    fields, then the kind's own."""
 
     def decorate(cls: type[Merged]) -> type[Merged]:
         fields = schema_fields(model)
         cls.kind = kind
         cls.fields_by_name = {graphql_name(f): f for f in fields}
-        generated = [f for f in fields if f != "commune"]
-        for field_name in generated:
-            setattr(cls, field_name, data_field(field_name, model))
-        # `commune` is the edge to the territory; the name as the producers wrote it stays
-        cls.commune_libelle = data_field(  # type: ignore[attr-defined]
+        for field_name in fields:
+            if field_name != "commune":  # the edge, declared by `MergedRecord`
+                setattr(cls, field_name, data_field(field_name, model))
+        # the commune's name as the producers wrote it stays readable
+        libelle = data_field(
             "commune",
             model,
             "The commune's name as the producers wrote it (`commune` in data·inclusion's schema).",
         )
+        setattr(cls, "commune_libelle", libelle)  # noqa: B010 (a generated field)
         typed = strawberry.type(cls, description=description, directives=[federation.key("id")])
-        definition = typed.__strawberry_definition__  # type: ignore[attr-defined]
-        common = [f.python_name for f in MergedRecord.__strawberry_definition__.fields]  # type: ignore[attr-defined]
+        definition = get_object_definition(typed, strict=True)
+        common = [f.python_name for f in get_object_definition(MergedRecord, strict=True).fields]
         order = [
             "id",
             *fields,
@@ -481,17 +484,17 @@ def merged_type(
         ]
         by_name = {f.python_name: f for f in definition.fields}
         own = [n for n in by_name if n not in order]
-        definition.fields = [_described(by_name[n], what) for n in [*order, *own]]
+        definition.fields = [_described(by_name[n], kind) for n in [*order, *own]]
         return typed
 
     return decorate
 
 
-def _described(field: Any, what: str) -> Any:
+def _described(field: StrawberryField, kind: str) -> StrawberryField:
     """`field`, its description naming the kind when it speaks of it (a copy: the common
     fields are shared by every kind)."""
     if not field.description or WHAT not in field.description:
         return field
     described = copy.copy(field)
-    described.description = field.description.replace(WHAT, what)
+    described.description = field.description.replace(WHAT, kind)
     return described

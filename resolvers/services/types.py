@@ -27,7 +27,6 @@ class ServiceProvenance(Provenance):
 @merged_type(
     v1.Service,
     kind="service",
-    what="service",
     description="A service (aide alimentaire, accompagnement vers l'emploi…) merged from every "
     "producer that publishes it, each value with its provenance.",
 )

@@ -25,7 +25,6 @@ class StructureProvenance(Provenance):
 @merged_type(
     v1.Structure,
     kind="structure",
-    what="structure",
     description="A structure (CCAS, mission locale, association…) merged from every producer "
     "that publishes it, each value with its provenance.",
 )
