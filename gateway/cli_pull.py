@@ -54,7 +54,7 @@ def cmd_ingest_urls(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _only_kind(producer: Any) -> str:
-    pulled = list(producer.pull or producer.kinds)
+    pulled: list[str] = list(producer.pull or producer.kinds)
     if len(pulled) != 1:
         raise CommandFailed(
             f"{producer.source.slug} has structures and services: say which records the URL "

@@ -163,7 +163,7 @@ def spec_for(producer: Producer, kind: str, url: str) -> PullSpec:
     without a [pull] table is read as a single page."""
     if kind not in producer.kinds:
         raise MappingError(f"{producer.source.slug} maps no {kind}")
-    known = (producer.pull or {}).get(kind)
+    known: PullSpec | None = (producer.pull or {}).get(kind)
     if known is not None:
         return replace(known, url=url)
     return _spec(kind, {"url": url}, producer.kinds[kind], f"{producer.source.slug} {kind}")

@@ -430,7 +430,8 @@ class EntryPages:
                     f"{r['field']} : {r['message']}" for r in run.as_json()["top_rejections"]
                 ),
             )
-        return run.run_id
+        run_id: int | None = run.run_id
+        return run_id
 
     async def export(self, request: Request) -> Response:
         slug: str | None = None

@@ -30,7 +30,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from gateway import access, producer_api
@@ -174,7 +174,9 @@ class ProducerPages:
                 "un opérateur.",
             ) from None
 
-    def render(self, request: Request, template: str, status: int = 200, **values: Any) -> Any:
+    def render(
+        self, request: Request, template: str, status: int = 200, **values: Any
+    ) -> HTMLResponse:
         values.setdefault("producer_slug", None)
         values.setdefault("section", "")
         return self.pages.render(request, template, status, **values)
