@@ -108,10 +108,10 @@ async def upgrade(
 
 async def reindex_pending(engine: AsyncEngine) -> bool:
     """Whether golden records a migration marked wait to be merged again (a read only)."""
-    from store import merge as merge_store
+    from store import merging as merging_store
 
     async with engine.connect() as conn:
-        return bool(await merge_store.has_unindexed_goldens(conn))
+        return bool(await merging_store.has_unindexed_goldens(conn))
 
 
 async def reindex_if_needed(engine: AsyncEngine) -> bool:

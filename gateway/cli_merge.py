@@ -45,7 +45,7 @@ def cmd_merge(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def _members(engine: AsyncEngine) -> tuple[list[Any], list[Any]]:
-    from store import merge as store
+    from store import merging as store
 
     async with engine.connect() as conn:
         return (
@@ -183,7 +183,7 @@ def cmd_dedup_eval(settings: Settings, args: argparse.Namespace) -> None:
             ) from exc
 
     async def work(engine: AsyncEngine) -> dict[str, Any]:
-        from store import merge as store
+        from store import merging as store
 
         structures, services = await _members(engine)
         doc = dedup_eval.evaluate(structures, services, truth)
@@ -224,7 +224,7 @@ def cmd_dedup_eval(settings: Settings, args: argparse.Namespace) -> None:
 
 def _link(settings: Settings, args: argparse.Namespace, decision: str) -> None:
     from ingestion.linking import merge_run
-    from store import merge as store
+    from store import merging as store
     from store import records as record_store
 
     async def work(engine: AsyncEngine) -> dict[str, Any]:
@@ -281,7 +281,7 @@ def cmd_unlink(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_prune(settings: Settings, args: argparse.Namespace) -> None:
-    from store import merge as store
+    from store import merging as store
 
     before = datetime.fromisoformat(args.before).replace(tzinfo=UTC)
     limit = datetime.now(UTC) - timedelta(days=TOMBSTONE_DAYS)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ingestion import dedup, ids, indexing, quality, survivorship
 from models.members import Member, SourceFacts
 from models.merge import SHARED_VIEW, VISIBILITIES, stored_views
-from store import merge as store
+from store import merging as store
 from store.engine import is_sqlite
 from store.records import as_date
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models.members import Member
-from store import merge as store
+from store import merging as store
 
 COMPARED = (
     "nom", "siret", "telephone", "courriel", "site_web", "adresse", "code_postal", "code_insee",

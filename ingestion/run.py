@@ -314,10 +314,10 @@ async def _locked_run(
             )
             if changed and options.merge:
                 from ingestion.linking import BULK, merge_run
-                from store import merge as merge_store
+                from store import merging as merging_store
 
                 if changed > BULK:  # the merge's statements are planned with the new sizes
-                    await merge_store.refresh_statistics(
+                    await merging_store.refresh_statistics(
                         conn, ["producer_record", "producer_record_version"]
                     )
                 merged = await merge_run(

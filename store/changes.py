@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import GoldenChange, Meta
 from models.merge import stored_views
 from store.golden import execute
-from store.merge import FEED_PRUNED_BEFORE, FEED_PRUNED_THROUGH
+from store.merging import FEED_PRUNED_BEFORE, FEED_PRUNED_THROUGH
 from store.territories import table_of
 
 changes = table_of(GoldenChange)

@@ -480,13 +480,13 @@ async def differences(conn: Any, slug: str) -> list[dict[str, Any]]:
     """Each value of `slug`'s records that another producer of the same merged record gives
     differently, with both dates and which is more recent."""
     from ingestion.overlap import COMPARED, _norm
-    from store import merge as merge_store
+    from store import merging as merging_store
 
     rows: list[dict[str, Any]] = []
     for kind in ("structure", "service"):
-        members = await merge_store.load_members(conn, kind)
+        members = await merging_store.load_members(conn, kind)
         by_record = {m.record_id: m for m in members}
-        clusters = await merge_store.clusters_by_record(conn, kind)
+        clusters = await merging_store.clusters_by_record(conn, kind)
         for m in (m for m in members if m.source == slug):
             others = [
                 by_record[r]

@@ -19,7 +19,7 @@ from ingestion.run import ingest
 from models import FieldProvenance, GoldenRecord
 from models.merge import stored_views
 from store import golden as golden_store
-from store import merge as merge_store
+from store import merging as merging_store
 from store import records as record_store
 from store.engine import create_engine, normalize_url
 from store.territory_file import DEFAULT_PATH
@@ -168,11 +168,11 @@ async def test_unlink_restores_both_records_with_their_own_values(engine: AsyncE
     from ingestion import dedup  # noqa: F401  (the rule version is part of the link)
 
     async with engine.begin() as conn:
-        ids = await merge_store.record_ids_by_public_id(
+        ids = await merging_store.record_ids_by_public_id(
             conn, ["dora--a1", "emplois-de-linclusion--17"]
         )
         a, b = sorted(ids.values())
-        await merge_store.add_links(
+        await merging_store.add_links(
             conn,
             [
                 {

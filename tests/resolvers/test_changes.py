@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ingestion.run import ingest
-from store.merge import prune
+from store.merging import prune
 from tests.conftest import BACKENDS, GraphQLClient
 from tests.resolvers.conftest import counting
 from tests.resolvers.places import (

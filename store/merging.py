@@ -1,4 +1,5 @@
-"""Merge I/O: members, blocking keys, links, golden records and their field provenance."""
+"""The merge run's I/O: members, blocking keys, links, golden records and their field
+provenance, the change feed's numbering, pruning."""
 
 from __future__ import annotations
 
