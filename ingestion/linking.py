@@ -20,6 +20,7 @@ from models.merge import SHARED_VIEW, VISIBILITIES, stored_views
 from store import merging as store
 from store.engine import is_sqlite
 from store.records import as_date
+from store.tags import row_tags
 
 PERSIST_BATCH = 2000  # clusters written per batch: bounded memory on a full merge
 READ_BATCH = 10_000  # records whose data a full run reads at a time to compare services
@@ -666,7 +667,7 @@ class Merger:
                         "updated_at": self.now,
                         "data_version": self.data_version,
                         "deleted_at": None,
-                        **self._tags(own_values),
+                        **self._tags(kind, own_values),
                     }
                 )
                 insert_keys.append(key)
@@ -771,12 +772,12 @@ class Merger:
         await store.insert_changes(self.conn, changes)
         return set(touched) | set(dropped)
 
-    def _tags(self, own_values: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    def _tags(self, kind: str, own_values: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """A new row's filter values as its tags (PostgreSQL; `store.refresh_tags` for the
         rows of an update), in the values' order; SQLite keeps no tags."""
         if is_sqlite(self.conn.engine):
             return {}
-        return {"tags": [f"{r['field']}:{r['value']}" for r in own_values] or None}
+        return {"tags": row_tags(kind, own_values) or None}
 
     def _change(
         self, kind: str, key: tuple[str, str], operation: str, fields: Sequence[str]

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Commune, GoldenValue
 from store.golden import SERVED, execute, goldens, live, live_params, live_values, uses_tags
 from store.rows import any_of, rows
+from store.tags import tags_of
 from store.territories import ARRONDISSEMENT, table_of
 from store.text import MAX_SEARCH_WORDS
 
@@ -65,10 +66,6 @@ def holds(name: str, wanted: Sequence[str]) -> Any:
         )
         .correlate(goldens)
     )
-
-
-def tags_of(name: str, wanted: Sequence[str]) -> list[str]:
-    return [f"{name}:{value}" for value in sorted(set(wanted))]
 
 
 def has_tag(name: str, wanted: Sequence[str]) -> Any:

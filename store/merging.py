@@ -48,6 +48,7 @@ from models import (
 from models.members import Member, SourceFacts
 from models.merge import SHARED_VIEW, VISIBILITIES, stored_views
 from store.engine import dumps_json, is_sqlite
+from store.tags import ABSENCE_TAGGED, NO_VALUE, tag
 from store.territories import table_of
 
 records = table_of(ProducerRecord)
@@ -491,6 +492,24 @@ async def refresh_tags(conn: AsyncConnection, golden_ids: Sequence[int]) -> None
         await conn.execute(
             update(goldens).where(_among(conn, goldens.c.id, chunk)).values(tags=tags)
         )
+        for kind, fields in ABSENCE_TAGGED.items():
+            for field in fields:  # "none" as a tag of its own (store/tags.py)
+                held = (
+                    select(golden_values.c.golden_id)
+                    .where(golden_values.c.golden_id == goldens.c.id)
+                    .where(golden_values.c.field == field)
+                    .exists()
+                )
+                await conn.execute(
+                    update(goldens)
+                    .where(_among(conn, goldens.c.id, chunk), goldens.c.kind == kind, ~held)
+                    .values(
+                        tags=func.array_append(
+                            func.coalesce(goldens.c.tags, text("ARRAY[]::text[]")),
+                            tag(field, NO_VALUE),
+                        )
+                    )
+                )
 
 
 async def insert_golden_details(

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.golden import SERVED, execute, goldens, live, uses_tags
 from store.listing import Filter, has_tag, holds, holds_any
+from store.tags import NO_VALUE
 
 KM_PER_DEGREE = 6371.0088 * math.pi / 180  # mean Earth radius (IUGG)
 ANYWHERE = ("99100", "france")  # zone_eligibilite values that mean the whole country
@@ -56,12 +57,16 @@ class Around:
         )
         return dy * dy + dx * dx
 
-    def near(self) -> Any:
+    def near(self, tagged: bool = False) -> Any:
         """In person, with coordinates, within the radius (a bounding box first, for the index)."""
         dlat = self.radius_km / KM_PER_DEGREE
         cos = max(math.cos(math.radians(self.latitude)), 0.01)
         dlon = self.radius_km / (KM_PER_DEGREE * cos)
-        in_person = or_(holds("mode_accueil", [IN_PERSON]), not_(holds_any("mode_accueil")))
+        in_person = (
+            has_tag("mode_accueil", [IN_PERSON, NO_VALUE])
+            if tagged
+            else or_(holds("mode_accueil", [IN_PERSON]), not_(holds_any("mode_accueil")))
+        )
         box = [
             goldens.c.latitude.between(self.latitude - dlat, self.latitude + dlat),
             goldens.c.longitude.between(self.longitude - dlon, self.longitude + dlon),
@@ -84,9 +89,11 @@ class Around:
             return []
         return [r * 4000 + c for r in rows for c in columns]
 
-    def eligible(self) -> list[Any]:
+    def eligible(self, tagged: bool = False) -> list[Any]:
         if not self.zones:
             return []
+        if tagged:
+            return [has_tag("zone", [*self.zones, *ANYWHERE, NO_VALUE])]
         return [or_(not_(holds_any("zone")), holds("zone", [*self.zones, *ANYWHERE]))]
 
 
@@ -98,7 +105,7 @@ def _base(around: Around, visibility: str, where: Filter | None, tagged: bool) -
     return [
         *live("service", visibility),
         *(where.conditions(tagged) if where else []),
-        *around.eligible(),
+        *around.eligible(tagged),
     ]
 
 
@@ -125,13 +132,13 @@ async def page(
     squared = around.squared_km()
     near_stmt = (
         select(*SERVED, squared.label("_d2"))
-        .where(*base, around.near())
+        .where(*base, around.near(tagged))
         .order_by(squared, goldens.c.public_id)
         .limit(first)
     )
     remote_stmt = (
         select(*SERVED)
-        .where(*base, _remote(tagged), not_(around.near()))
+        .where(*base, _remote(tagged), not_(around.near(tagged)))
         .order_by(goldens.c.public_id)
         .limit(first)
     )
@@ -160,9 +167,11 @@ async def count(
 ) -> int:
     tagged = uses_tags(session)
     base = _base(around, visibility, where, tagged)
-    near = select(func.count()).select_from(goldens).where(*base, around.near())
+    near = select(func.count()).select_from(goldens).where(*base, around.near(tagged))
     remote = (
-        select(func.count()).select_from(goldens).where(*base, _remote(tagged), not_(around.near()))
+        select(func.count())
+        .select_from(goldens)
+        .where(*base, _remote(tagged), not_(around.near(tagged)))
     )
     stmt = select(near.scalar_subquery() + remote.scalar_subquery())
     return int((await execute(session, stmt)).scalar_one())
