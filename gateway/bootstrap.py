@@ -120,7 +120,7 @@ async def reindex_if_needed(engine: AsyncEngine) -> bool:
     does, so filters, orders and the search around a place see them."""
     from datetime import UTC, datetime
 
-    from ingestion.linking import merge_run
+    from ingestion.merging import merge_run
     from store import records as record_store
 
     if not await reindex_pending(engine):

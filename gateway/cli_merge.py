@@ -19,7 +19,7 @@ TOMBSTONE_DAYS = 90
 
 
 def cmd_merge(settings: Settings, args: argparse.Namespace) -> None:
-    from ingestion.linking import merge_run
+    from ingestion.merging import merge_run
     from store import records as record_store
 
     if not args.all:
@@ -223,7 +223,7 @@ def cmd_dedup_eval(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _link(settings: Settings, args: argparse.Namespace, decision: str) -> None:
-    from ingestion.linking import merge_run
+    from ingestion.merging import merge_run
     from store import merging as store
     from store import records as record_store
 

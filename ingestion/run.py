@@ -313,7 +313,7 @@ async def _locked_run(
                 await store.bump_data_version(conn) if changed else await store.data_version(conn)
             )
             if changed and options.merge:
-                from ingestion.linking import BULK, merge_run
+                from ingestion.merging import BULK, merge_run
                 from store import merging as merging_store
 
                 if changed > BULK:  # the merge's statements are planned with the new sizes

@@ -1,4 +1,5 @@
-"""Link duplicates and (re)build golden records for the clusters a run touched, or for all."""
+"""The merge run: link duplicates (`dedup`), then (re)build the golden records of the clusters a
+run touched, or of all, by the survivorship rules (`survivorship`); its I/O is `store.merging`."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.bootstrap import prepare
-from ingestion.linking import merge_run
+from ingestion.merging import merge_run
 from ingestion.run import ingest
 from models import FieldProvenance, GoldenRecord
 from models.merge import stored_views
@@ -235,6 +235,6 @@ async def test_a_service_inherits_its_structures_point_in_its_own_view(
 def test_a_vanished_row_is_deleted_in_the_feed_only_for_who_loses_it(
     view: str, written: set[str], entry: str | None
 ) -> None:
-    from ingestion.linking import _lost_by
+    from ingestion.merging import _lost_by
 
     assert _lost_by(view, written) == entry
