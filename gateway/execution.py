@@ -319,7 +319,7 @@ class LevelExecution(StrawberryGraphQLCoreExecutionContext):
 
 def _caller(resolver: Any, kwargs: dict[str, Any]) -> Callable[[Any], Any]:
     """Call a strawberry resolver on one object, as strawberry's `get_arguments` would."""
-    func = resolver.wrapped_func
+    func: Callable[..., Any] = resolver.wrapped_func
     if resolver.self_parameter is not None:
         if kwargs:
             return lambda obj: func(obj, **kwargs)
