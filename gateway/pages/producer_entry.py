@@ -35,7 +35,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from gateway import producer_api
-from gateway.pages import forms
+from gateway.pages import forms, producer_text
 from gateway.pages.routes import PageError
 
 if typing.TYPE_CHECKING:
@@ -52,6 +52,7 @@ LONG_TEXT = {"description", "horaires_accueil", "conditions_acces", "mobilisatio
 MAX_FORM_BYTES = 65_536
 OWN_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 POSTCODE = re.compile(r"\b(\d{5})\b")
+_refused = producer_text.refused
 _NO_STORE = {"cache-control": "no-store", "x-content-type-options": "nosniff"}
 
 
@@ -150,15 +151,10 @@ class EntryPages:
 
     async def admitted(self, request: Request) -> tuple[str, Any]:
         _principal, slug = await self.producers.admit(request)
-        producer = self.producers.producer(slug)
+        lang = producer_text.language(request)
+        producer = self.producers.producer(slug, lang)
         if not producer.data_inclusion:
-            raise PageError(
-                409,
-                "Saisie en ligne indisponible",
-                "La saisie en ligne tient les données d'une source au format data·inclusion ; "
-                "les vôtres viennent de fichiers avec leur propre correspondance : soumettez "
-                "vos fichiers, ou demandez à un opérateur une source de saisie.",
-            )
+            raise _refused(lang, 409, "entry_unavailable", "entry_unavailable")
         return slug, producer
 
     async def current(self, slug: str, kind: str) -> list[dict[str, Any]]:
@@ -201,39 +197,34 @@ class EntryPages:
 
     async def edit(self, request: Request) -> Response:
         slug: str | None = None
+        lang = producer_text.language(request)
         try:
             slug, producer = await self.admitted(request)
             kind = request.path_params["kind"]
             if kind not in MODELS:
-                raise PageError(
-                    404, "Page introuvable", "On saisit des structures ou des services."
-                )
+                raise _refused(lang, 404, "page_not_found", "entry_kinds")
             structures = await self.current(slug, "structures")
             if kind == "services" and not structures:
-                raise PageError(
-                    409,
-                    "Une structure d'abord",
-                    "Un service est rattaché à une de vos structures : saisissez-la d'abord.",
-                )
+                raise _refused(lang, 409, "structure_first", "structure_first")
             own = await self.current(slug, kind) if kind == "services" else structures
             wanted = request.query_params.get("id")
             existing = next((r for r in own if r["id"] == wanted), None) if wanted else None
             if wanted and existing is None:
-                raise PageError(404, "Fiche introuvable", f"Aucune fiche « {wanted} » à modifier.")
+                raise _refused(lang, 404, "not_found", "no_record", id=wanted)
             if request.method == "GET":
                 values = _as_form(existing) if existing else {}
                 return self.form(request, slug, kind, values, {}, structures, existing, 200)
             sent = await _multi_form(request)
             problem = forms.csrf_problem(request, _one(sent, forms.CSRF_FIELD))
             if problem is not None:
-                raise PageError(403, "Formulaire refusé", problem)
+                raise PageError(403, producer_text.text(lang, "title.form"), problem)
             values = {k: v if k in _many(kind) else _one(sent, k) for k, v in sent.items()}
-            record, errors = await self.record_of(kind, values, structures, own, existing)
+            record, errors = await self.record_of(kind, values, structures, own, existing, lang)
             if not errors:
-                errors = await self.validated(producer, kind, record)
+                errors = await self.validated(producer, kind, record, lang)
             if errors:
                 return self.form(request, slug, kind, values, errors, structures, existing, 422)
-            run_id = await self.save(producer, kind, own, record)
+            run_id = await self.save(producer, kind, own, record, lang)
         except PageError as error:
             return self.producers.failure(request, error, slug)
         saved = f"{SINGULAR[kind]}:{record['id']}"
@@ -245,13 +236,12 @@ class EntryPages:
     async def live(self, request: Request) -> Response:
         """The form as it stands checked on the server's rules, without saving: its errors by
         field, as JSON (the form's script shows them as the producer types)."""
+        lang = producer_text.language(request)
         try:
             slug, producer = await self.admitted(request)
             kind = request.path_params["kind"]
             if kind not in MODELS:
-                raise PageError(
-                    404, "Page introuvable", "On saisit des structures ou des services."
-                )
+                raise _refused(lang, 404, "page_not_found", "entry_kinds")
             structures = await self.current(slug, "structures")
             own = await self.current(slug, kind) if kind == "services" else structures
             wanted = request.query_params.get("id")
@@ -259,10 +249,10 @@ class EntryPages:
             sent = await _multi_form(request)
             problem = forms.csrf_problem(request, _one(sent, forms.CSRF_FIELD))
             if problem is not None:
-                raise PageError(403, "Formulaire refusé", problem)
+                raise PageError(403, producer_text.text(lang, "title.form"), problem)
             values = {k: v if k in _many(kind) else _one(sent, k) for k, v in sent.items()}
-            record, errors = await self.record_of(kind, values, structures, own, existing)
-            for name, message in (await self.validated(producer, kind, record)).items():
+            record, errors = await self.record_of(kind, values, structures, own, existing, lang)
+            for name, message in (await self.validated(producer, kind, record, lang)).items():
                 errors.setdefault(name, message)
         except PageError as error:
             return JSONResponse({"error": error.message}, error.status, headers=_NO_STORE)
@@ -301,6 +291,7 @@ class EntryPages:
         structures: list[dict[str, Any]],
         own: list[dict[str, Any]],
         existing: dict[str, Any] | None,
+        lang: str = producer_text.DEFAULT,
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """The record a form describes, in the schema's fields, and what is wrong with it that
         the schema's validation cannot say (the id, the structure, the commune)."""
@@ -313,14 +304,14 @@ class EntryPages:
             if not own_id:
                 own_id = f"{SINGULAR[kind][:2]}-{secrets.token_hex(4)}"
             if not OWN_ID.match(own_id):
-                errors["id"] = "Lettres sans accent, chiffres, « . », « _ » ou « - » (100 au plus)."
+                errors["id"] = producer_text.text(lang, "err.id")
             elif any(r["id"] == own_id for r in own):
-                errors["id"] = f"Une de vos fiches a déjà l'identifiant « {own_id} »."
+                errors["id"] = producer_text.text(lang, "err.id_taken", id=own_id)
             record["id"] = own_id
         if kind == "services":
             structure = str(values.get("structure_id") or "")
             if not any(s["id"] == structure for s in structures):
-                errors["structure_id"] = "Choisissez une de vos structures."
+                errors["structure_id"] = producer_text.text(lang, "err.structure")
             record["structure_id"] = structure
         for f in FORMS[kind]:
             value = values.get(f.name)
@@ -335,7 +326,7 @@ class EntryPages:
                 record[f.name] = str(value or "").strip() or None
         place = str(values.get("commune_recherche") or "").strip()
         if place:
-            found = await self.commune(place)
+            found = await self.commune(place, lang)
             if isinstance(found, str):
                 errors["commune_recherche"] = found
             else:
@@ -343,7 +334,7 @@ class EntryPages:
         record["date_maj"] = datetime.now(UTC).date().isoformat()
         return {k: v for k, v in record.items() if v is not None}, errors
 
-    async def commune(self, text: str) -> dict[str, Any] | str:
+    async def commune(self, text: str, lang: str = producer_text.DEFAULT) -> dict[str, Any] | str:
         """A commune named by its name, its postcode or both, from the store's territories; or
         why none or several match."""
         from store.territories import CommuneSearch, search_communes
@@ -358,10 +349,10 @@ class EntryPages:
             exact = [c for _key, c in rows if _key and _key[0] == 0]
             found = exact if len(exact) == 1 else found
         if not found:
-            return f"Aucune commune ne correspond à « {text} » : vérifiez le nom ou le code postal."
+            return producer_text.text(lang, "err.no_commune", text=text)
         if len(found) > 1:
             named = ", ".join(f"{c.nom} ({' '.join(c.codes_postaux[:3])})" for c in found[:6])
-            return f"Plusieurs communes correspondent : {named}. Précisez le nom et le code postal."
+            return producer_text.text(lang, "err.communes", named=named)
         commune = found[0]
         codes = list(commune.codes_postaux or [])
         chosen = postcode.group(1) if postcode else (codes[0] if len(codes) == 1 else None)
@@ -370,7 +361,9 @@ class EntryPages:
             out["code_postal"] = chosen
         return out
 
-    async def validated(self, producer: Any, kind: str, record: dict[str, Any]) -> dict[str, str]:
+    async def validated(
+        self, producer: Any, kind: str, record: dict[str, Any], lang: str = producer_text.DEFAULT
+    ) -> dict[str, str]:
         """The record checked as the ingest checks a row of a file (the same mapping,
         normalisation and validation): what would reject it, or drop one of its values."""
         from gateway.pages.producers import explain
@@ -378,7 +371,7 @@ class EntryPages:
 
         folder = Path(tempfile.mkdtemp(prefix="producer-entry-", dir=_uploads(self.pages)))
         try:
-            path = folder / _file_name(producer, kind, "json")
+            path = folder / _file_name(producer, kind, "json", lang)
             path.write_text(json.dumps([record], ensure_ascii=False), encoding="utf-8")
             territories = await producer_api._territories(self.pages.engine)
             report = await producer_api._in_thread(check_file, producer, path, territories)
@@ -391,12 +384,18 @@ class EntryPages:
             where = p["field"] or "id"
             if where in ("commune", "code_postal", "code_insee"):
                 where = "commune_recherche"
-            what, fix = explain(p["message"])
-            errors.setdefault(where, f"{what} : {fix}. ({p['message']})")
+            what, fix = explain(p["message"], lang)
+            colon = producer_text.text(lang, "colon")
+            errors.setdefault(where, f"{what}{colon}{fix}. ({p['message']})")
         return errors
 
     async def save(
-        self, producer: Any, kind: str, own: list[dict[str, Any]], record: dict[str, Any]
+        self,
+        producer: Any,
+        kind: str,
+        own: list[dict[str, Any]],
+        record: dict[str, Any],
+        lang: str = producer_text.DEFAULT,
     ) -> int | None:
         """The kind's full dataset with `record` in it, ingested as the source's next run."""
         from ingestion.run import GoneThresholdExceeded, IngestError, IngestOptions
@@ -404,7 +403,7 @@ class EntryPages:
         dataset = [r for r in own if r["id"] != record["id"]] + [record]
         folder = Path(tempfile.mkdtemp(prefix="producer-entry-", dir=_uploads(self.pages)))
         try:
-            path = folder / _file_name(producer, kind, "json")
+            path = folder / _file_name(producer, kind, "json", lang)
             path.write_text(json.dumps(dataset, ensure_ascii=False, default=str), encoding="utf-8")
             options = IngestOptions(wait=False)
             settings, slug = self.pages.settings, producer.source.slug
@@ -415,33 +414,28 @@ class EntryPages:
             except (GoneThresholdExceeded, IngestError) as exc:
                 message = producer_api._where(exc, path)
                 if "another ingest" in message or "another process" in message:
-                    raise PageError(
-                        409, "Occupé", "Une autre intégration est en cours : réessayez.", 30
-                    ) from None
-                raise PageError(422, "Enregistrement refusé", message) from None
+                    raise _refused(lang, 409, "busy", "busy_ingest", 30) from None
+                raise PageError(
+                    422, producer_text.text(lang, "title.save_refused"), message
+                ) from None
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         if run.counts.get("rejected"):
-            raise PageError(
-                422,
-                "Enregistrement refusé",
-                "La fiche a été refusée à l'intégration : "
-                + "; ".join(
-                    f"{r['field']} : {r['message']}" for r in run.as_json()["top_rejections"]
-                ),
+            why = "; ".join(
+                f"{r['field']}: {r['message']}" for r in run.as_json()["top_rejections"]
             )
+            raise _refused(lang, 422, "save_refused", "record_refused", why=why)
         run_id: int | None = run.run_id
         return run_id
 
     async def export(self, request: Request) -> Response:
         slug: str | None = None
+        lang = producer_text.language(request)
         try:
             slug, producer = await self.admitted(request)
             kind = request.path_params["kind"]
             if kind not in MODELS:
-                raise PageError(
-                    404, "Page introuvable", "On exporte des structures ou des services."
-                )
+                raise _refused(lang, 404, "page_not_found", "export_kinds")
             rows = await self.current(slug, kind)
         except PageError as error:
             return self.producers.failure(request, error, slug)
@@ -451,7 +445,7 @@ class EntryPages:
         writer.writerow(columns)
         for r in rows:
             writer.writerow([_cell(r.get(c)) for c in columns])
-        name = _file_name(producer, kind, "csv")
+        name = _file_name(producer, kind, "csv", lang)
         return Response(
             out.getvalue().encode("utf-8-sig"),
             media_type="text/csv; charset=utf-8",
@@ -494,25 +488,26 @@ def _one(sent: dict[str, list[str]], name: str) -> str:
 
 async def _multi_form(request: Request) -> dict[str, list[str]]:
     """An url-encoded form whose fields may repeat (checkboxes), 64 KB at most."""
+    lang = producer_text.language(request)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/x-www-form-urlencoded":
-        raise PageError(415, "Formulaire refusé", "Le formulaire doit être envoyé par la page.")
+        raise _refused(lang, 415, "form", "by_the_page")
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_FORM_BYTES:
-            raise PageError(413, "Formulaire refusé", "Le formulaire envoyé est trop long.")
+            raise _refused(lang, 413, "form", "form_too_long")
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=500)
     except (UnicodeDecodeError, ValueError):
-        raise PageError(400, "Formulaire refusé", "Le formulaire envoyé est illisible.") from None
+        raise _refused(lang, 400, "form", "form_unreadable") from None
     out: dict[str, list[str]] = {}
     for k, v in pairs:
         out.setdefault(k, []).append(v)
     return out
 
 
-def _file_name(producer: Any, kind: str, extension: str) -> str:
+def _file_name(producer: Any, kind: str, extension: str, lang: str = producer_text.DEFAULT) -> str:
     """A file name the producer's `kind` patterns match (what a file of that kind is named)."""
     mapping = producer.kinds[kind]
     candidates = [p.replace("*", "saisie") for p in mapping.files]
@@ -520,11 +515,9 @@ def _file_name(producer: Any, kind: str, extension: str) -> str:
     for name in candidates:
         if mapping.matches(Path(name)):
             return name
-    raise PageError(
-        409,
-        "Saisie en ligne indisponible",
-        f"Les noms de fichiers de vos {kind} ({', '.join(mapping.files)}) n'admettent pas un "
-        f"fichier .{extension} : demandez à un opérateur d'ajuster votre entrée de registre.",
+    files = ", ".join(mapping.files)
+    raise _refused(
+        lang, 409, "entry_unavailable", "entry_names", kind=kind, files=files, extension=extension
     )
 
 

@@ -2,9 +2,10 @@
 token (`gateway token create --producer SLUG`), kept in a cookie of its own:
 
 - check a file (a form upload): the phase-0 assessment, the validation report explained in
-  French (what is wrong, how to fix it, counts by problem and their first rows, values no value
-  map covers with the closest known one) and what the run would change (new, changed field by
-  field, gone, rejected) from a dry run of the same ingest; nothing is stored in the referential;
+  plain words (what is wrong, how to fix it, counts by problem and their first rows, values no
+  value map covers with the closest known one) and what the run would change (new, changed
+  field by field, gone, rejected) from a dry run of the same ingest; nothing is stored in the
+  referential;
 - submit the checked file from the same page: the ingest of `gateway ingest`, refused when the
   file or the source changed since the check;
 - the cross-analysis (`gateway report overlap`) as a page and as CSV;
@@ -12,7 +13,10 @@ token (`gateway token create --producer SLUG`), kept in a cookie of its own:
 
 The upload is the JSON endpoint's (gateway/producer_api.py): the body streamed to disk and
 capped, the checks and ingests in their thread, the same confirmation value. The checked file is
-kept in the upload folder, out of the referential, until it is submitted or an hour has passed."""
+kept in the upload folder, out of the referential, until it is submitted or an hour has passed.
+
+Every page is in French or in English (gateway/pages/producer_text.py: the language of the
+request and the message catalogue the templates read)."""
 
 from __future__ import annotations
 
@@ -34,10 +38,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from gateway import access, producer_api
-from gateway.pages import forms
+from gateway.pages import forms, producer_text
 from gateway.pages.routes import MAX_TOKEN_CHARS, PageError, Pages, _form
 
 log = logging.getLogger(__name__)
+_refused = producer_text.refused
 
 PRODUCER_COOKIE = "gateway_producer_token"
 PREFIX = "/pages/producteurs"
@@ -49,45 +54,29 @@ _STAGE_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 KIND_LABELS = {"structure": "structure", "service": "service"}
 
-# what the validators say, in plain words, and how to fix it
-_EXPLAINED: list[tuple[re.Pattern[str], str, str]] = [
-    (re.compile(r"field required", re.I), "valeur obligatoire absente",
-     "remplissez ce champ pour chaque ligne"),
-    (re.compile(r"is not a date", re.I), "date illisible",
-     "écrivez la date AAAA-MM-JJ (2026-09-02) ou JJ/MM/AAAA (02/09/2026)"),
-    (re.compile(r"should have at least (\d+) character", re.I), "texte trop court",
-     "écrivez un texte plus long (le minimum est indiqué dans le message d'origine)"),
-    (re.compile(r"should have at most", re.I), "texte trop long", "raccourcissez ce texte"),
-    (re.compile(r"SIRET", re.I), "SIRET incorrect (la valeur est ignorée)",
-     "donnez les 14 chiffres du SIRET, sans espace, ou laissez vide"),
-    (re.compile(r"phone", re.I), "numéro de téléphone non reconnu (gardé tel quel)",
-     "écrivez un numéro français à 10 chiffres (02 99 00 00 00) ou au format +33"),
-    (re.compile(r"email", re.I), "adresse électronique invalide (la valeur est ignorée)",
-     "écrivez une adresse de la forme nom@domaine.fr"),
-    (re.compile(r"INSEE", re.I), "code INSEE inconnu (la valeur est ignorée)",
-     "donnez le code INSEE de la commune (5 caractères, 35238 pour Rennes), pas le code postal"),
-    (re.compile(r"postcode|code postal|postal", re.I), "code postal incorrect",
-     "donnez les 5 chiffres du code postal"),
-    (re.compile(r"unmapped value", re.I), "valeur que la table de correspondance ne connaît pas",
-     "utilisez une des valeurs connues (voir « Vouliez-vous dire ») ou demandez à un opérateur "
-     "de l'ajouter à la table"),
-    (re.compile(r"duplicate producer id", re.I), "identifiant en double dans le fichier",
-     "donnez à chaque ligne un identifiant unique"),
-    (re.compile(r"structure", re.I), "structure de rattachement introuvable",
-     "indiquez l'identifiant d'une structure présente dans vos données"),
-    (re.compile(r"url", re.I), "adresse web invalide (la valeur est ignorée)",
-     "écrivez une adresse complète, commençant par https://"),
-    (re.compile(r"input should be|not a value of the schema", re.I),
-     "valeur hors de la liste permise", "utilisez une des valeurs du schéma data·inclusion"),
-]  # fmt: skip
+# what the validators say, by the key of its plain words and how to fix it (producer_text.py)
+_EXPLAINED: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"field required", re.I), "required"),
+    (re.compile(r"is not a date", re.I), "date"),
+    (re.compile(r"should have at least (\d+) character", re.I), "short"),
+    (re.compile(r"should have at most", re.I), "long"),
+    (re.compile(r"SIRET", re.I), "siret"),
+    (re.compile(r"phone", re.I), "phone"),
+    (re.compile(r"email", re.I), "email"),
+    (re.compile(r"INSEE", re.I), "insee"),
+    (re.compile(r"postcode|code postal|postal", re.I), "postcode"),
+    (re.compile(r"unmapped value", re.I), "unmapped"),
+    (re.compile(r"duplicate producer id", re.I), "duplicate"),
+    (re.compile(r"structure", re.I), "structure"),
+    (re.compile(r"url", re.I), "url"),
+    (re.compile(r"input should be|not a value of the schema", re.I), "enum"),
+]
 
 
-def explain(message: str) -> tuple[str, str]:
-    """(what is wrong, how to fix it) for a validator's message, in French."""
-    for pattern, what, fix in _EXPLAINED:
-        if pattern.search(message):
-            return what, fix
-    return "valeur refusée", "corrigez la valeur selon le message d'origine"
+def explain(message: str, lang: str = producer_text.DEFAULT) -> tuple[str, str]:
+    """(what is wrong, how to fix it) for a validator's message, in `lang`."""
+    key = next((k for pattern, k in _EXPLAINED if pattern.search(message)), "other")
+    return producer_text.EXPLAINED[lang][key]
 
 
 class ProducerPages:
@@ -113,10 +102,10 @@ class ProducerPages:
 
     # --- who is asking ----------------------------------------------------------------------
 
-    async def producer_principal(self, token: str) -> access.Principal:
+    async def producer_principal(self, token: str, lang: str) -> access.Principal:
         """A producer's token's principal, refused as the JSON endpoints refuse it."""
         if len(token) > MAX_TOKEN_CHARS or not token.isascii() or not token.isprintable():
-            raise PageError(401, "Jeton refusé", "Ce jeton n'est pas valable.")
+            raise _refused(lang, 401, "token", "token")
         scope = {
             "type": "http",
             "method": "GET",
@@ -129,57 +118,58 @@ class ProducerPages:
                 Request(scope), self.pages.book, "off", producers=True
             )
         except access.AccessDenied as denied:
-            raise PageError(denied.status, "Jeton refusé", denied.message) from None
+            title = producer_text.text(lang, "title.token")
+            raise PageError(denied.status, title, denied.message) from None
         if principal.producer is None:
-            raise PageError(
-                403,
-                "Jeton refusé",
-                "Ce jeton est celui d'un utilisateur de l'API, pas d'un producteur : ces pages "
-                "demandent un jeton de producteur (gateway token create --producer SLUG).",
-            )
+            raise _refused(lang, 403, "token", "consumer_token")
         return principal
 
     async def admit(self, request: Request) -> tuple[access.Principal, str]:
         """The signed-in producer, if it is the page's; PageError otherwise."""
+        lang = producer_text.language(request)
         token = request.cookies.get(PRODUCER_COOKIE)
         if not token:
-            raise PageError(
-                401,
-                "Connexion nécessaire",
-                "Ces pages sont celles d'un producteur : connectez-vous avec votre jeton de "
-                f"producteur ({PREFIX}).",
-            )
-        principal = await self.producer_principal(token)
+            raise _refused(lang, 401, "signin", "signin", prefix=PREFIX)
+        principal = await self.producer_principal(token, lang)
         slug = str(request.path_params["slug"])
         if principal.producer != slug:
-            raise PageError(
-                403,
-                "Accès refusé",
-                f"Votre jeton est celui du producteur « {principal.producer} » : il ne donne "
-                f"accès qu'à ses pages ({PREFIX}/{principal.producer}).",
+            raise _refused(
+                lang, 403, "denied", "other_producer", producer=principal.producer, prefix=PREFIX
             )
         await self.pages.within_rate(request, principal)
         return principal, slug
 
-    def producer(self, slug: str) -> Any:
+    def producer(self, slug: str, lang: str = producer_text.DEFAULT) -> Any:
         from ingestion import mapping_file
 
         try:
             return mapping_file.load(slug, self.pages.settings.producers_dir)
         except mapping_file.MappingError:
-            raise PageError(
-                404,
-                "Producteur inconnu",
-                f"La passerelle n'a pas d'entrée de registre pour « {slug} » : demandez-la à "
-                "un opérateur.",
-            ) from None
+            raise _refused(lang, 404, "unknown_producer", "unknown_producer", slug=slug) from None
 
     def render(
         self, request: Request, template: str, status: int = 200, **values: Any
     ) -> HTMLResponse:
         values.setdefault("producer_slug", None)
         values.setdefault("section", "")
-        return self.pages.render(request, template, status, **values)
+        lang = producer_text.language(request)
+        switch = {
+            other: producer_text.switch_url(request, other, values["producer_slug"])
+            for other in producer_text.LANGUAGES
+        }
+        response = self.pages.render(
+            request,
+            template,
+            status,
+            lang=lang,
+            t=producer_text.translator(lang),
+            switch=switch,
+            **values,
+        )
+        response.headers["content-language"] = lang
+        response.headers["vary"] = "Accept-Language, Cookie"
+        producer_text.remember(request, response)
+        return response
 
     def failure(self, request: Request, error: PageError, slug: str | None = None) -> Response:
         response = self.render(
@@ -199,7 +189,8 @@ class ProducerPages:
         values = await _form(request)
         problem = forms.csrf_problem(request, values.get(forms.CSRF_FIELD))
         if problem is not None:
-            raise PageError(403, "Formulaire refusé", problem)
+            title = producer_text.text(producer_text.language(request), "title.form")
+            raise PageError(403, title, problem)
         return values
 
     # --- sign-in ----------------------------------------------------------------------------
@@ -210,7 +201,8 @@ class ProducerPages:
         try:
             await self.pages.attempt(request)
             values = await self.posted(request)
-            principal = await self.producer_principal(values.get("token", "").strip())
+            lang = producer_text.language(request)
+            principal = await self.producer_principal(values.get("token", "").strip(), lang)
         except PageError as error:
             status = error.status if error.status in (403, 413, 415, 429, 503) else 401
             refused = self.render(request, "producer_signin.html", status, error=error.message)
@@ -243,7 +235,7 @@ class ProducerPages:
     async def home(self, request: Request) -> Response:
         try:
             _principal, slug = await self.admit(request)
-            producer = self.producer(slug)
+            producer = self.producer(slug, producer_text.language(request))
         except PageError as error:
             return self.failure(request, error)
         return self.render(
@@ -261,20 +253,16 @@ class ProducerPages:
         slug: str | None = None
         folder: Path | None = None
         staged: Path | None = None
+        lang = producer_text.language(request)
         try:
             _principal, slug = await self.admit(request)
-            producer = self.producer(slug)
+            producer = self.producer(slug, lang)
             kind = request.headers.get("content-type", "")
             boundary = re.search(r'boundary="?([^";]+)"?', kind)
             if not kind.lower().startswith("multipart/form-data") or boundary is None:
-                raise PageError(415, "Formulaire refusé", "Envoyez le fichier par le formulaire.")
+                raise _refused(lang, 415, "form", "by_the_form")
             if self.running >= producer_api.MAX_RUNNING:
-                raise PageError(
-                    429,
-                    "Occupé",
-                    "D'autres fichiers sont en cours de vérification : réessayez dans un instant.",
-                    5,
-                )
+                raise _refused(lang, 429, "busy", "busy_checks", 5)
             self.running += 1
             try:
                 settings = self.pages.settings
@@ -285,15 +273,15 @@ class ProducerPages:
                     await producer_api._receive(request, raw, limit + MULTIPART_SLACK)
                 except producer_api.Refused as refused:
                     if refused.status == 413:
-                        raise PageError(413, "Fichier trop gros", _too_large(limit)) from None
-                    raise PageError(422, "Fichier vide", "Choisissez un fichier.") from None
-                fields, upload = split_form(raw, boundary.group(1).encode(), folder, limit)
+                        raise _too_large(lang, limit) from None
+                    raise _refused(lang, 422, "empty", "choose") from None
+                fields, upload = split_form(raw, boundary.group(1).encode(), folder, limit, lang)
                 problem = forms.csrf_problem(request, fields.get(forms.CSRF_FIELD))
                 if problem is not None:
-                    raise PageError(403, "Formulaire refusé", problem)
+                    raise PageError(403, producer_text.text(lang, "title.form"), problem)
                 if upload is None:
-                    raise PageError(422, "Aucun fichier", "Choisissez un fichier à vérifier.")
-                name = _safe_name(upload.name)
+                    raise _refused(lang, 422, "no_file", "choose_check")
+                name = _safe_name(upload.name, lang)
                 staged = _stage(settings, slug) / secrets.token_urlsafe(18)
                 staged.mkdir(parents=True)
                 path = staged / name
@@ -323,12 +311,15 @@ class ProducerPages:
         from ingestion.submission import check_file
 
         settings, slug = self.pages.settings, producer.source.slug
+        lang = producer_text.language(request)
         territories = await producer_api._territories(self.pages.engine)
         try:
             report = await producer_api._in_thread(check_file, producer, path, territories)
         except (ReadError, IngestError) as exc:
             raise PageError(
-                422, "Fichier illisible", producer_api._where(exc, path) + _patterns(producer)
+                422,
+                producer_text.text(lang, "title.unreadable"),
+                producer_api._where(exc, path) + _patterns(producer, lang),
             ) from None
         dry: dict[str, Any] | None = None
         refusal: str | None = None
@@ -337,22 +328,20 @@ class ProducerPages:
             run = await producer_api._in_thread(producer_api._ingest, settings, slug, path, options)
             dry = run.as_json()
         except GoneThresholdExceeded as exc:
-            refusal = (
-                "Ce fichier ferait disparaître trop de vos fiches d'un coup (plus de 20 %) : "
-                "un export vide ou tronqué ? Il ne peut pas être soumis ainsi. "
-                f"({producer_api._where(exc, path)})"
-            )
+            where = producer_api._where(exc, path)
+            refusal = producer_text.text(lang, "check.refusal.gone", where=where)
         except IngestError as exc:
             message = producer_api._where(exc, path)
             if "another ingest" in message or "another process" in message:
-                raise PageError(409, "Occupé", "Une autre intégration est en cours.", 30) from None
-            refusal = f"Ce fichier ne peut pas être soumis : {message}"
+                raise _refused(lang, 409, "busy", "busy_ingest", 30) from None
+            refusal = producer_text.text(lang, "check.refusal", where=message)
         last_run = await producer_api._last_run(cast(Any, _AppRequest(self.pages)), slug)
         confirm = producer_api._confirmation(sha256, producer.sha256, False, last_run)
         if dry is None:
             shutil.rmtree(path.parent, ignore_errors=True)
+        lang = producer_text.language(request)
         problems = [
-            {**p, "what": explain(p["message"])[0], "fix": explain(p["message"])[1]}
+            {**p, "what": explain(p["message"], lang)[0], "fix": explain(p["message"], lang)[1]}
             for p in report["validation"]["problems"]
         ]
         return self.render(
@@ -374,48 +363,35 @@ class ProducerPages:
         from ingestion.run import GoneThresholdExceeded, IngestError, IngestOptions
 
         slug: str | None = None
+        lang = producer_text.language(request)
         try:
             _principal, slug = await self.admit(request)
-            producer = self.producer(slug)
+            producer = self.producer(slug, lang)
             values = await self.posted(request)
             stage_id = values.get("fichier", "")
             folder = _stage(self.pages.settings, slug) / stage_id
             files = list(folder.iterdir()) if _STAGE_ID.match(stage_id) and folder.is_dir() else []
             if len(files) != 1:
-                raise PageError(
-                    410,
-                    "Fichier expiré",
-                    "Ce fichier vérifié n'est plus là (soumis, ou vérifié il y a plus d'une "
-                    "heure) : vérifiez-le de nouveau.",
-                )
+                raise _refused(lang, 410, "expired", "expired")
             path = files[0]
             sha256 = _sha256(path)
             last_run = await producer_api._last_run(cast(Any, _AppRequest(self.pages)), slug)
             if values.get("confirm") != producer_api._confirmation(
                 sha256, producer.sha256, False, last_run
             ):
-                raise PageError(
-                    409,
-                    "Changement depuis la vérification",
-                    "Vos données ont été modifiées depuis cette vérification (une autre "
-                    "soumission, une saisie, ou une nouvelle table de correspondance) : "
-                    "vérifiez le fichier de nouveau.",
-                )
+                raise _refused(lang, 409, "changed", "changed")
             options = IngestOptions(wait=False)
             settings = self.pages.settings
             try:
                 run = await producer_api._in_thread(
                     producer_api._ingest, settings, slug, path, options
                 )
-            except GoneThresholdExceeded as exc:
-                raise PageError(422, "Soumission refusée", producer_api._where(exc, path)) from None
-            except IngestError as exc:
+            except (GoneThresholdExceeded, IngestError) as exc:
                 message = producer_api._where(exc, path)
                 if "another ingest" in message or "another process" in message:
-                    raise PageError(
-                        409, "Occupé", "Une autre intégration est en cours.", 30
-                    ) from None
-                raise PageError(422, "Soumission refusée", message) from None
+                    raise _refused(lang, 409, "busy", "busy_ingest", 30) from None
+                title = producer_text.text(lang, "title.submit_refused")
+                raise PageError(422, title, message) from None
             shutil.rmtree(folder, ignore_errors=True)
             log.info("producer %s submitted %s from the pages: run %s", slug, path.name, run.run_id)
             return self.render(
@@ -442,7 +418,7 @@ class ProducerPages:
     async def analysis(self, request: Request) -> Response:
         try:
             _principal, slug = await self.admit(request)
-            self.producer(slug)
+            self.producer(slug, producer_text.language(request))
             report = await self.analysis_data(slug)
         except PageError as error:
             return self.failure(request, error)
@@ -458,7 +434,7 @@ class ProducerPages:
     async def analysis_csv(self, request: Request) -> Response:
         try:
             _principal, slug = await self.admit(request)
-            self.producer(slug)
+            self.producer(slug, producer_text.language(request))
             report = await self.analysis_data(slug)
         except PageError as error:
             return self.failure(request, error)
@@ -559,7 +535,7 @@ class Upload:
 
 
 def split_form(
-    raw: Path, boundary: bytes, folder: Path, limit: int
+    raw: Path, boundary: bytes, folder: Path, limit: int, lang: str = producer_text.DEFAULT
 ) -> tuple[dict[str, str], Upload | None]:
     """A multipart/form-data body kept on disk, read in chunks: its text fields (small) and its
     one file, written to `folder` (at most `limit` bytes)."""
@@ -567,7 +543,7 @@ def split_form(
     keep = len(delimiter) + 4
     fields: dict[str, str] = {}
     upload: Upload | None = None
-    bad = PageError(400, "Formulaire refusé", "Le formulaire envoyé est illisible.")
+    bad = _refused(lang, 400, "form", "form_unreadable")
     with raw.open("rb") as source:
         buffer = b"\r\n"
 
@@ -601,7 +577,7 @@ def split_form(
                 raise bad
             if filename is not None:
                 if upload is not None:
-                    raise PageError(400, "Formulaire refusé", "Un seul fichier à la fois.")
+                    raise _refused(lang, 400, "form", "one_file")
                 path = folder / "file"
                 digest, size = hashlib.sha256(), 0
                 with path.open("wb") as out:
@@ -612,7 +588,7 @@ def split_form(
                             part = buffer[: max(0, len(buffer) - keep)]
                         size += len(part)
                         if size > limit:
-                            raise PageError(413, "Fichier trop gros", _too_large(limit))
+                            raise _too_large(lang, limit)
                         digest.update(part)
                         out.write(part)
                         buffer = buffer[len(part) :]
@@ -627,24 +603,20 @@ def split_form(
                     if len(buffer) > FIELD_BYTES or not more():
                         raise bad
                 if at > FIELD_BYTES or len(fields) >= 20:
-                    raise PageError(413, "Formulaire refusé", "Le formulaire est trop long.")
+                    raise _refused(lang, 413, "form", "form_too_long")
                 fields[name.group(1)] = buffer[:at].decode("utf-8", "replace")
                 buffer = buffer[at:]
 
 
-def _safe_name(name: str) -> str:
+def _safe_name(name: str, lang: str = producer_text.DEFAULT) -> str:
     """The uploaded file's name as the JSON endpoint reduces it (its extension, the format)."""
     try:
         return producer_api._file_name(
             SimpleNamespace(query_params={"filename": name}, headers={})  # type: ignore[arg-type]
         )
     except producer_api.Refused:
-        raise PageError(
-            415,
-            "Format inconnu",
-            f"« {name} » : envoyez un fichier CSV, JSON, JSON Lines, XML, XLSX ou ODS, nommé "
-            f"avec son extension ({', '.join(producer_api.EXTENSIONS)}).",
-        ) from None
+        extensions = ", ".join(producer_api.EXTENSIONS)
+        raise _refused(lang, 415, "format", "format", name=name, extensions=extensions) from None
 
 
 def _uploads(settings: Any) -> Path:
@@ -675,13 +647,11 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _too_large(limit: int) -> str:
-    return (
-        f"Le fichier dépasse {limit // 1024} Kio, la limite de cette passerelle : "
-        "découpez-le ou demandez à un opérateur de l'intégrer."
-    )
+def _too_large(lang: str, limit: int) -> PageError:
+    return _refused(lang, 413, "too_large", "too_large", kib=limit // 1024)
 
 
-def _patterns(producer: Any) -> str:
-    names = "; ".join(f"{k} : {', '.join(m.files)}" for k, m in producer.kinds.items())
-    return f" (noms de fichiers attendus — {names})"
+def _patterns(producer: Any, lang: str) -> str:
+    colon = producer_text.text(lang, "colon")
+    names = "; ".join(f"{k}{colon}{', '.join(m.files)}" for k, m in producer.kinds.items())
+    return producer_text.text(lang, "check.patterns", names=names)

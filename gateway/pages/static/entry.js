@@ -43,8 +43,8 @@ if (form) {
     }
     if (live) {
       live.textContent = shown
-        ? `${shown} champ(s) à corriger.`
-        : "Les champs remplis respectent les règles de la passerelle.";
+        ? live.dataset.errors.replace("{n}", String(shown))
+        : live.dataset.ok;
     }
   };
 

@@ -151,8 +151,8 @@ async def browser(gateway: Gateway) -> AsyncIterator[Browser]:
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
         )
         try:
-            context = await chromium.new_context(
-                viewport={"width": 1280, "height": 900}, accept_downloads=True
+            context = await chromium.new_context(  # a French browser: French pages
+                viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="fr-FR"
             )
             context.set_default_timeout(TIMEOUT_MS)
             page = await context.new_page()
@@ -259,6 +259,13 @@ async def test_a_producer_checks_a_file_fixes_it_submits_it_and_reads_its_cross_
     await download.save_as(saved)
     table = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
     assert any(r["section"] == "differs" and r["more_recent"] == AUTRE for r in table)
+
+    # the same page in English, from the switch
+    async with page.expect_navigation():
+        await page.locator('#lang-switch a[hreflang="en"]').click()
+    assert await page.locator("html").get_attribute("lang") == "en"
+    assert "Cross-analysis" in await page.locator("h1").inner_text()
+    await browser.check("producer-analysis-en")
     assert not browser.problems, browser.problems
 
 

@@ -3,12 +3,13 @@ them (a producer's token, its own pages only, never a consumer's token; CSRF), a
 stores nothing and explains what is wrong, a submission of the checked file (refused once the
 source changed since the check), the size cap, the cross-analysis and its CSV, and the online
 entry tool (validation as the ingest's, the records in the API with the source's provenance,
-the CSV export)."""
+the CSV export); every page in French or in English, as asked."""
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import html
 import io
 import itertools
 import re
@@ -23,6 +24,7 @@ from sqlalchemy import func, select
 from gateway import access
 from gateway.app import create_app
 from gateway.bootstrap import sync_sources
+from gateway.pages import producer_text
 from gateway.settings import Settings
 from models import IngestRun, ProducerRecord
 from store import access as access_store
@@ -495,3 +497,135 @@ def test_spreadsheet_cells_that_would_run_as_formulas_are_quoted() -> None:
     assert _cell("+33 2 99 00 00 00") == "+33 2 99 00 00 00"  # a phone stays
     assert _cell("+cmd|' /C calc'!A0") == "'+cmd|' /C calc'!A0"
     assert _cell(["a", "b"]) == "a|b"
+
+
+# --- French and English -------------------------------------------------------------------------
+
+
+def page_text(page: str) -> str:
+    """What a reader sees of a page (and its attributes' labels): its text, tags removed."""
+    page = re.sub(r"<script\b.*?</script>", " ", page, flags=re.S)
+    labels = " ".join(re.findall(r'(?:aria-label|data-errors|data-ok)="([^"]*)"', page))
+    text = re.sub(r"<[^>]+>", " ", page + " " + labels)
+    return " ".join(html.unescape(text).split())
+
+
+def french_leaks(page: str, *data: str) -> list[str]:
+    """The French catalogue's texts (their parts between values and markup) found on a page,
+    but in its `data`; parts the English catalogue shares, and short ones (punctuation, codes,
+    a single word the schema's French labels may hold), are not counted."""
+    english = " ".join([*producer_text.EN.values(), *map(str, producer_text.EXPLAINED_EN.values())])
+    seen = page_text(page)
+    for value in data:
+        seen = seen.replace(value, " ")
+    leaks = []
+    for french in producer_text.french_texts():
+        for part in re.split(r"\{[a-z_]+\}|<[^>]+>", french):
+            part = " ".join(part.split()).strip(" .,;:()«»—")
+            if len(part) >= (8 if " " in part else 12) and part not in english and part in seen:
+                leaks.append(part)
+    return leaks
+
+
+async def test_the_check_report_is_in_english_when_asked_and_in_french_by_default(
+    app: object, tokens: dict[str, str], registry: tuple[Path, str, str, str]
+) -> None:
+    own = registry[1]
+    async with signed_in(app, tokens["own"]) as c:
+        # French by default, with the switch to English
+        response = await check(c, own, "structures-2026-12.csv", BAD)
+        assert '<html lang="fr">' in response.text and "date illisible" in response.text
+        assert f'href="/pages/producteurs/{own}?lang=en"' in response.text  # back home, in English
+        assert "gateway_producer_lang" not in response.headers.get("set-cookie", "")
+
+        # ?lang=en: English, and kept in a cookie for the next pages (the check, a POST)
+        home = await c.get(f"/pages/producteurs/{own}", params={"lang": "en"})
+        assert '<html lang="en">' in home.text and "Check and submit a file" in home.text
+        assert "gateway_producer_lang=en" in home.headers["set-cookie"]
+        assert home.headers["content-language"] == "en"
+        response = await check(c, own, "structures-2026-12.csv", BAD)
+        page = response.text
+        assert response.status_code == 200, page
+        assert '<html lang="en">' in page
+        assert "unreadable date" in page and "YYYY-MM-DD" in page  # what is wrong, how to fix
+        assert "invalid email address" in page
+        assert "row 3, <code>s2</code>: “le 3 septembre”" in page  # its first rows
+        assert "The file as it is (phase 0)" in page
+        assert "What ingesting it would change" in page
+        assert french_leaks(page) == []
+        # the French catalogue's own test: the same report in French shows its texts
+        french = await c.get(f"/pages/producteurs/{own}", params={"lang": "fr"})
+        assert '<html lang="fr">' in french.text
+        response = await check(c, own, "structures-2026-12.csv", BAD)
+        assert "date illisible" in response.text and len(french_leaks(response.text)) > 20
+
+        # an unreadable file's refusal, in English
+        await c.get(f"/pages/producteurs/{own}", params={"lang": "en"})
+        refused = await check(c, own, "structures.pdf", b"%PDF-1.4")
+        assert refused.status_code == 415 and "Unknown format" in refused.text
+        assert french_leaks(refused.text) == []
+
+    # the browser's Accept-Language, when no language was chosen
+    for header, lang in (
+        ("en-GB,en;q=0.9,fr;q=0.5", "en"),
+        ("fr-FR,fr;q=0.9,en;q=0.8", "fr"),
+        ("de-DE,de;q=0.9,en;q=0.7", "en"),
+        ("de-DE", "fr"),
+    ):
+        async with signed_in(app, tokens["own"]) as c:
+            c.headers["accept-language"] = header
+            response = await check(c, own, "structures-2026-12.csv", BAD)
+            assert f'<html lang="{lang}">' in response.text, header
+            assert ("unreadable date" in response.text) == (lang == "en"), header
+            if lang == "en":
+                assert french_leaks(response.text) == []
+            # a chosen language wins over the browser's
+            chosen = "fr" if lang == "en" else "en"
+            await c.get(f"/pages/producteurs/{own}", params={"lang": chosen})
+            response = await check(c, own, "structures-2026-12.csv", BAD)
+            assert f'<html lang="{chosen}">' in response.text, header
+
+
+async def test_every_producer_page_has_its_english(
+    app: object, tokens: dict[str, str], registry: tuple[Path, str, str, str]
+) -> None:
+    _folder, own, _other, entry = registry
+    async with client(app) as c:
+        signin = await c.get("/pages/producteurs", params={"lang": "en"})
+        assert "Producer area" in signin.text and french_leaks(signin.text) == []
+        refused = await c.get(f"/pages/producteurs/{own}")  # the cookie: English, signed out
+        assert refused.status_code == 401 and "Sign-in needed" in refused.text
+        assert french_leaks(refused.text) == []
+    async with signed_in(app, tokens["entry"]) as c:
+        pages = [
+            f"/pages/producteurs/{entry}",
+            f"/pages/producteurs/{entry}/analyse",
+            f"/pages/producteurs/{entry}/saisie",
+            f"/pages/producteurs/{entry}/saisie/structures",
+            f"/pages/producteurs/{own}",  # another producer's: refused, in English
+        ]
+        for path in pages:
+            response = await c.get(path, params={"lang": "en"})
+            assert '<html lang="en">' in response.text, path
+            assert french_leaks(response.text, "Saisie en ligne") == [], path  # its name
+        # a form sent with problems: its errors in English
+        form = await c.get(f"/pages/producteurs/{entry}/saisie/structures")
+        sent = await c.post(
+            f"/pages/producteurs/{entry}/saisie/structures",
+            data={"csrf": csrf_of(form.text), "id": "é?", "nom": "", "commune_recherche": "zz"},
+        )
+        assert sent.status_code == 422, sent.text
+        assert "The record is not saved" in sent.text and "Letters without accents" in sent.text
+        assert french_leaks(sent.text, "Saisie en ligne") == []
+
+
+def test_the_catalogues_have_the_same_keys_and_values() -> None:
+    assert producer_text.FR.keys() == producer_text.EN.keys()
+    assert producer_text.EXPLAINED_FR.keys() == producer_text.EXPLAINED_EN.keys()
+    for key, french in producer_text.FR.items():
+        names = sorted(re.findall(r"\{(\w+)\}", french))
+        assert names == sorted(re.findall(r"\{(\w+)\}", producer_text.EN[key])), key
+    assert producer_text.accepted("") == "fr"
+    assert producer_text.accepted("en-US,en;q=0.9") == "en"
+    assert producer_text.accepted("fr;q=0.4, en;q=0.6") == "en"
+    assert producer_text.accepted("en;q=0, fr;q=0.1") == "fr"
