@@ -1,10 +1,9 @@
-"""The per-request `Loaders` dataclass: every batched lookup a resolver may need, from each
+"""The per-request `Loaders`: every batched lookup a resolver may need, from each
 domain's `loaders.py`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_type_hints
 
 from resolvers.merged import loaders as merged
 from resolvers.services import loaders as services
@@ -13,8 +12,10 @@ from resolvers.territories import loaders as territory
 from store.reads import Reads
 
 
-@dataclass
 class Loaders:
+    """Every loader a resolver may use, each made at its first use in the request (a request
+    uses a few of them; making all twenty-one cost about half a millisecond each time)."""
+
     region_by_code: territory.RegionByCodeLoader
     departement_by_code: territory.DepartementByCodeLoader
     epci_by_code: territory.EpciByCodeLoader
@@ -37,37 +38,25 @@ class Loaders:
     golden_pages_by_value: merged.GoldenPagesByValueLoader
     golden_count_by_value: merged.GoldenCountByValueLoader
 
+    def __init__(self, db: Reads, shared: dict[str, dict[Any, Any]] | None = None) -> None:
+        self._db = db
+        self._shared = shared
+
+    def __getattr__(self, name: str) -> Any:
+        kind = _KINDS.get(name)
+        if kind is None:
+            raise AttributeError(name)
+        loader = kind(self._db)
+        if self._shared is not None and name in TERRITORY_LOADERS:
+            loader.shared = self._shared.setdefault(name, {})
+        setattr(self, name, loader)  # found directly from now on
+        return loader
+
     @classmethod
     def build(cls, db: Reads, shared: dict[str, dict[Any, Any]] | None = None) -> Loaders:
-        """Fresh loaders; `shared`: the reference tables of the data version (territories),
-        by loader name, which the territory loaders read first and fill."""
-        loaders = cls(
-            region_by_code=territory.RegionByCodeLoader(db),
-            departement_by_code=territory.DepartementByCodeLoader(db),
-            epci_by_code=territory.EpciByCodeLoader(db),
-            commune_by_code=territory.CommuneByCodeLoader(db),
-            current_commune_code_by_code=territory.CurrentCommuneCodeByCodeLoader(db),
-            place_code_by_code=territory.PlaceCodeByCodeLoader(db),
-            departements_by_region_code=territory.DepartementsByRegionCodeLoader(db),
-            communes_by_departement_code=territory.CommunesByDepartementCodeLoader(db),
-            communes_by_epci_code=territory.CommunesByEpciCodeLoader(db),
-            arrondissements_by_commune_code=territory.ArrondissementsByCommuneCodeLoader(db),
-            golden_by_id=merged.GoldenByIdLoader(db),
-            provenance_by_golden_id=merged.ProvenanceByGoldenIdLoader(db),
-            member_records_by_golden_id=merged.MemberRecordsByGoldenIdLoader(db),
-            links_by_golden_id=merged.LinksByGoldenIdLoader(db),
-            sources_by_golden_id=sources.SourcesByGoldenIdLoader(db),
-            source_by_slug=sources.SourceBySlugLoader(db),
-            versions_by_golden_id=merged.VersionsByGoldenIdLoader(db),
-            services_by_structure_id=services.ServicesByStructureIdLoader(db),
-            service_count_by_structure_id=services.ServiceCountByStructureIdLoader(db),
-            golden_pages_by_value=merged.GoldenPagesByValueLoader(db),
-            golden_count_by_value=merged.GoldenCountByValueLoader(db),
-        )
-        if shared is not None:
-            for name in TERRITORY_LOADERS:
-                getattr(loaders, name).shared = shared.setdefault(name, {})
-        return loaders
+        """Loaders for one request; `shared`: the reference tables of the data version
+        (territories), by loader name, which the territory loaders read first and fill."""
+        return cls(db, shared)
 
 
 # loaders of territory data, which changes only with the store's data version
@@ -83,3 +72,6 @@ TERRITORY_LOADERS = (
     "communes_by_epci_code",
     "arrondissements_by_commune_code",
 )
+
+# the loader class of each name, from the annotations above
+_KINDS: dict[str, Any] = get_type_hints(Loaders)
