@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from store.engine import DatabaseURLError, create_engine, normalize_url, ping_when_idle
+from tests.servers import need
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -46,8 +47,8 @@ async def test_a_connection_is_pinged_only_after_sitting_idle(
 ) -> None:
     """A connection given back a moment ago is reused without asyncpg's three-round-trip ping;
     one idle longer is pinged, and replaced when the ping fails."""
-    if not TEST_DATABASE_URL:
-        pytest.skip("needs TEST_DATABASE_URL")
+    need(TEST_DATABASE_URL is not None, "needs TEST_DATABASE_URL (PostgreSQL)")
+    assert TEST_DATABASE_URL
     from sqlalchemy import text
     from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 

@@ -20,6 +20,7 @@ from store import rows as rows_module
 from store.engine import create_engine, normalize_url
 from store.reads import reading
 from store.rows import any_of, rows
+from tests.servers import need
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
@@ -82,10 +83,10 @@ async def test_rows_are_what_sqlalchemy_reads(engine: AsyncEngine) -> None:
             assert got[0]["_total"] == len(got)
 
 
-@pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs TEST_DATABASE_URL")
 async def test_one_statement_whatever_the_list_length_and_values_bound_anew() -> None:
     """On PostgreSQL a list is one array parameter: lists of any length share one compiled
     statement; literal values of a statement built per call are bound from that statement."""
+    need(TEST_DATABASE_URL is not None, "needs TEST_DATABASE_URL (PostgreSQL)")
     assert TEST_DATABASE_URL
     engine = create_engine(normalize_url(TEST_DATABASE_URL))
     async with engine.begin() as conn:
@@ -113,10 +114,10 @@ async def test_one_statement_whatever_the_list_length_and_values_bound_anew() ->
         await engine.dispose()
 
 
-@pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs TEST_DATABASE_URL")
 async def test_a_read_cut_short_does_not_leave_its_connection_in_the_pool() -> None:
     """A read cancelled mid-statement (a deadline) closes its connection; the pool replaces
     it at the next checkout instead of handing out one with a statement still running."""
+    need(TEST_DATABASE_URL is not None, "needs TEST_DATABASE_URL (PostgreSQL)")
     assert TEST_DATABASE_URL
     engine = create_engine(normalize_url(TEST_DATABASE_URL), pool_size=1)
     try:

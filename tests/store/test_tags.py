@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import delete, insert, select
 from sqlmodel import SQLModel
 
@@ -15,6 +14,7 @@ from store.merging import refresh_tags
 from store.tags import NO_VALUE, row_tags
 from store.territories import table_of
 from tests.conftest import TEST_DATABASE_URL, fresh_database
+from tests.servers import need
 
 goldens, values = table_of(GoldenRecord), table_of(GoldenValue)
 
@@ -29,8 +29,8 @@ def test_a_record_holds_its_values_then_what_its_kind_lacks() -> None:
     assert row_tags("structure", held) == ["thematique:famille", "zone:35"]  # no such fields
 
 
-@pytest.mark.skipif(not TEST_DATABASE_URL, reason="tags are PostgreSQL's")
 async def test_refreshed_tags_say_what_a_service_holds_and_lacks(tmp_path: Path) -> None:
+    need(TEST_DATABASE_URL is not None, "needs TEST_DATABASE_URL (tags are PostgreSQL's)")
     async with fresh_database("postgresql", tmp_path, "store_tags") as url:
         engine = create_engine(normalize_url(url))
         try:
