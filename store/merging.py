@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     Table,
+    Text,
     and_,
     any_,
     bindparam,
@@ -23,11 +24,14 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
+    null,
     or_,
     select,
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models import (
@@ -483,33 +487,42 @@ async def refresh_tags(conn: AsyncConnection, golden_ids: Sequence[int]) -> None
     the filters test there); SQLite filters on golden_value and keeps no tags."""
     if is_sqlite(conn.engine) or not golden_ids:
         return
-    for chunk in _id_chunks(conn, sorted(set(golden_ids))):
-        tags = (
-            select(func.array_agg(golden_values.c.field + ":" + golden_values.c.value))
-            .where(golden_values.c.golden_id == goldens.c.id)
-            .scalar_subquery()
+    values = (
+        select(func.array_agg(golden_values.c.field + ":" + golden_values.c.value))
+        .where(golden_values.c.golden_id == goldens.c.id)
+        .scalar_subquery()
+    )
+    # "none" as a tag of its own (store/tags.py), after the values, in the same update
+    absent: list[Any] = [
+        case(
+            (
+                and_(goldens.c.kind == kind, ~_holds(field)),
+                literal(tag(field, NO_VALUE), type_=Text),
+            )
         )
+        for kind, fields in ABSENCE_TAGGED.items()
+        for field in fields
+    ]
+    empty = text("ARRAY[]::text[]")
+    tags = func.nullif(
+        func.array_cat(
+            func.coalesce(values, empty), func.array_remove(array[str](absent, type_=Text), null())
+        ),
+        empty,
+    )
+    for chunk in _id_chunks(conn, sorted(set(golden_ids))):
         await conn.execute(
             update(goldens).where(_among(conn, goldens.c.id, chunk)).values(tags=tags)
         )
-        for kind, fields in ABSENCE_TAGGED.items():
-            for field in fields:  # "none" as a tag of its own (store/tags.py)
-                held = (
-                    select(golden_values.c.golden_id)
-                    .where(golden_values.c.golden_id == goldens.c.id)
-                    .where(golden_values.c.field == field)
-                    .exists()
-                )
-                await conn.execute(
-                    update(goldens)
-                    .where(_among(conn, goldens.c.id, chunk), goldens.c.kind == kind, ~held)
-                    .values(
-                        tags=func.array_append(
-                            func.coalesce(goldens.c.tags, text("ARRAY[]::text[]")),
-                            tag(field, NO_VALUE),
-                        )
-                    )
-                )
+
+
+def _holds(field: str) -> Any:
+    """The golden row holds a value in its filter field `field`."""
+    return (
+        select(golden_values.c.golden_id)
+        .where(golden_values.c.golden_id == goldens.c.id, golden_values.c.field == field)
+        .exists()
+    )
 
 
 async def insert_golden_details(
