@@ -41,11 +41,12 @@ class ServiceKind:
     formacode: str | None = None
 
 
-def _read(name: str) -> dict[str, Any]:
+def read_data(name: str) -> dict[str, Any]:
+    """The TOML file `name` beside this module."""
     return tomllib.loads((HERE / name).read_text(encoding="utf-8"))
 
 
-def _values(enum: type[Enum], values: list[str], where: str) -> tuple[str, ...]:
+def schema_values(enum: type[Enum], values: list[str], where: str) -> tuple[str, ...]:
     """`values` as a tuple, each checked to be one of the schema enumeration's."""
     known = {m.value for m in enum}
     if unknown := [v for v in values if v not in known]:
@@ -54,15 +55,15 @@ def _values(enum: type[Enum], values: list[str], where: str) -> tuple[str, ...]:
 
 
 def _thematiques(values: list[str], where: str) -> tuple[str, ...]:
-    return _values(v1.Thematique, values, where)
+    return schema_values(v1.Thematique, values, where)
 
 
 def _publics(values: list[str], where: str) -> tuple[str, ...]:
-    return _values(v1.Public, values, where)
+    return schema_values(v1.Public, values, where)
 
 
 def _type(value: str, where: str) -> str:
-    return _values(v1.TypeService, [value], where)[0]
+    return schema_values(v1.TypeService, [value], where)[0]
 
 
 def _kind(doc: dict[str, Any]) -> ServiceKind:
@@ -78,7 +79,7 @@ def _kind(doc: dict[str, Any]) -> ServiceKind:
     )
 
 
-_vocabularies = _read("vocabularies.toml")
+_vocabularies = read_data("vocabularies.toml")
 
 # Soliguide categories: code -> (French label, thematiques the generator means by it)
 SOLIGUIDE_CATEGORIES: dict[int, tuple[str, tuple[str, ...]]] = {
@@ -139,6 +140,6 @@ def _ft_kinds() -> list[ServiceKind]:
 
 
 SERVICE_KINDS: dict[str, ServiceKind] = {
-    k.code: k for k in [*map(_kind, _read("service_kinds.toml")["kinds"]), *_ft_kinds()]
+    k.code: k for k in [*map(_kind, read_data("service_kinds.toml")["kinds"]), *_ft_kinds()]
 }
 FT_CODES: tuple[str, ...] = tuple(e["code"] for e in _vocabularies["france_travail_catalogue"])
