@@ -1,4 +1,7 @@
-"""How each producer distorts the real world: names, missing fields, formats, dates, defects."""
+"""How each producer distorts the real world: names, missing fields, formats, dates, defects.
+
+Each producer's probabilities are in `profiles.toml` beside this module, read once at import.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,12 @@ import random
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+from demo.catalogue import read_data
 from demo.codes import break_luhn, strip_accents
 from demo.hours import Week
-from demo.kinds import CARIF_OREF, CD35, DORA, EMPLOIS, FRANCE_TRAVAIL, SOLIGUIDE, UNCCAS
+from demo.kinds import SLUGS
 from demo.world import Location, Structure, street
 
 TODAY = date(2026, 11, 1)  # the fixed "today" of the demo: no clock is ever read
@@ -40,120 +45,15 @@ class Profile:
     age_days: tuple[int, int]  # age of its last update, in days before TODAY
 
 
+def _profile(doc: dict[str, Any]) -> Profile:
+    return Profile(**{**doc, "age_days": (doc["age_days"][0], doc["age_days"][1])})
+
+
 PROFILES: dict[str, Profile] = {
-    DORA: Profile(
-        short_name=0.7,
-        upper=0.0,
-        ascii=0.03,
-        saint=0.1,
-        siret=0.12,
-        phone=0.3,
-        email=0.65,
-        website=0.6,
-        address=0.95,
-        hours=0.5,
-        description=0.9,
-        moved_street=0.05,
-        other_email=0.15,
-        age_days=(3, 420),
-    ),
-    EMPLOIS: Profile(
-        short_name=0.5,
-        upper=0.35,
-        ascii=0.1,
-        saint=0.2,
-        siret=1.0,
-        phone=0.3,
-        email=0.55,
-        website=0.4,
-        address=0.93,
-        hours=0.0,
-        description=0.5,
-        moved_street=0.06,
-        other_email=0.2,
-        age_days=(20, 700),
-    ),
-    SOLIGUIDE: Profile(
-        short_name=0.6,
-        upper=0.0,
-        ascii=0.0,
-        saint=0.3,
-        siret=0.0,
-        phone=0.45,
-        email=0.55,
-        website=0.4,
-        address=0.97,
-        hours=0.8,
-        description=0.95,
-        moved_street=0.05,
-        other_email=0.25,
-        age_days=(1, 300),
-    ),
-    FRANCE_TRAVAIL: Profile(
-        short_name=0.9,
-        upper=0.0,
-        ascii=0.0,
-        saint=0.0,
-        siret=0.5,
-        phone=0.8,
-        email=0.9,
-        website=1.0,
-        address=1.0,
-        hours=0.95,
-        description=0.0,
-        moved_street=0.03,
-        other_email=0.0,
-        age_days=(0, 0),
-    ),
-    CARIF_OREF: Profile(
-        short_name=0.4,
-        upper=0.2,
-        ascii=0.0,
-        saint=0.1,
-        siret=0.5,
-        phone=0.45,
-        email=0.7,
-        website=0.5,
-        address=0.97,
-        hours=0.0,
-        description=0.0,
-        moved_street=0.05,
-        other_email=0.2,
-        age_days=(10, 365),
-    ),
-    CD35: Profile(
-        short_name=0.3,
-        upper=0.0,
-        ascii=0.0,
-        saint=0.05,
-        siret=0.0,
-        phone=0.55,
-        email=0.6,
-        website=0.5,
-        address=0.95,
-        hours=0.6,
-        description=0.7,
-        moved_street=0.08,
-        other_email=0.2,
-        age_days=(690, 790),
-    ),
-    UNCCAS: Profile(
-        short_name=0.6,
-        upper=0.3,
-        ascii=0.15,
-        saint=0.3,
-        siret=0.2,
-        phone=0.6,
-        email=0.7,
-        website=0.0,
-        address=0.9,
-        hours=0.5,
-        description=0.0,
-        moved_street=0.05,
-        other_email=0.3,
-        age_days=(30, 900),
-    ),
+    slug: _profile(doc) for slug, doc in read_data("profiles.toml").items()
 }
+if sorted(PROFILES) != sorted(SLUGS):
+    raise ValueError(f"profiles.toml: one profile for each of {SLUGS}, not {list(PROFILES)}")
 
 
 @dataclass(slots=True)
