@@ -43,6 +43,11 @@ class StructureKind:
     head_share: float = 0.0  # probability a producer shows the network's head-office SIRET
     website: float = 0.6  # probability the structure has a website
     required: tuple[str, ...] = field(default=())  # at least one of these services
+    names: tuple[str, str] | None = None  # (long, short) templates, when they are always those
+    flavour: str = ""  # the activity its description speaks of
+    emails: tuple[str, ...] = ()  # templates of its usual addresses
+    site: str | None = None  # template of its website's address
+    description: str | None = None  # template of its description
 
 
 def _kind(doc: dict[str, Any]) -> StructureKind:
@@ -53,9 +58,14 @@ def _kind(doc: dict[str, Any]) -> StructureKind:
         raise ValueError(f"{where}: unknown producers: {unknown}")
     fields: dict[str, Any] = {
         **doc,
-        **{name: tuple(doc[name]) for name in ("siren_prefixes", "required") if name in doc},
+        **{
+            name: tuple(doc[name])
+            for name in ("siren_prefixes", "required", "emails")
+            if name in doc
+        },
         "services": tuple((code, weight) for code, weight in doc["services"]),
         "n_services": (doc["n_services"][0], doc["n_services"][1]),
+        **({"names": (doc["names"][0], doc["names"][1])} if "names" in doc else {}),
         "reseaux": schema_values(v1.ReseauPorteur, doc.get("reseaux", []), where),
     }
     return StructureKind(**fields)

@@ -265,6 +265,9 @@ class World:
         """(long name, short name, flavour): the flavour is an activity for SIAE, else ""."""
         d = de(c.nom)
         fancy = rng.choice(names.FANCY)
+        if kind.names:
+            long_name, short_name = (t.format(de=d, nom=c.nom, fancy=fancy) for t in kind.names)
+            return long_name, short_name, kind.flavour
         code = kind.code
         if code == "ccas":
             if c.epci and self.t.epci_types.get(c.epci) == "CC" and rng.random() < 0.2:
@@ -275,20 +278,10 @@ class World:
             if rng.random() < 0.25:
                 return f"Mission locale du bassin {d}", f"ML du bassin {d}", ""
             return f"Mission locale {d}", f"ML {c.nom}", ""
-        if code == "france-travail":
-            return f"Agence France Travail {d}", f"France Travail {c.nom}", ""
-        if code == "cap-emploi":
-            return f"Cap emploi – antenne {d}", f"Cap emploi {c.nom}", ""
         if code == "solidarites":
             if c.departement == "35":
                 return f"Centre départemental d'action sociale {d}", f"CDAS {d}", ""
             return f"Maison départementale des solidarités {d}", f"MDS {d}", ""
-        if code == "secours-populaire":
-            return f"Secours populaire français – comité {d}", f"Secours populaire {c.nom}", ""
-        if code == "restos-du-coeur":
-            return f"Les Restaurants du Cœur – centre {d}", f"Restos du cœur {c.nom}", ""
-        if code == "croix-rouge":
-            return f"Croix-Rouge française – unité locale {d}", f"Croix-Rouge {c.nom}", ""
         if code == "epicerie":
             if rng.random() < 0.5:
                 return f"Épicerie solidaire {d}", f"Épicerie solidaire {c.nom}", ""
@@ -297,8 +290,6 @@ class World:
             if rng.random() < 0.4:
                 return f"Accueil de jour {fancy}", f"AJ {fancy}", ""
             return f"Association {fancy}", fancy, ""
-        if code == "chrs":
-            return f"Centre d'hébergement et de réinsertion sociale {fancy}", f"CHRS {fancy}", ""
         if code in ("aci", "ei", "eiti"):
             activity, label = rng.choice(names.SIAE_ACTIVITIES)
             if code == "aci":
@@ -313,8 +304,6 @@ class World:
         if code == "etti":
             prefix = rng.choice(("Tremplin", "Passerelle", "Solid'", "Alter", "Élan"))
             return f"{prefix} Intérim Insertion {c.nom}", f"{prefix} Intérim", "travail temporaire"
-        if code == "ai":
-            return f"Association intermédiaire {fancy}", f"AI {fancy}", "services aux particuliers"
         if code == "geiq":
             sector = rng.choice(
                 ("BTP", "Propreté", "Industrie", "Transport Logistique", "Agricole")
@@ -325,14 +314,6 @@ class World:
                 f"GEIQ {sector} {dep}",
                 sector.lower(),
             )
-        if code == "pimms":
-            return f"Point information médiation multi services {d}", f"PIMMS Médiation {c.nom}", ""
-        if code == "mjc":
-            return f"Maison des jeunes et de la culture {d}", f"MJC {d}", ""
-        if code == "france-services":
-            return f"Espace France services {d}", f"France services {c.nom}", ""
-        if code == "france-services-poste":
-            return f"Espace France services La Poste {d}", f"France services La Poste {c.nom}", ""
         if code == "mediation-numerique":
             label = rng.choice(names.MEDNUM_NAMES)
             if label == "Espace public numérique":
@@ -351,28 +332,7 @@ class World:
         slug = slugify(c.nom)
         dep = c.departement.lower()
         name_slug = slugify(short_name)[:30].strip("-")
-        org = {
-            "ccas": (
-                f"ccas@ville-{slug}.fr",
-                f"accueil.ccas@ville-{slug}.fr",
-                f"ccas@mairie-{slug}.fr",
-            ),
-            "mission-locale": (f"contact@ml-{slug}.fr", f"accueil@missionlocale-{slug}.fr"),
-            "france-travail": (f"agence.{slug}@francetravail.fr",),
-            "cap-emploi": (f"contact@capemploi{dep}.com", f"{slug}@capemploi{dep}.com"),
-            "solidarites": (f"mds.{slug}@departement{dep}.fr",),
-            "secours-populaire": (f"{slug}@secourspopulaire.fr", f"contact@spf{dep}.org"),
-            "restos-du-coeur": (f"ad{dep}.{slug}@restosducoeur.org",),
-            "croix-rouge": (f"ul.{slug}@croix-rouge.fr",),
-            "pimms": (f"{slug}@pimms.org",),
-            "mjc": (f"accueil@mjc-{slug}.fr", f"contact@mjc-{slug}.fr"),
-            "france-services": (
-                f"franceservices@ville-{slug}.fr",
-                f"france-services.{slug}@anct.fr",
-            ),
-            "france-services-poste": (f"franceservices.{slug}@laposte.fr",),
-            "mediation-numerique": (f"numerique@ville-{slug}.fr", f"epn@{slug}.fr"),
-        }.get(kind.code)
+        org = tuple(t.format(slug=slug, dep=dep) for t in kind.emails) or None
         if c.departement == "35" and kind.code == "solidarites":
             org = (f"cdas.{slug}@ille-et-vilaine.fr",)
         if org is None:
@@ -398,40 +358,19 @@ class World:
     def _website(self, rng: random.Random, kind: StructureKind, c: Commune, short_name: str) -> str:
         slug = slugify(c.nom)
         dep = c.departement.lower()
-        return {
-            "ccas": f"https://www.ville-{slug}.fr/ccas",
-            "mission-locale": f"https://www.missionlocale-{slug}.fr",
-            "france-travail": "https://www.francetravail.fr",
-            "cap-emploi": f"https://www.capemploi-{dep}.com",
-            "solidarites": f"https://www.departement{dep}.fr",
-            "secours-populaire": f"https://www.secourspopulaire.fr/{dep}",
-            "restos-du-coeur": f"https://ad{dep}.restosducoeur.org",
-            "croix-rouge": "https://www.croix-rouge.fr",
-            "mjc": f"https://www.mjc-{slug}.fr",
-            "france-services": f"https://www.ville-{slug}.fr/france-services",
-            "france-services-poste": "https://www.laposte.fr/france-services",
-        }.get(kind.code, f"https://www.{slugify(short_name)[:30].strip('-')}.fr")
+        if kind.site:
+            return kind.site.format(slug=slug, dep=dep)
+        return f"https://www.{slugify(short_name)[:30].strip('-')}.fr"
 
     def _description(
         self, rng: random.Random, kind: StructureKind, long_name: str, c: Commune, flavour: str
     ) -> str:
-        templates = {
-            "ccas": "Le {n} anime l'action sociale de la commune : aides facultatives, "
-            "domiciliation, accompagnement des personnes âgées et des familles.",
-            "mission-locale": "La {n} accompagne les jeunes de 16 à 25 ans dans leurs projets : "
-            "emploi, formation, logement, santé, mobilité.",
-            "france-travail": "L'{n} accueille les demandeurs d'emploi et les entreprises "
-            "du bassin {d}.",
-            "chrs": "Le {n} héberge et accompagne des personnes et familles en grande difficulté.",
-            "france-services": "L'{n} réunit en un lieu unique les démarches de neuf opérateurs "
-            "nationaux (CAF, CPAM, ANTS, France Travail…).",
-        }
         default = (
-            "{n} : accueil, information et accompagnement des habitants {d} et des environs."
+            "{name} : accueil, information et accompagnement des habitants {de} et des environs."
             if not flavour
-            else "{n} propose des parcours d'insertion dans le secteur " + flavour + "."
+            else "{name} propose des parcours d'insertion dans le secteur " + flavour + "."
         )
-        return templates.get(kind.code, default).format(n=long_name, d=de(c.nom))
+        return (kind.description or default).format(name=long_name, de=de(c.nom))
 
     # -- services --------------------------------------------------------------------------
     def _services(self, rng: random.Random, s: Structure, flavour: str) -> list[Service]:
