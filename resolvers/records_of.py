@@ -50,3 +50,24 @@ def records_of(kind: str, field: str, key: Callable[[Any], str], description: st
         "return": Annotated[connection_name, strawberry.lazy(module)],
     }
     return strawberry.field(resolver=resolve, description=description)
+
+
+def records_in(field: str, key: Callable[[Any], str], structures: str, services: str) -> Any:
+    """The `structures` and `services` fields of a territory or a producer: `records_of` both
+    kinds, described by `structures` and `services`."""
+    return (
+        records_of("structure", field, key, structures),
+        records_of("service", field, key, services),
+    )
+
+
+def located_in(field: str, place: str, note: str | None = None) -> Any:
+    """The `structures` and `services` of a territory: the merged records located in `place`
+    (`this région`), which `field` (`region`) holds the code of; `note`, what it includes."""
+    return records_in(
+        field,
+        lambda self: self.row.code,
+        f"The merged structures located in {place}{f' ({note})' if note else ''}, by id.",
+        f"The merged services located in {place} ({f'{note}; ' if note else ''}a service "
+        "without an address is where its structure is), by id.",
+    )

@@ -13,7 +13,8 @@ from models import Epci as EpciRow
 from models import Region as RegionRow
 from resolvers import federation
 from resolvers.context import Info
-from resolvers.records_of import records_of
+from resolvers.records_of import located_in
+from resolvers.row_fields import attribute, row_field
 
 
 @strawberry.enum(description="Where a territory lies.")
@@ -55,13 +56,6 @@ class Coordonnees:
     origine: CentroideOrigine | None = strawberry.field(description="How the point was obtained.")
 
 
-def _centroide(row: CommuneRow) -> Coordonnees | None:
-    if row.latitude is None or row.longitude is None:
-        return None
-    origine = CentroideOrigine(row.centroide_origine) if row.centroide_origine else None
-    return Coordonnees(latitude=row.latitude, longitude=row.longitude, origine=origine)
-
-
 def _by_code(loader: str, *, upper: bool = False) -> Any:
     """The `resolve_reference` of a territory: the entity a federation router names by `code`
     (`_entities`), through the request's loader `loader`."""
@@ -75,6 +69,68 @@ def _by_code(loader: str, *, upper: bool = False) -> Any:
     return classmethod(resolve_reference)
 
 
+def _zone(description: str) -> Any:
+    return row_field(Zone, description, lambda row: Zone(row.zone))
+
+
+def _centroide(description: str) -> Any:
+    def read(row: CommuneRow) -> Coordonnees | None:
+        if row.latitude is None or row.longitude is None:
+            return None
+        origine = CentroideOrigine(row.centroide_origine) if row.centroide_origine else None
+        return Coordonnees(latitude=row.latitude, longitude=row.longitude, origine=origine)
+
+    return row_field(Coordonnees | None, description, read)
+
+
+def _one(loader: str, code: str, node: str, description: str) -> Any:
+    """The territory `node` (a type of this module) whose code is the row's attribute `code`,
+    through the request's loader `loader`; null without a code."""
+
+    async def resolve(self: Any, info: Info) -> Any:
+        value = getattr(self.row, code)
+        if value is None:
+            return None
+        row = await getattr(info.context.loaders, loader).load(value)
+        return globals()[node](row=row) if row else None
+
+    resolve.__annotations__ = {"info": Info, "return": f"{node} | None"}
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def _many(loader: str, node: str, description: str) -> Any:
+    """The territories `node` (a type of this module) of the row's code, through the
+    request's loader `loader`."""
+
+    async def resolve(self: Any, info: Info) -> Any:
+        rows = await getattr(info.context.loaders, loader).load(self.row.code)
+        return [globals()[node](row=r) for r in rows]
+
+    resolve.__annotations__ = {"info": Info, "return": f"list[{node}]"}
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def _departement_and_region(what: str) -> tuple[Any, Any]:
+    """The `departement` and `region` fields of a commune or an arrondissement (`what`)."""
+    return (
+        _one(
+            "departement_by_code",
+            "departement_code",
+            "Departement",
+            f"The département of the {what}.",
+        ),
+        _one("region_by_code", "region_code", "Region", f"The région of the {what}."),
+    )
+
+
+NOM = "Official name."
+CHEF_LIEU = "INSEE code of the chef-lieu commune."
+CODE_REGION = "INSEE code of the région."
+CODE_DEPARTEMENT = "INSEE code of the département."
+POPULATION = "Municipal population (INSEE)."
+ZONE = "Metropolitan, overseas département, or overseas collectivity."
+
+
 @strawberry.type(
     description="A région, or an overseas collectivity kept at région level.",
     directives=[federation.key("code")],
@@ -84,40 +140,14 @@ class Region:
 
     resolve_reference = _by_code("region_by_code")
 
-    @strawberry.field(description="INSEE code of the région (`53` for Bretagne).")
-    def code(self) -> str:
-        return self.row.code
-
-    @strawberry.field(description="Official name.")
-    def nom(self) -> str:
-        return self.row.nom
-
-    @strawberry.field(description="Metropolitan, overseas région, or overseas collectivity.")
-    def zone(self) -> Zone:
-        return Zone(self.row.zone)
-
-    @strawberry.field(description="INSEE code of the chef-lieu commune.")
-    def code_chef_lieu(self) -> str | None:
-        return self.row.chef_lieu
-
-    @strawberry.field(description="Départements of the région, by code.")
-    async def departements(self, info: Info) -> list[Departement]:
-        rows = await info.context.loaders.departements_by_region_code.load(self.row.code)
-        return [Departement(row=r) for r in rows]
-
-    structures = records_of(
-        "structure",
-        "region",
-        lambda self: self.row.code,
-        "The merged structures located in this région, by id.",
+    code = attribute("code", str, "INSEE code of the région (`53` for Bretagne).")
+    nom = attribute("nom", str, NOM)
+    zone = _zone("Metropolitan, overseas région, or overseas collectivity.")
+    code_chef_lieu = attribute("chef_lieu", str | None, CHEF_LIEU)
+    departements = _many(
+        "departements_by_region_code", "Departement", "Départements of the région, by code."
     )
-    services = records_of(
-        "service",
-        "region",
-        lambda self: self.row.code,
-        "The merged services located in this région (a service without an "
-        "address is where its structure is), by id.",
-    )
+    structures, services = located_in("region", "this région")
 
 
 @strawberry.type(
@@ -129,49 +159,20 @@ class Departement:
 
     resolve_reference = _by_code("departement_by_code", upper=True)
 
-    @strawberry.field(description="INSEE code of the département (`35`, `2A`, `974`).")
-    def code(self) -> str:
-        return self.row.code
-
-    @strawberry.field(description="Official name.")
-    def nom(self) -> str:
-        return self.row.nom
-
-    @strawberry.field(description="Metropolitan, overseas département, or overseas collectivity.")
-    def zone(self) -> Zone:
-        return Zone(self.row.zone)
-
-    @strawberry.field(description="INSEE code of the chef-lieu commune.")
-    def code_chef_lieu(self) -> str | None:
-        return self.row.chef_lieu
-
-    @strawberry.field(description="INSEE code of the région.")
-    def code_region(self) -> str:
-        return self.row.region_code
-
-    @strawberry.field(description="The région the département belongs to.")
-    async def region(self, info: Info) -> Region | None:
-        row = await info.context.loaders.region_by_code.load(self.row.region_code)
-        return Region(row=row) if row else None
-
-    @strawberry.field(description="Current communes of the département, by code.")
-    async def communes(self, info: Info) -> list[Commune]:
-        rows = await info.context.loaders.communes_by_departement_code.load(self.row.code)
-        return [Commune(row=r) for r in rows]
-
-    structures = records_of(
-        "structure",
-        "departement",
-        lambda self: self.row.code,
-        "The merged structures located in this département, by id.",
+    code = attribute("code", str, "INSEE code of the département (`35`, `2A`, `974`).")
+    nom = attribute("nom", str, NOM)
+    zone = _zone(ZONE)
+    code_chef_lieu = attribute("chef_lieu", str | None, CHEF_LIEU)
+    code_region = attribute("region_code", str, CODE_REGION)
+    region = _one(
+        "region_by_code", "region_code", "Region", "The région the département belongs to."
     )
-    services = records_of(
-        "service",
-        "departement",
-        lambda self: self.row.code,
-        "The merged services located in this département (a service without an "
-        "address is where its structure is), by id.",
+    communes = _many(
+        "communes_by_departement_code",
+        "Commune",
+        "Current communes of the département, by code.",
     )
+    structures, services = located_in("departement", "this département")
 
 
 @strawberry.type(
@@ -183,43 +184,17 @@ class Epci:
 
     resolve_reference = _by_code("epci_by_code")
 
-    @strawberry.field(description="SIREN of the EPCI (9 digits), the code `zoneEligibilite` uses.")
-    def code(self) -> str:
-        return self.row.code
-
-    @strawberry.field(description="Official name.")
-    def nom(self) -> str:
-        return self.row.nom
-
-    @strawberry.field(
-        description="Legal form: CC (communauté de communes), CA (d'agglomération), "
-        "CU (urbaine), METRO (métropole), MET69 (Métropole de Lyon)."
+    code = attribute("code", str, "SIREN of the EPCI (9 digits), the code `zoneEligibilite` uses.")
+    nom = attribute("nom", str, NOM)
+    type = attribute(
+        "type",
+        str,
+        "Legal form: CC (communauté de communes), CA (d'agglomération), "
+        "CU (urbaine), METRO (métropole), MET69 (Métropole de Lyon).",
     )
-    def type(self) -> str:
-        return self.row.type
-
-    @strawberry.field(description="Municipal population of its member communes.")
-    def population(self) -> int | None:
-        return self.row.population
-
-    @strawberry.field(description="Member communes, by code.")
-    async def communes(self, info: Info) -> list[Commune]:
-        rows = await info.context.loaders.communes_by_epci_code.load(self.row.code)
-        return [Commune(row=r) for r in rows]
-
-    structures = records_of(
-        "structure",
-        "epci",
-        lambda self: self.row.code,
-        "The merged structures located in this EPCI, by id.",
-    )
-    services = records_of(
-        "service",
-        "epci",
-        lambda self: self.row.code,
-        "The merged services located in this EPCI (a service without an "
-        "address is where its structure is), by id.",
-    )
+    population = attribute("population", int | None, "Municipal population of its member communes.")
+    communes = _many("communes_by_epci_code", "Commune", "Member communes, by code.")
+    structures, services = located_in("epci", "this EPCI")
 
 
 @strawberry.type(
@@ -231,82 +206,36 @@ class Commune:
 
     resolve_reference = _by_code("commune_by_code", upper=True)
 
-    @strawberry.field(description="INSEE code of the commune (`35238` for Rennes).")
-    def code(self) -> str:
-        return self.row.code
-
-    @strawberry.field(description="Official name.")
-    def nom(self) -> str:
-        return self.row.nom
-
-    @strawberry.field(description="Postcodes serving the commune.")
-    def codes_postaux(self) -> list[str]:
-        return list(self.row.codes_postaux)
-
-    @strawberry.field(description="Municipal population (INSEE).")
-    def population(self) -> int | None:
-        return self.row.population
-
-    @strawberry.field(description="Metropolitan, overseas département, or overseas collectivity.")
-    def zone(self) -> Zone:
-        return Zone(self.row.zone)
-
-    @strawberry.field(
-        description="Centre point used for distance searches; null for the communes of the "
+    code = attribute("code", str, "INSEE code of the commune (`35238` for Rennes).")
+    nom = attribute("nom", str, NOM)
+    codes_postaux = row_field(
+        list[str], "Postcodes serving the commune.", lambda row: list(row.codes_postaux)
+    )
+    population = attribute("population", int | None, POPULATION)
+    zone = _zone(ZONE)
+    centroide = _centroide(
+        "Centre point used for distance searches; null for the communes of the "
         "overseas collectivities, which the source outlines do not cover."
     )
-    def centroide(self) -> Coordonnees | None:
-        return _centroide(self.row)
-
-    @strawberry.field(description="INSEE code of the département.")
-    def code_departement(self) -> str:
-        return self.row.departement_code
-
-    @strawberry.field(description="INSEE code of the région.")
-    def code_region(self) -> str:
-        return self.row.region_code
-
-    @strawberry.field(description="SIREN of the EPCI, if the commune belongs to one.")
-    def code_epci(self) -> str | None:
-        return self.row.epci_code
-
-    @strawberry.field(description="The département of the commune.")
-    async def departement(self, info: Info) -> Departement | None:
-        row = await info.context.loaders.departement_by_code.load(self.row.departement_code)
-        return Departement(row=row) if row else None
-
-    @strawberry.field(description="The région of the commune.")
-    async def region(self, info: Info) -> Region | None:
-        row = await info.context.loaders.region_by_code.load(self.row.region_code)
-        return Region(row=row) if row else None
-
-    @strawberry.field(description="The EPCI the commune belongs to (null for a few islands).")
-    async def epci(self, info: Info) -> Epci | None:
-        if self.row.epci_code is None:
-            return None
-        row = await info.context.loaders.epci_by_code.load(self.row.epci_code)
-        return Epci(row=row) if row else None
-
-    @strawberry.field(
-        description="Municipal arrondissements (Paris, Lyon, Marseille only; empty elsewhere)."
+    code_departement = attribute("departement_code", str, CODE_DEPARTEMENT)
+    code_region = attribute("region_code", str, CODE_REGION)
+    code_epci = attribute(
+        "epci_code", str | None, "SIREN of the EPCI, if the commune belongs to one."
     )
-    async def arrondissements(self, info: Info) -> list[ArrondissementMunicipal]:
-        rows = await info.context.loaders.arrondissements_by_commune_code.load(self.row.code)
-        return [ArrondissementMunicipal(row=r) for r in rows]
-
-    structures = records_of(
-        "structure",
-        "commune",
-        lambda self: self.row.code,
-        "The merged structures located in this commune (those in its municipal arrondissements "
-        "included), by id.",
+    departement, region = _departement_and_region("commune")
+    epci = _one(
+        "epci_by_code",
+        "epci_code",
+        "Epci",
+        "The EPCI the commune belongs to (null for a few islands).",
     )
-    services = records_of(
-        "service",
-        "commune",
-        lambda self: self.row.code,
-        "The merged services located in this commune (those in its municipal arrondissements "
-        "included; a service without an address is where its structure is), by id.",
+    arrondissements = _many(
+        "arrondissements_by_commune_code",
+        "ArrondissementMunicipal",
+        "Municipal arrondissements (Paris, Lyon, Marseille only; empty elsewhere).",
+    )
+    structures, services = located_in(
+        "commune", "this commune", "those in its municipal arrondissements included"
     )
 
 
@@ -329,60 +258,31 @@ class ArrondissementMunicipal:
         parent = await self._parent(info)
         return self.row.epci_code or (parent.epci_code if parent else None)
 
-    @strawberry.field(description="INSEE code of the arrondissement (`75111`).")
-    def code(self) -> str:
-        return self.row.code
-
-    @strawberry.field(description="Official name.")
-    def nom(self) -> str:
-        return self.row.nom
-
-    @strawberry.field(description="Postcodes serving the arrondissement.")
-    def codes_postaux(self) -> list[str]:
-        return list(self.row.codes_postaux)
-
-    @strawberry.field(description="Municipal population (INSEE).")
-    def population(self) -> int | None:
-        return self.row.population
-
-    @strawberry.field(description="Centre point of the arrondissement.")
-    def centroide(self) -> Coordonnees | None:
-        return _centroide(self.row)
+    code = attribute("code", str, "INSEE code of the arrondissement (`75111`).")
+    nom = attribute("nom", str, NOM)
+    codes_postaux = row_field(
+        list[str], "Postcodes serving the arrondissement.", lambda row: list(row.codes_postaux)
+    )
+    population = attribute("population", int | None, POPULATION)
+    centroide = _centroide("Centre point of the arrondissement.")
 
     @strawberry.field(description="The commune the arrondissement belongs to.")
     async def commune(self, info: Info) -> Commune | None:
         row = await self._parent(info)
         return Commune(row=row) if row else None
 
-    @strawberry.field(description="INSEE code of the commune the arrondissement belongs to.")
-    def code_commune(self) -> str | None:
-        return self.row.parent_code
-
-    @strawberry.field(description="Metropolitan, overseas département, or overseas collectivity.")
-    def zone(self) -> Zone:
-        return Zone(self.row.zone)
-
-    @strawberry.field(description="INSEE code of the département.")
-    def code_departement(self) -> str:
-        return self.row.departement_code
-
-    @strawberry.field(description="INSEE code of the région.")
-    def code_region(self) -> str:
-        return self.row.region_code
+    code_commune = attribute(
+        "parent_code", str | None, "INSEE code of the commune the arrondissement belongs to."
+    )
+    zone = _zone(ZONE)
+    code_departement = attribute("departement_code", str, CODE_DEPARTEMENT)
+    code_region = attribute("region_code", str, CODE_REGION)
 
     @strawberry.field(description="SIREN of the EPCI of its commune.")
     async def code_epci(self, info: Info) -> str | None:
         return await self._epci_code(info)
 
-    @strawberry.field(description="The département of the arrondissement.")
-    async def departement(self, info: Info) -> Departement | None:
-        row = await info.context.loaders.departement_by_code.load(self.row.departement_code)
-        return Departement(row=row) if row else None
-
-    @strawberry.field(description="The région of the arrondissement.")
-    async def region(self, info: Info) -> Region | None:
-        row = await info.context.loaders.region_by_code.load(self.row.region_code)
-        return Region(row=row) if row else None
+    departement, region = _departement_and_region("arrondissement")
 
     @strawberry.field(description="The EPCI of its commune.")
     async def epci(self, info: Info) -> Epci | None:
@@ -390,16 +290,4 @@ class ArrondissementMunicipal:
         row = await info.context.loaders.epci_by_code.load(code) if code else None
         return Epci(row=row) if row else None
 
-    structures = records_of(
-        "structure",
-        "commune",
-        lambda self: self.row.code,
-        "The merged structures located in this arrondissement, by id.",
-    )
-    services = records_of(
-        "service",
-        "commune",
-        lambda self: self.row.code,
-        "The merged services located in this arrondissement (a service without an "
-        "address is where its structure is), by id.",
-    )
+    structures, services = located_in("commune", "this arrondissement")
