@@ -137,3 +137,52 @@ async def value_page(
     return build_connection(
         [(k, node(row=r)) for k, r in rows], first=size, after=key, count=count, cls=connection
     )
+
+
+def record_field(node: Any, description: str, id_description: str) -> Any:
+    """The root field of one merged record of the type `node` (`structure(id:)`), found by its
+    id or a member record's id as a federation router finds it (`resolve_reference`)."""
+
+    async def resolve(self: Any, info: Info, id: strawberry.ID) -> Any:
+        return await node.resolve_reference(info, id)
+
+    resolve.__annotations__ = {
+        "info": Info,
+        "id": Annotated[strawberry.ID, strawberry.argument(description=id_description)],
+        "return": node | None,
+    }
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def records_field(node: Any, connection: Any, filter_arg: Any, description: str) -> Any:
+    """The root list of the merged records of the type `node` (`structures`), served as
+    `connection` pages, filtered by an argument typed `filter_arg` and ordered by `orderBy`."""
+
+    async def resolve(
+        self: Any,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: CommonFilter | None = None,
+        order_by: Order | None = None,
+    ) -> Any:
+        return await golden_page(
+            info,
+            node.kind,
+            node,
+            first=first,
+            after=after,
+            where=filter,
+            order=order_by,
+            connection=connection,
+        )
+
+    resolve.__annotations__ = {
+        "info": Info,
+        "first": Annotated[int | None, FIRST_ARG],
+        "after": Annotated[str | None, AFTER_ARG],
+        "filter": filter_arg,
+        "order_by": ORDER_ARG,
+        "return": connection,
+    }
+    return strawberry.field(resolver=resolve, description=description)
