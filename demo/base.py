@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ class Writer:
         self._next_report = PROGRESS_EVERY
         self._defect_calls = 0
         self._defect_turns: dict[tuple[str, ...], int] = {}
+        self.last_id = 0  # the last numeric producer id given (next_id)
 
     def publish(self, s: Structure, rng: random.Random) -> Published:
         raise NotImplementedError
@@ -59,6 +60,22 @@ class Writer:
         turn = self._defect_turns.get(choices, 0)
         self._defect_turns[choices] = turn + 1
         return choices[turn % len(choices)]
+
+    def spoil(
+        self, rng: random.Random, producer_id: object, defects: Mapping[str, Callable[[], object]]
+    ) -> str | None:
+        """As `defect` over the names of `defects`; the one drawn is applied (its function
+        called) and the record `producer_id` flagged with it."""
+        problem = self.defect(rng, tuple(defects))
+        if problem is not None:
+            defects[problem]()
+            self.flag(producer_id, problem)
+        return problem
+
+    def next_id(self, rng: random.Random, gap: int = 1) -> int:
+        """The next numeric producer id: 1 to `gap` after the last one (drawn when `gap` > 1)."""
+        self.last_id += rng.randint(1, gap) if gap > 1 else 1
+        return self.last_id
 
     def pid(self, producer_id: object) -> str:
         return f"{self.slug}--{producer_id}"

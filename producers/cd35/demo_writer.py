@@ -54,12 +54,10 @@ class Cd35Writer(Writer):
             "fields": [{"name": n, "type": t, "alias": a} for n, t, a in FIELDS],
         }
         self._f.write(orjson.dumps(head)[:-1] + b',"features":[')
-        self._next_id = 0
 
     def publish(self, s: Structure, rng: random.Random) -> Published:
         v = view(rng, s, CD35)
-        self._next_id += 1
-        oid = self._next_id
+        oid = self.next_id(rng)
         loc = v.location
         adresse = v.adresse
         if adresse and v.complement:
@@ -80,19 +78,18 @@ class Cd35Writer(Writer):
             "THEMATIQUE": s.kind.cd35,
             "DATE_MAJ": epoch_ms(v.updated),
         }
-        problem = self.defect(
-            rng, ("nom-manquant", "courriel-invalide", "date-future", "code-postal-4-chiffres")
+        self.spoil(
+            rng,
+            oid,
+            {
+                "nom-manquant": lambda: attrs.update(ORG_NOM=None),
+                "courriel-invalide": lambda: attrs.update(ORG_MAIL=bad_email(rng, v.email)),
+                "date-future": lambda: attrs.update(DATE_MAJ=epoch_ms(FUTURE)),
+                "code-postal-4-chiffres": lambda: attrs.update(
+                    ORG_CP=short_postcode(loc.code_postal)
+                ),
+            },
         )
-        if problem == "nom-manquant":
-            attrs["ORG_NOM"] = None
-        elif problem == "courriel-invalide":
-            attrs["ORG_MAIL"] = bad_email(rng, v.email)
-        elif problem == "date-future":
-            attrs["DATE_MAJ"] = epoch_ms(FUTURE)
-        elif problem == "code-postal-4-chiffres":
-            attrs["ORG_CP"] = short_postcode(loc.code_postal)
-        if problem:
-            self.flag(oid, problem)
         feature = {"attributes": attrs, "geometry": {"x": loc.lon, "y": loc.lat}}
         self._f.write((b"\n" if self.structures == 0 else b",\n") + orjson.dumps(feature))
         self.counted(structures=1)

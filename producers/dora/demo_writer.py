@@ -88,34 +88,21 @@ class DoraWriter(Writer):
             "typologie": s.kind.dora,
             "labels_nationaux": list(s.kind.reseaux),
         }
-        problem = self.defect(
+        self.spoil(
             rng,
-            (
-                "nom-manquant",
-                "nom-trop-court",
-                "courriel-invalide",
-                "siret-invalide",
-                "date-future",
-                "date-avant-2000",
-                "code-postal-4-chiffres",
-            ),
+            sid,
+            {
+                "nom-manquant": lambda: rec.update(nom=None),
+                "nom-trop-court": lambda: rec.update(nom=v.nom[:2]),
+                "courriel-invalide": lambda: rec.update(courriel=bad_email(rng, v.email)),
+                "siret-invalide": lambda: rec.update(siret=bad_siret(rng, v.siret or s.siret)),
+                "date-future": lambda: rec.update(date_maj=iso_paris(FUTURE)),
+                "date-avant-2000": lambda: rec.update(date_maj=iso_paris(ANCIENT)),
+                "code-postal-4-chiffres": lambda: rec.update(
+                    code_postal=short_postcode(loc.code_postal)
+                ),
+            },
         )
-        if problem == "nom-manquant":
-            rec["nom"] = None
-        elif problem == "nom-trop-court":
-            rec["nom"] = v.nom[:2]
-        elif problem == "courriel-invalide":
-            rec["courriel"] = bad_email(rng, v.email)
-        elif problem == "siret-invalide":
-            rec["siret"] = bad_siret(rng, v.siret or s.siret)
-        elif problem == "date-future":
-            rec["date_maj"] = iso_paris(FUTURE)
-        elif problem == "date-avant-2000":
-            rec["date_maj"] = iso_paris(ANCIENT)
-        elif problem == "code-postal-4-chiffres":
-            rec["code_postal"] = short_postcode(loc.code_postal)
-        if problem:
-            self.flag(sid, problem)
         self._s.write(orjson.dumps(rec) + b"\n")
         self.counted(structures=1)
         pub = Published(structure=self.pid(sid), siret=v.siret)
@@ -154,20 +141,20 @@ class DoraWriter(Writer):
             "lien_source": f"{SITE}/services/{slugify(sv.nom)[:40]}-{vid[:4]}",
             "date_maj": iso_paris(updated_at(rng, PROFILES[DORA].age_days)),
         }
-        problem = self.defect(
+        self.spoil(
             rng,
-            ("structure-absente", "description-trop-courte", "thematique-inconnue", "date-future"),
+            vid,
+            {
+                "structure-absente": lambda: rec.update(structure_id=uuid_like(rng)),
+                "description-trop-courte": lambda: rec.update(
+                    presentation_resume="RAS", presentation_detail=None
+                ),
+                "thematique-inconnue": lambda: rec["thematiques"].append(
+                    rng.choice(UNKNOWN_THEMATIQUES)
+                ),
+                "date-future": lambda: rec.update(date_maj=iso_paris(FUTURE)),
+            },
         )
-        if problem == "structure-absente":
-            rec["structure_id"] = uuid_like(rng)
-        elif problem == "description-trop-courte":
-            rec["presentation_resume"], rec["presentation_detail"] = "RAS", None
-        elif problem == "thematique-inconnue":
-            rec["thematiques"] = [*rec["thematiques"], rng.choice(UNKNOWN_THEMATIQUES)]
-        elif problem == "date-future":
-            rec["date_maj"] = iso_paris(FUTURE)
-        if problem:
-            self.flag(vid, problem)
         self._v.write(orjson.dumps(rec) + b"\n")
         self.counted(services=1)
         if not self._duplicated and self.services > DUPLICATE_AFTER:

@@ -31,12 +31,11 @@ class EmploisWriter(Writer):
         super().__init__(out, spool, seed, progress)
         self._f = (self.dir / FILE).open("wb")
         self._f.write(b"[")
-        self._next_id = 1000
+        self.last_id = 1000
 
     def publish(self, s: Structure, rng: random.Random) -> Published:
         v = view(rng, s, EMPLOIS)
-        self._next_id += rng.randint(1, 6)
-        sid = self._next_id
+        sid = self.next_id(rng, 6)
         loc = v.location
         coords = rng.random() < 0.6
         rec: dict[str, Any] = {
@@ -57,28 +56,19 @@ class EmploisWriter(Writer):
             "latitude": round(loc.lat, 5) if coords else None,
             "longitude": round(loc.lon, 5) if coords else None,
         }
-        problem = self.defect(
+        self.spoil(
             rng,
-            (
-                "nom-manquant",
-                "courriel-invalide",
-                "siret-invalide",
-                "date-future",
-                "code-postal-4-chiffres",
-            ),
+            sid,
+            {
+                "nom-manquant": lambda: rec.update(name=""),
+                "courriel-invalide": lambda: rec.update(email=bad_email(rng, v.email)),
+                "siret-invalide": lambda: rec.update(siret=bad_siret(rng, rec["siret"])),
+                "date-future": lambda: rec.update(updated_at=iso_utc_micro(FUTURE, 0)),
+                "code-postal-4-chiffres": lambda: rec.update(
+                    post_code=short_postcode(loc.code_postal)
+                ),
+            },
         )
-        if problem == "nom-manquant":
-            rec["name"] = ""
-        elif problem == "courriel-invalide":
-            rec["email"] = bad_email(rng, v.email)
-        elif problem == "siret-invalide":
-            rec["siret"] = bad_siret(rng, rec["siret"])
-        elif problem == "date-future":
-            rec["updated_at"] = iso_utc_micro(FUTURE, 0)
-        elif problem == "code-postal-4-chiffres":
-            rec["post_code"] = short_postcode(loc.code_postal)
-        if problem:
-            self.flag(sid, problem)
         if self.structures:
             self._f.write(b",")
         self._f.write(b"\n" + orjson.dumps(rec))

@@ -87,13 +87,14 @@ class FranceTravailWriter(Writer):
             "lon": _decimal(loc.lon),
             "date": self._export,
         }
-        problem = self.defect(rng, ("courriel-invalide", "siret-invalide"))
-        if problem == "courriel-invalide":
-            row["mail"] = bad_email(rng, v.email)
-        elif problem == "siret-invalide":
-            row["siret"] = bad_siret(rng, v.siret or s.siret)
-        if problem:
-            self.flag(code, problem)
+        self.spoil(
+            rng,
+            code,
+            {
+                "courriel-invalide": lambda: row.update(mail=bad_email(rng, v.email)),
+                "siret-invalide": lambda: row.update(siret=bad_siret(rng, v.siret or s.siret)),
+            },
+        )
         self._a.writerow(row.values())
         self.counted(structures=1)
         pub = Published(structure=self.pid(code), siret=row["siret"] or None)

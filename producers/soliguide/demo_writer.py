@@ -69,12 +69,10 @@ class SoliguideWriter(Writer):
     def __init__(self, out: Path, spool: Path, seed: int, progress: Progress | None) -> None:
         super().__init__(out, spool, seed, progress)
         self._spool = (spool / "soliguide.jsonl").open("wb")
-        self._next_id = 0
 
     def publish(self, s: Structure, rng: random.Random) -> Published:
         v = view(rng, s, SOLIGUIDE)
-        self._next_id += rng.randint(1, 9)
-        lid = self._next_id
+        lid = self.next_id(rng, 9)
         loc = v.location
         commune = loc.commune
         city: str = commune.nom
@@ -127,20 +125,18 @@ class SoliguideWriter(Writer):
         if v.hours:
             place["newhours"] = newhours(v.hours, rng.choice(("CLOSED", "OPEN", "UNKNOWN")))
         place["updatedAt"] = iso_z_ms(v.updated)
-        problem = self.defect(
+        self.spoil(
             rng,
-            ("nom-trop-court", "courriel-invalide", "date-avant-2000", "code-postal-4-chiffres"),
+            lid,
+            {
+                "nom-trop-court": lambda: place.update(name=v.nom[:2]),
+                "courriel-invalide": lambda: place["entity"].update(mail=bad_email(rng, v.email)),
+                "date-avant-2000": lambda: place.update(updatedAt=iso_z_ms(ANCIENT)),
+                "code-postal-4-chiffres": lambda: position.update(
+                    postalCode=short_postcode(loc.code_postal)
+                ),
+            },
         )
-        if problem == "nom-trop-court":
-            place["name"] = v.nom[:2]
-        elif problem == "courriel-invalide":
-            place["entity"]["mail"] = bad_email(rng, v.email)
-        elif problem == "date-avant-2000":
-            place["updatedAt"] = iso_z_ms(ANCIENT)
-        elif problem == "code-postal-4-chiffres":
-            position["postalCode"] = short_postcode(loc.code_postal)
-        if problem:
-            self.flag(lid, problem)
         pub = Published(structure=self.pid(lid))
         services = []
         for sv in s.services:
@@ -176,13 +172,14 @@ class SoliguideWriter(Writer):
         }
         rec["publics"] = publics(sv)
         rec["updatedAt"] = iso_z_ms(updated_at(rng, PROFILES[SOLIGUIDE].age_days))
-        problem = self.defect(rng, ("description-trop-courte", "date-future"))
-        if problem == "description-trop-courte":
-            rec["description"] = "<p>RAS</p>"
-        elif problem == "date-future":
-            rec["updatedAt"] = iso_z_ms(FUTURE)
-        if problem:
-            self.flag(oid, problem)
+        self.spoil(
+            rng,
+            oid,
+            {
+                "description-trop-courte": lambda: rec.update(description="<p>RAS</p>"),
+                "date-future": lambda: rec.update(updatedAt=iso_z_ms(FUTURE)),
+            },
+        )
         return rec
 
     def _welcome(self, rng: random.Random) -> dict[str, Any]:

@@ -65,7 +65,6 @@ class UnccasWriter(Writer):
         self._ws = self._wb.create_sheet(SHEET)
         self._ws.append([TITLE])
         self._ws.append(list(HEADER))
-        self._next_id = 0
 
     def _cell(self, value: Any, number_format: str | None = None) -> WriteOnlyCell:
         cell = WriteOnlyCell(self._ws, value=value)
@@ -75,8 +74,7 @@ class UnccasWriter(Writer):
 
     def publish(self, s: Structure, rng: random.Random) -> Published:
         v = view(rng, s, UNCCAS)
-        self._next_id += 1
-        rid = f"CCAS-{self._next_id}"
+        rid = f"CCAS-{self.next_id(rng)}"
         loc = v.location
         nom, ville = v.nom, loc.commune.nom.upper() if rng.random() < 0.3 else loc.commune.nom
         siret: Any = v.siret or ""
@@ -87,7 +85,7 @@ class UnccasWriter(Writer):
         problem = self.defect(
             rng, ("nom-manquant", "courriel-invalide", "siret-invalide", "date-avant-2000")
         )
-        if self._next_id == FORMULA_ROW:
+        if self.last_id == FORMULA_ROW:
             problem = "courriel-formule"  # that row carries no other defect
         mail = v.email or ""
         if problem == "courriel-formule":
@@ -100,7 +98,7 @@ class UnccasWriter(Writer):
             siret = bad_siret(rng, v.siret or s.siret)
         elif problem == "date-avant-2000":
             updated = ANCIENT.date()
-        if self._next_id == SPACES_ROW:
+        if self.last_id == SPACES_ROW:
             nom, ville = "  " + nom.replace(" ", "  ", 1) + " ", ville + "   "
         if problem:
             self.flag(rid, problem)
