@@ -108,6 +108,21 @@ UNCCAS_LABELS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 # cd35 "THEMATIQUE" labels (one per structure)
 CD35_THEMES: tuple[str, ...] = tuple(_vocabularies["cd35"]["themes"])
+# cd35's file fields: name -> alias, in the file's order
+CD35_FIELDS: dict[str, str] = _vocabularies["cd35"]["fields"]
+
+
+def _words(enum: type[Enum], name: str) -> dict[str, str]:
+    """The table `name`: a producer's word for each of its schema values (checked)."""
+    table: dict[str, str] = _vocabularies[name]
+    schema_values(enum, list(table), name)
+    return table
+
+
+# dora's orientation words: ModeMobilisation value -> dora word
+DORA_ORIENTATION = _words(v1.ModeMobilisation, "dora_orientation")
+# carif-oref's "public" texts: Public value -> text
+CARIF_OREF_PUBLICS = _words(v1.Public, "carif_oref_publics")
 
 
 def _ft_kinds() -> list[ServiceKind]:

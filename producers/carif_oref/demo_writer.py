@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 from data_inclusion.schema import v1
 
 from demo.base import Progress, Published, Writer
+from demo.catalogue import CARIF_OREF_PUBLICS
 from demo.kinds import CARIF_OREF
 from demo.variations import (
     FUTURE,
@@ -26,13 +27,6 @@ FILE = "formations.xml"
 NAMESPACE = "http://www.lheo.org/2.2"
 MISSING_ORGANISME = "OF_0"
 PUBLISH_SERVICE = 0.95
-P = v1.Public
-_PUBLIC_TEXT = {
-    P.PERSONNES_EXILEES.value: "Personnes non francophones, primo-arrivants",
-    P.DEMANDEURS_EMPLOI.value: "Demandeurs d'emploi",
-    P.TOUS_PUBLICS.value: "Tout public",
-    P.JEUNES.value: "Jeunes de 16 à 25 ans",
-}
 
 
 def _yyyymmdd(d: datetime) -> str:
@@ -122,7 +116,7 @@ class CarifOrefWriter(Writer):
         accueil = sv.modes_accueil
         remote = v1.ModeAccueil.A_DISTANCE.value
         modalite = "2" if len(accueil) == 2 else ("1" if accueil == (remote,) else "0")
-        public = " ; ".join(_PUBLIC_TEXT.get(p, "Tout public") for p in sv.publics)
+        public = " ; ".join(CARIF_OREF_PUBLICS.get(p, "Tout public") for p in sv.publics)
         gratuit = "oui" if sv.frais == v1.Frais.GRATUIT.value else "non"
         self._f.write(
             "".join(

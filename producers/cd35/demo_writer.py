@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from demo.base import Progress, Published, Writer
+from demo.catalogue import CD35_FIELDS
 from demo.hours import french_long
 from demo.kinds import CD35
 from demo.variations import (
@@ -22,23 +23,7 @@ from demo.variations import (
 from demo.world import Structure
 
 FILE = "annuaire.json"
-_S = "esriFieldTypeString"
-FIELDS: tuple[tuple[str, str, str], ...] = (
-    ("OBJECTID", "esriFieldTypeOID", "OBJECTID"),
-    ("ORG_NOM", _S, "Nom de l'organisme"),
-    ("ORG_SIGLE", _S, "Sigle"),
-    ("ORG_ADRES", _S, "Adresse"),
-    ("ORG_CP", _S, "Code postal"),
-    ("ORG_VILLE", _S, "Commune"),
-    ("ORG_INSEE", _S, "Code INSEE"),
-    ("ORG_TEL", _S, "Téléphone"),
-    ("ORG_MAIL", _S, "Courriel"),
-    ("ORG_WEB", _S, "Site internet"),
-    ("ORG_DESC", _S, "Description"),
-    ("ORG_HORAIRE", _S, "Horaires"),
-    ("THEMATIQUE", _S, "Thématique"),
-    ("DATE_MAJ", "esriFieldTypeDate", "Date de mise à jour"),
-)
+FIELD_TYPES = {"OBJECTID": "esriFieldTypeOID", "DATE_MAJ": "esriFieldTypeDate"}  # else text
 
 
 class Cd35Writer(Writer):
@@ -51,7 +36,10 @@ class Cd35Writer(Writer):
             "objectIdFieldName": "OBJECTID",
             "geometryType": "esriGeometryPoint",
             "spatialReference": {"wkid": 4326},
-            "fields": [{"name": n, "type": t, "alias": a} for n, t, a in FIELDS],
+            "fields": [
+                {"name": n, "type": FIELD_TYPES.get(n, "esriFieldTypeString"), "alias": a}
+                for n, a in CD35_FIELDS.items()
+            ],
         }
         self._f.write(orjson.dumps(head)[:-1] + b',"features":[')
 

@@ -11,6 +11,7 @@ import orjson
 from data_inclusion.schema import v1
 
 from demo.base import Progress, Published, Writer
+from demo.catalogue import DORA_ORIENTATION
 from demo.codes import slugify, uuid_like
 from demo.hours import osm
 from demo.kinds import DORA
@@ -34,14 +35,6 @@ SITE = "https://dora.example"
 PUBLISH_SERVICE = 0.9
 DUPLICATE_AFTER = 40  # the one duplicated service id comes after this many services
 
-MM = v1.ModeMobilisation
-# dora's own orientation vocabulary
-ORIENTATION = {
-    MM.SE_PRESENTER.value: "se-presenter",
-    MM.TELEPHONER.value: "telephoner",
-    MM.ENVOYER_UN_COURRIEL.value: "envoyer-un-mail",
-    MM.UTILISER_LIEN_MOBILISATION.value: "completer-le-formulaire-dadhesion",
-}
 PRESCRIPTION = {"envoyer-un-mail": "envoyer-un-mail-avec-une-fiche-de-prescription"}
 ZONE_TYPES = {"commune": "commune", "departement": "departement", "epci": "epci", "france": "pays"}
 RECOPIED = datetime(2026, 10, 1, 9, 30)
@@ -119,7 +112,7 @@ class DoraWriter(Writer):
             detail += " Sur rendez-vous ou lors des permanences."
         usagers = v1.PersonneMobilisatrice.USAGERS.value in sv.mobilisable_par
         pros = v1.PersonneMobilisatrice.PROFESSIONNELS.value in sv.mobilisable_par
-        modes = [ORIENTATION[m] for m in sv.modes_mobilisation]
+        modes = [DORA_ORIENTATION[m] for m in sv.modes_mobilisation]
         rec: dict[str, Any] = {
             "id": vid,
             "structure_id": sid,
