@@ -43,6 +43,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -244,47 +245,35 @@ def free_port() -> int:
         return port
 
 
-class Server:
-    """`gateway serve` in a child process, with the SQL statement report on."""
+class Process:
+    """A server in a child process, its output in a log file."""
 
-    def __init__(self, database_url: str, workers: int, log_dir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/graphql"
-        self.log_path = log_dir / "gateway-serve.log"
-        env = dict(os.environ)
-        env["DATABASE_URL"] = database_url
-        env["GATEWAY_REPORT_SQL_STATEMENTS"] = "1"
-        env.setdefault("GATEWAY_RATE_LIMIT_ANONYMOUS", "0")  # hey sends from one address
-        # hey repeats one request: measure the work, not the response cache, unless asked
-        # (GATEWAY_RESPONSE_CACHE_SECONDS=300 in the environment measures cache hits)
-        env.setdefault("GATEWAY_RESPONSE_CACHE_SECONDS", "0")
-        env.setdefault("GATEWAY_LOG_LEVEL", "warning")  # no access log line per request
-        cmd = [sys.executable, "-m", "gateway.cli", "serve", "--host", "127.0.0.1"]
-        cmd += ["--port", str(self.port), "--workers", str(workers)]
+    def __init__(
+        self, name: str, cmd: list[str], env: dict[str, str], cwd: Path, log_dir: Path, port: int
+    ) -> None:
+        self.name, self.port = name, port
+        self.url = f"http://127.0.0.1:{port}/graphql"
+        self.log_path = log_dir / f"{name.replace(' ', '-')}.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT
+            cmd, cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT
         )
 
-    def wait_ready(self, timeout: float) -> None:
-        ready = self.url.removesuffix("/graphql") + "/readyz"
+    def wait_until(self, ready: Callable[[], bool | str], timeout: float) -> None:
+        """Until `ready()` is True; a text it returns instead is what the server last said."""
         deadline = time.monotonic() + timeout
         last = ""
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(
-                    f"gateway serve exited with {self.process.returncode}:\n{self.log_tail()}"
+                    f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}"
                 )
-            try:
-                with urllib.request.urlopen(ready, timeout=5) as response:
-                    if response.status == 200:
-                        return
-            except urllib.error.HTTPError as exc:
-                last = exc.read().decode("utf-8", "replace")
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
+            said = ready()
+            if said is True:
+                return
+            last = said or last
             time.sleep(0.5)
-        raise RuntimeError(f"gateway not ready after {timeout:.0f}s: {last}\n{self.log_tail()}")
+        raise RuntimeError(f"{self.name} not ready after {timeout:.0f}s: {last}\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 30) -> str:
         self._log.flush()
@@ -300,6 +289,38 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self._log.close()
+
+
+class Server(Process):
+    """`gateway serve` in a child process, with the SQL statement report on."""
+
+    def __init__(self, database_url: str, workers: int, log_dir: Path) -> None:
+        port = free_port()
+        env = dict(os.environ)
+        env["DATABASE_URL"] = database_url
+        env["GATEWAY_REPORT_SQL_STATEMENTS"] = "1"
+        env.setdefault("GATEWAY_RATE_LIMIT_ANONYMOUS", "0")  # hey sends from one address
+        # hey repeats one request: measure the work, not the response cache, unless asked
+        # (GATEWAY_RESPONSE_CACHE_SECONDS=300 in the environment measures cache hits)
+        env.setdefault("GATEWAY_RESPONSE_CACHE_SECONDS", "0")
+        env.setdefault("GATEWAY_LOG_LEVEL", "warning")  # no access log line per request
+        cmd = [sys.executable, "-m", "gateway.cli", "serve", "--host", "127.0.0.1"]
+        cmd += ["--port", str(port), "--workers", str(workers)]
+        super().__init__("gateway serve", cmd, env, ROOT, log_dir, port)
+
+    def wait_ready(self, timeout: float) -> None:
+        ready = self.url.removesuffix("/graphql") + "/readyz"
+
+        def answered() -> bool | str:
+            try:
+                with urllib.request.urlopen(ready, timeout=5) as response:
+                    return bool(response.status == 200)
+            except urllib.error.HTTPError as exc:
+                return exc.read().decode("utf-8", "replace")
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                return False
+
+        self.wait_until(answered, timeout)
 
 
 # --- report --------------------------------------------------------------------------------

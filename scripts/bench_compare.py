@@ -37,12 +37,10 @@ import json
 import os
 import platform
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,7 +49,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_api import free_port, git_commit, parse_concurrency, post, redact
+from bench_api import Process, free_port, git_commit, parse_concurrency, post, redact
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = ROOT / "bench"
@@ -377,50 +375,14 @@ def ensure_store(url: str, scale: int) -> None:
 # --- the servers ------------------------------------------------------------------------------
 
 
-class Process:
-    """A server in a child process, its output in a log file."""
+def wait_answering(server: Process, probe: bytes, timeout: float) -> None:
+    """Until a GraphQL request answers 200 (PostGraphile builds its schema first)."""
 
-    def __init__(
-        self, name: str, cmd: list[str], env: dict[str, str], cwd: Path, log_dir: Path, port: int
-    ) -> None:
-        self.name, self.port = name, port
-        self.url = f"http://127.0.0.1:{port}/graphql"
-        self.log_path = log_dir / f"{name.replace(' ', '-')}.log"
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            cmd, cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT
-        )
+    def answered() -> bool | str:
+        status, _doc, text = post(server.url, probe, timeout=5)
+        return status == 200 or text[:300]
 
-    def wait_ready(self, probe: bytes, timeout: float) -> None:
-        """Until a GraphQL request answers 200 (PostGraphile builds its schema first)."""
-        deadline = time.monotonic() + timeout
-        last = ""
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}"
-                )
-            status, _doc, text = post(self.url, probe, timeout=5)
-            if status == 200:
-                return
-            last = text[:300]
-            time.sleep(0.5)
-        raise RuntimeError(f"{self.name} not ready after {timeout:.0f}s: {last}\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 30) -> str:
-        self._log.flush()
-        text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
+    server.wait_until(answered, timeout)
 
 
 def gateway_process(
@@ -686,7 +648,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, start in starters:
                 servers[name] = start()
                 log(f"starting {name} on {servers[name].url} …")
-                servers[name].wait_ready(probe, args.startup_timeout)
+                wait_answering(servers[name], probe, args.startup_timeout)
             for page in pages:
                 checked = check_page(page, servers[GATEWAY], servers[POSTGRAPHILE])
                 log(f"{page.name}: same {checked.rows} ids from both")
