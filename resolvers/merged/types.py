@@ -35,6 +35,7 @@ from resolvers.provenance import (
     is_history_key,
     served_name,
 )
+from resolvers.row_fields import optional_item
 from resolvers.sources.types import Source
 from resolvers.territories.types import ArrondissementMunicipal, Commune
 from store.territories import ARRONDISSEMENT
@@ -252,7 +253,8 @@ class MergedRecord(Generic[RecordT, ProvenanceT]):
 
     row: strawberry.Private[dict[str, Any]]
 
-    # set by `merged_type` (`kind`, `fields_by_name`) and by the kind
+    # set by `merged_type`: the kind, the GraphQL types of its records and of its provenance
+    # (the type arguments of the kind's base), its fields
     kind: ClassVar[str]
     record_class: ClassVar[type[SourceRecord]]
     provenance_class: ClassVar[type[Provenance]]
@@ -436,6 +438,13 @@ class MergedRecord(Generic[RecordT, ProvenanceT]):
         return [by_name[n] for n in names]
 
 
+def quality_score(description: str) -> Any:
+    """The `scoreQualite` field of a kind: the merged record's quality score."""
+    return optional_item(
+        "score_qualite", float | None, description, lambda v: None if v is None else float(v)
+    )
+
+
 def _readable(info: Info, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Producer rows with their data as this consumer may read it (free text masked)."""
     if info.context.has_token:
@@ -462,6 +471,8 @@ def merged_type(
     def decorate(cls: type[Merged]) -> type[Merged]:
         fields = schema_fields(model)
         cls.kind = kind
+        (base,) = cls.__dict__["__orig_bases__"]  # MergedRecord[<record>, <provenance>]
+        cls.record_class, cls.provenance_class = typing.get_args(base)
         cls.fields_by_name = {graphql_name(f): f for f in fields}
         for field_name in fields:
             if field_name != "commune":  # the edge, declared by `MergedRecord`

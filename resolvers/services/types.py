@@ -6,7 +6,13 @@ import strawberry
 from data_inclusion.schema import v1
 
 from resolvers.context import Info
-from resolvers.merged.types import MergedRecord, SourceRecord, merged_type, schema_fields
+from resolvers.merged.types import (
+    MergedRecord,
+    SourceRecord,
+    merged_type,
+    quality_score,
+    schema_fields,
+)
 from resolvers.pagination import Connection
 from resolvers.provenance import Provenance, provenance_type
 
@@ -31,9 +37,6 @@ class ServiceProvenance(Provenance):
     "producer that publishes it, each value with its provenance.",
 )
 class Service(MergedRecord[SourceService, ServiceProvenance]):
-    record_class = SourceService
-    provenance_class = ServiceProvenance
-
     @strawberry.field(description="The merged structure that offers this service.")
     async def structure(
         self, info: Info
@@ -48,13 +51,10 @@ class Service(MergedRecord[SourceService, ServiceProvenance]):
         )
         return Structure(row=row) if row else None
 
-    @strawberry.field(
-        description="Quality score of the service (data_inclusion.schema's `score_qualite`, "
-        "computed at the ingest run that last changed it)."
+    score_qualite = quality_score(
+        "Quality score of the service (data_inclusion.schema's `score_qualite`, computed at the "
+        "ingest run that last changed it)."
     )
-    def score_qualite(self) -> float | None:
-        value = self.row.get("score_qualite")
-        return None if value is None else float(value)
 
 
 @strawberry.type(

@@ -6,8 +6,20 @@ import strawberry
 from data_inclusion.schema import v1
 
 from resolvers.context import Info
-from resolvers.merged.types import MergedRecord, SourceRecord, merged_type, schema_fields
-from resolvers.pagination import Connection, build_connection, decode_id_cursor, page_size
+from resolvers.merged.types import (
+    MergedRecord,
+    SourceRecord,
+    merged_type,
+    quality_score,
+    schema_fields,
+)
+from resolvers.pagination import (
+    FIRST_ARG,
+    Connection,
+    build_connection,
+    decode_id_cursor,
+    page_size,
+)
 from resolvers.provenance import Provenance, provenance_type
 from resolvers.services.types import Service, ServiceConnection
 
@@ -29,15 +41,9 @@ class StructureProvenance(Provenance):
     "that publishes it, each value with its provenance.",
 )
 class Structure(MergedRecord[SourceStructure, StructureProvenance]):
-    record_class = SourceStructure
-    provenance_class = StructureProvenance
-
-    @strawberry.field(
-        description="Quality score: the mean of its services' scores (null without services)."
+    score_qualite = quality_score(
+        "Quality score: the mean of its services' scores (null without services)."
     )
-    def score_qualite(self) -> float | None:
-        value = self.row.get("score_qualite")
-        return None if value is None else float(value)
 
     @strawberry.field(
         description="The structure's merged services, a page at a time, ordered by id."
@@ -45,9 +51,7 @@ class Structure(MergedRecord[SourceStructure, StructureProvenance]):
     async def services(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size (default 20, at most 1000).")
-        ] = None,
+        first: Annotated[int | None, FIRST_ARG] = None,
         after: Annotated[
             str | None, strawberry.argument(description="`endCursor` of the previous page.")
         ] = None,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 import strawberry
 
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
 from resolvers.pagination import Connection, build_connection, decode_cursor, page_size
+from resolvers.root_pages import AFTER_ARG, FIRST_ARG
 from resolvers.territories.types import Commune, Departement, Epci, Region
 from store import territories as store
 
@@ -23,42 +25,54 @@ _INCLURE_COM = strawberry.argument(
 )
 
 
+def _listed(fetch: Callable[..., Awaitable[list[Any]]], node: Any, description: str) -> Any:
+    """A root list of territories (`regions`): every row `fetch` reads, as `node`s."""
+
+    async def resolve(self: Any, info: Info, inclure_collectivites_outre_mer: bool = False) -> Any:
+        async with info.context.db() as session:
+            rows = await fetch(session, include_com=inclure_collectivites_outre_mer)
+        return [node(row=r) for r in rows]
+
+    resolve.__annotations__ = {
+        "info": Info,
+        "inclure_collectivites_outre_mer": Annotated[bool, _INCLURE_COM],
+        "return": list[node],
+    }
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def _by_code(node: Any, argument: Any, description: str) -> Any:
+    """A root field of one territory `node` by code, as a federation router finds it
+    (`resolve_reference`); `argument`: the code's."""
+
+    async def resolve(self: Any, info: Info, code: str) -> Any:
+        return await node.resolve_reference(info, code)
+
+    resolve.__annotations__ = {
+        "info": Info,
+        "code": Annotated[str, argument],
+        "return": node | None,
+    }
+    return strawberry.field(resolver=resolve, description=description)
+
+
 @strawberry.type
 class TerritoryQueries:
-    @strawberry.field(description="The régions, by code (the 18 régions unless asked otherwise).")
-    async def regions(
-        self, info: Info, inclure_collectivites_outre_mer: Annotated[bool, _INCLURE_COM] = False
-    ) -> list[Region]:
-        async with info.context.db() as session:
-            rows = await store.regions(session, include_com=inclure_collectivites_outre_mer)
-        return [Region(row=r) for r in rows]
-
-    @strawberry.field(description="One région by INSEE code; null when the code is unknown.")
-    async def region(self, info: Info, code: Annotated[str, _CODE_INSEE]) -> Region | None:
-        row = await info.context.loaders.region_by_code.load(code.strip())
-        return Region(row=row) if row else None
-
-    @strawberry.field(
-        description="The départements, by code (the 101 départements unless asked otherwise)."
+    regions = _listed(
+        store.regions, Region, "The régions, by code (the 18 régions unless asked otherwise)."
     )
-    async def departements(
-        self, info: Info, inclure_collectivites_outre_mer: Annotated[bool, _INCLURE_COM] = False
-    ) -> list[Departement]:
-        async with info.context.db() as session:
-            rows = await store.departements(session, include_com=inclure_collectivites_outre_mer)
-        return [Departement(row=r) for r in rows]
-
-    @strawberry.field(description="One département by INSEE code; null when the code is unknown.")
-    async def departement(
-        self, info: Info, code: Annotated[str, _CODE_INSEE]
-    ) -> Departement | None:
-        row = await info.context.loaders.departement_by_code.load(code.strip().upper())
-        return Departement(row=row) if row else None
-
-    @strawberry.field(description="One EPCI by SIREN; null when the code is unknown.")
-    async def epci(self, info: Info, code: Annotated[str, _CODE_SIREN]) -> Epci | None:
-        row = await info.context.loaders.epci_by_code.load(code.strip())
-        return Epci(row=row) if row else None
+    region = _by_code(
+        Region, _CODE_INSEE, "One région by INSEE code; null when the code is unknown."
+    )
+    departements = _listed(
+        store.departements,
+        Departement,
+        "The départements, by code (the 101 départements unless asked otherwise).",
+    )
+    departement = _by_code(
+        Departement, _CODE_INSEE, "One département by INSEE code; null when the code is unknown."
+    )
+    epci = _by_code(Epci, _CODE_SIREN, "One EPCI by SIREN; null when the code is unknown.")
 
     @strawberry.field(
         description="One current commune by INSEE code. A former code of a merged commune, a "
@@ -89,13 +103,8 @@ class TerritoryQueries:
         code_departement: Annotated[
             str | None, strawberry.argument(description="INSEE code of the département.")
         ] = None,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size (default 20, at most 1000).")
-        ] = None,
-        after: Annotated[
-            str | None,
-            strawberry.argument(description="`endCursor` of the previous page, to go on."),
-        ] = None,
+        first: Annotated[int | None, FIRST_ARG] = None,
+        after: Annotated[str | None, AFTER_ARG] = None,
     ) -> Connection[Commune]:
         size = page_size(first)
         key = decode_cursor(after)
