@@ -87,21 +87,16 @@ end
 
 
 def expand_thematiques(values: Sequence[str]) -> list[str]:
-    """The gateway's `thematiques` filter: a category stands for all of its thematiques
-    (resolvers/filters.py); PostGraphile's search function receives them expanded."""
-    from data_inclusion.schema import v1
+    """The gateway's `thematiques` filter (resolvers/filters.py, whose expansion this is): a
+    category stands for all of its thematiques; PostGraphile's search function receives them
+    expanded."""
+    from resolvers.errors import BadUserInput
+    from resolvers.filters import _thematiques
 
-    categories = {m.value for m in v1.Categorie}
-    thematiques = {m.value for m in v1.Thematique}
-    out: set[str] = set()
-    for value in values:
-        if value in categories:
-            out |= {t for t in thematiques if t.split("--")[0] == value}
-        elif value in thematiques:
-            out.add(value)
-        else:
-            raise SystemExit(f"unknown thematique {value!r} in bench/search_page.json")
-    return sorted(out)
+    try:
+        return _thematiques(list(values))
+    except BadUserInput as exc:
+        raise SystemExit(f"bench/search_page.json: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -213,41 +208,35 @@ def _services_fields(nodes: list[dict[str, Any]], id_key: str) -> dict[str, Any]
     }
 
 
-def structure_shape_gateway(data: dict[str, Any]) -> Shape:
-    s = data["structure"]
+def _structure_shape(
+    s: dict[str, Any] | None, id_key: str, sources: Callable[[dict[str, Any]], list[str]]
+) -> Shape:
+    """The shape of one structure's answer, whose ids are under `id_key`."""
     if s is None:
         return Shape(ids=[], counts={"structure": None}, fields={})
     services = [e["node"] for e in s["services"]["edges"]]
     scalars = {k: s[k] for k in STRUCTURE_SCALARS}
     scalars["reseauxPorteurs"] = sorted(s["reseauxPorteurs"])
     return Shape(
-        ids=[s["id"], *(n["id"] for n in services)],
-        counts={
-            "services.totalCount": s["services"]["totalCount"],
-            "sources": _slugs(s["sources"]),
-        },
-        fields={"structure": scalars, "commune": s["commune"], **_services_fields(services, "id")},
-    )
-
-
-def structure_shape_postgraphile(data: dict[str, Any]) -> Shape:
-    s = data["structureByRowId"]
-    if s is None:
-        return Shape(ids=[], counts={"structure": None}, fields={})
-    services = [e["node"] for e in s["services"]["edges"]]
-    scalars = {k: s[k] for k in STRUCTURE_SCALARS}
-    scalars["reseauxPorteurs"] = sorted(s["reseauxPorteurs"])
-    return Shape(
-        ids=[s["rowId"], *(n["rowId"] for n in services)],
-        counts={
-            "services.totalCount": s["services"]["totalCount"],
-            "sources": sorted(n["source"]["slug"] for n in s["structureSources"]["nodes"]),
-        },
+        ids=[s[id_key], *(n[id_key] for n in services)],
+        counts={"services.totalCount": s["services"]["totalCount"], "sources": sources(s)},
         fields={
             "structure": scalars,
             "commune": s["commune"],
-            **_services_fields(services, "rowId"),
+            **_services_fields(services, id_key),
         },
+    )
+
+
+def structure_shape_gateway(data: dict[str, Any]) -> Shape:
+    return _structure_shape(data["structure"], "id", lambda s: _slugs(s["sources"]))
+
+
+def structure_shape_postgraphile(data: dict[str, Any]) -> Shape:
+    return _structure_shape(
+        data["structureByRowId"],
+        "rowId",
+        lambda s: sorted(n["source"]["slug"] for n in s["structureSources"]["nodes"]),
     )
 
 
