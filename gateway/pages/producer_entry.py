@@ -150,10 +150,9 @@ class EntryPages:
         ]
 
     async def admitted(self, request: Request) -> tuple[str, Any]:
-        _principal, slug = await self.producers.admit(request)
-        lang = producer_text.language(request)
-        producer = self.producers.producer(slug, lang)
+        slug, producer = await self.producers.admitted(request)
         if not producer.data_inclusion:
+            lang = producer_text.language(request)
             raise _refused(lang, 409, "entry_unavailable", "entry_unavailable")
         return slug, producer
 
@@ -172,6 +171,36 @@ class EntryPages:
                 .order_by(records.c.producer_id)
             )
             return [{**_data(data), "id": pid} for pid, data in rows]
+
+    async def asked(
+        self, request: Request, slug: str, kind: str
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None, dict[str, Any] | None]:
+        """The source's structures, its records of `kind`, the id the page asks for (`?id=`)
+        and that record, if the source has it."""
+        structures = await self.current(slug, "structures")
+        own = await self.current(slug, kind) if kind == "services" else structures
+        wanted = request.query_params.get("id")
+        existing = next((r for r in own if r["id"] == wanted), None) if wanted else None
+        return structures, own, wanted, existing
+
+    async def sent(
+        self,
+        request: Request,
+        kind: str,
+        structures: list[dict[str, Any]],
+        own: list[dict[str, Any]],
+        existing: dict[str, Any] | None,
+        lang: str,
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+        """The form sent (CSRF-checked): its values, the record they describe and what is wrong
+        with it (`record_of`)."""
+        sent = await _multi_form(request)
+        problem = forms.csrf_problem(request, _one(sent, forms.CSRF_FIELD))
+        if problem is not None:
+            raise PageError(403, producer_text.text(lang, "title.form"), problem)
+        values = {k: v if k in _many(kind) else _one(sent, k) for k, v in sent.items()}
+        record, errors = await self.record_of(kind, values, structures, own, existing, lang)
+        return values, record, errors
 
     # --- pages ----------------------------------------------------------------------------
 
@@ -200,26 +229,16 @@ class EntryPages:
         lang = producer_text.language(request)
         try:
             slug, producer = await self.admitted(request)
-            kind = request.path_params["kind"]
-            if kind not in MODELS:
-                raise _refused(lang, 404, "page_not_found", "entry_kinds")
-            structures = await self.current(slug, "structures")
+            kind = _kind(request, lang, "entry_kinds")
+            structures, own, wanted, existing = await self.asked(request, slug, kind)
             if kind == "services" and not structures:
                 raise _refused(lang, 409, "structure_first", "structure_first")
-            own = await self.current(slug, kind) if kind == "services" else structures
-            wanted = request.query_params.get("id")
-            existing = next((r for r in own if r["id"] == wanted), None) if wanted else None
             if wanted and existing is None:
                 raise _refused(lang, 404, "not_found", "no_record", id=wanted)
             if request.method == "GET":
                 values = _as_form(existing) if existing else {}
                 return self.form(request, slug, kind, values, {}, structures, existing, 200)
-            sent = await _multi_form(request)
-            problem = forms.csrf_problem(request, _one(sent, forms.CSRF_FIELD))
-            if problem is not None:
-                raise PageError(403, producer_text.text(lang, "title.form"), problem)
-            values = {k: v if k in _many(kind) else _one(sent, k) for k, v in sent.items()}
-            record, errors = await self.record_of(kind, values, structures, own, existing, lang)
+            values, record, errors = await self.sent(request, kind, structures, own, existing, lang)
             if not errors:
                 errors = await self.validated(producer, kind, record, lang)
             if errors:
@@ -239,19 +258,11 @@ class EntryPages:
         lang = producer_text.language(request)
         try:
             slug, producer = await self.admitted(request)
-            kind = request.path_params["kind"]
-            if kind not in MODELS:
-                raise _refused(lang, 404, "page_not_found", "entry_kinds")
-            structures = await self.current(slug, "structures")
-            own = await self.current(slug, kind) if kind == "services" else structures
-            wanted = request.query_params.get("id")
-            existing = next((r for r in own if r["id"] == wanted), None) if wanted else None
-            sent = await _multi_form(request)
-            problem = forms.csrf_problem(request, _one(sent, forms.CSRF_FIELD))
-            if problem is not None:
-                raise PageError(403, producer_text.text(lang, "title.form"), problem)
-            values = {k: v if k in _many(kind) else _one(sent, k) for k, v in sent.items()}
-            record, errors = await self.record_of(kind, values, structures, own, existing, lang)
+            kind = _kind(request, lang, "entry_kinds")
+            structures, own, _wanted, existing = await self.asked(request, slug, kind)
+            _values, record, errors = await self.sent(
+                request, kind, structures, own, existing, lang
+            )
             for name, message in (await self.validated(producer, kind, record, lang)).items():
                 errors.setdefault(name, message)
         except PageError as error:
@@ -398,26 +409,14 @@ class EntryPages:
         lang: str = producer_text.DEFAULT,
     ) -> int | None:
         """The kind's full dataset with `record` in it, ingested as the source's next run."""
-        from ingestion.run import GoneThresholdExceeded, IngestError, IngestOptions
-
         dataset = [r for r in own if r["id"] != record["id"]] + [record]
         folder = Path(tempfile.mkdtemp(prefix="producer-entry-", dir=_uploads(self.pages)))
         try:
             path = folder / _file_name(producer, kind, "json", lang)
             path.write_text(json.dumps(dataset, ensure_ascii=False, default=str), encoding="utf-8")
-            options = IngestOptions(wait=False)
-            settings, slug = self.pages.settings, producer.source.slug
-            try:
-                run = await producer_api._in_thread(
-                    producer_api._ingest, settings, slug, path, options
-                )
-            except (GoneThresholdExceeded, IngestError) as exc:
-                message = producer_api._where(exc, path)
-                if "another ingest" in message or "another process" in message:
-                    raise _refused(lang, 409, "busy", "busy_ingest", 30) from None
-                raise PageError(
-                    422, producer_text.text(lang, "title.save_refused"), message
-                ) from None
+            run = await self.producers.ingest(
+                producer.source.slug, path, lang, "title.save_refused"
+            )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         if run.counts.get("rejected"):
@@ -433,9 +432,7 @@ class EntryPages:
         lang = producer_text.language(request)
         try:
             slug, producer = await self.admitted(request)
-            kind = request.path_params["kind"]
-            if kind not in MODELS:
-                raise _refused(lang, 404, "page_not_found", "export_kinds")
+            kind = _kind(request, lang, "export_kinds")
             rows = await self.current(slug, kind)
         except PageError as error:
             return self.producers.failure(request, error, slug)
@@ -455,6 +452,14 @@ class EntryPages:
                 "x-content-type-options": "nosniff",
             },
         )
+
+
+def _kind(request: Request, lang: str, refusal: str) -> str:
+    """The page's kind (`structures` or `services`); a 404 saying `refusal` otherwise."""
+    kind = str(request.path_params["kind"])
+    if kind not in MODELS:
+        raise _refused(lang, 404, "page_not_found", refusal)
+    return kind
 
 
 def _data(data: Any) -> dict[str, Any]:

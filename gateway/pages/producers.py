@@ -139,6 +139,11 @@ class ProducerPages:
         await self.pages.within_rate(request, principal)
         return principal, slug
 
+    async def admitted(self, request: Request) -> tuple[str, Any]:
+        """The signed-in producer's slug and registry entry; PageError otherwise."""
+        _principal, slug = await self.admit(request)
+        return slug, self.producer(slug, producer_text.language(request))
+
     def producer(self, slug: str, lang: str = producer_text.DEFAULT) -> Any:
         from ingestion import mapping_file
 
@@ -234,8 +239,7 @@ class ProducerPages:
 
     async def home(self, request: Request) -> Response:
         try:
-            _principal, slug = await self.admit(request)
-            producer = self.producer(slug, producer_text.language(request))
+            slug, producer = await self.admitted(request)
         except PageError as error:
             return self.failure(request, error)
         return self.render(
@@ -360,8 +364,6 @@ class ProducerPages:
         )
 
     async def submit(self, request: Request) -> Response:
-        from ingestion.run import GoneThresholdExceeded, IngestError, IngestOptions
-
         slug: str | None = None
         lang = producer_text.language(request)
         try:
@@ -380,18 +382,7 @@ class ProducerPages:
                 sha256, producer.sha256, False, last_run
             ):
                 raise _refused(lang, 409, "changed", "changed")
-            options = IngestOptions(wait=False)
-            settings = self.pages.settings
-            try:
-                run = await producer_api._in_thread(
-                    producer_api._ingest, settings, slug, path, options
-                )
-            except (GoneThresholdExceeded, IngestError) as exc:
-                message = producer_api._where(exc, path)
-                if "another ingest" in message or "another process" in message:
-                    raise _refused(lang, 409, "busy", "busy_ingest", 30) from None
-                title = producer_text.text(lang, "title.submit_refused")
-                raise PageError(422, title, message) from None
+            run = await self.ingest(slug, path, lang, "title.submit_refused")
             shutil.rmtree(folder, ignore_errors=True)
             log.info("producer %s submitted %s from the pages: run %s", slug, path.name, run.run_id)
             return self.render(
@@ -405,21 +396,37 @@ class ProducerPages:
         except PageError as error:
             return self.failure(request, error, slug)
 
+    async def ingest(self, slug: str, path: Path, lang: str, refused_title: str) -> Any:
+        """`path` ingested as the source's next run (its report); a refusal as a PageError: 409
+        while another ingest holds the source, else 422 under the title `refused_title`."""
+        from ingestion.run import GoneThresholdExceeded, IngestError, IngestOptions
+
+        options = IngestOptions(wait=False)
+        try:
+            return await producer_api._in_thread(
+                producer_api._ingest, self.pages.settings, slug, path, options
+            )
+        except (GoneThresholdExceeded, IngestError) as exc:
+            message = producer_api._where(exc, path)
+            if "another ingest" in message or "another process" in message:
+                raise _refused(lang, 409, "busy", "busy_ingest", 30) from None
+            raise PageError(422, producer_text.text(lang, refused_title), message) from None
+
     # --- the cross-analysis -------------------------------------------------------------------
 
-    async def analysis_data(self, slug: str) -> dict[str, Any]:
+    async def analysis_data(self, request: Request) -> tuple[str, dict[str, Any]]:
+        """The signed-in producer's slug and its cross-analysis."""
         from ingestion import overlap
 
+        slug, _producer = await self.admitted(request)
         async with self.pages.engine.connect() as conn:
             report = await overlap.overlap(conn, slug)
             report["differences"] = await differences(conn, slug)
-        return report
+        return slug, report
 
     async def analysis(self, request: Request) -> Response:
         try:
-            _principal, slug = await self.admit(request)
-            self.producer(slug, producer_text.language(request))
-            report = await self.analysis_data(slug)
+            slug, report = await self.analysis_data(request)
         except PageError as error:
             return self.failure(request, error)
         return self.render(
@@ -433,9 +440,7 @@ class ProducerPages:
 
     async def analysis_csv(self, request: Request) -> Response:
         try:
-            _principal, slug = await self.admit(request)
-            self.producer(slug, producer_text.language(request))
-            report = await self.analysis_data(slug)
+            slug, report = await self.analysis_data(request)
         except PageError as error:
             return self.failure(request, error)
         return Response(
