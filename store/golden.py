@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -136,6 +136,15 @@ async def provenance_by_golden_ids(
     return out
 
 
+def _by_golden_id(found: Iterable[Mapping[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """Rows grouped by their `golden_id` (which they then lack), in the order found."""
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in found:
+        data = dict(row)
+        out[data.pop("golden_id")].append(data)
+    return out
+
+
 async def member_records_by_golden_ids(
     session: AsyncSession, golden_ids: Sequence[int]
 ) -> dict[int, list[dict[str, Any]]]:
@@ -155,11 +164,7 @@ async def member_records_by_golden_ids(
         .where(members.c.golden_id.in_(sorted(set(golden_ids))))
         .order_by(records.c.public_id),
     )
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in result.mappings():
-        data = dict(row)
-        out[data.pop("golden_id")].append(data)
-    return out
+    return _by_golden_id(result.mappings())
 
 
 _SOURCES_BY_GOLDEN_IDS = (
@@ -177,10 +182,9 @@ async def sources_by_golden_ids(
 ) -> dict[int, list[dict[str, Any]]]:
     """The producers behind each golden record (their registry rows, by slug), without reading
     the records themselves."""
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for data in await rows(session, _SOURCES_BY_GOLDEN_IDS, {"ids": sorted(set(golden_ids))}):
-        out[data.pop("golden_id")].append(data)
-    return out
+    return _by_golden_id(
+        await rows(session, _SOURCES_BY_GOLDEN_IDS, {"ids": sorted(set(golden_ids))})
+    )
 
 
 async def links_by_golden_ids(
@@ -219,11 +223,7 @@ async def links_by_golden_ids(
         )
         .order_by(record_a.c.public_id, record_b.c.public_id),
     )
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in result.mappings():
-        data = dict(row)
-        out[data.pop("golden_id")].append(data)
-    return out
+    return _by_golden_id(result.mappings())
 
 
 async def sources_by_slugs(
@@ -262,11 +262,7 @@ async def versions_by_golden_ids(
         .where(members.c.golden_id.in_(sorted(set(golden_ids))))
         .order_by(records.c.public_id, versions.c.version),
     )
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in result.mappings():
-        data = dict(row)
-        out[data.pop("golden_id")].append(data)
-    return out
+    return _by_golden_id(result.mappings())
 
 
 def _producer_records(source: str, kind: str) -> list[Any]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, case, delete, func, insert, literal, tuple_
 from sqlalchemy import select as core_select
@@ -23,6 +23,9 @@ def table_of(model: Any) -> Table:
     table: Table = getattr(model, "__table__")  # noqa: B009
     return table
 
+
+# the territory models, each keyed by its `code`
+T = TypeVar("T", Region, Departement, Epci, Commune)
 
 CURRENT = "commune-actuelle"
 ARRONDISSEMENT = "arrondissement-municipal"
@@ -144,27 +147,47 @@ async def departements(
     return list((await session.exec(stmt)).all())
 
 
-async def regions_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Region]:
-    stmt = select(Region).where(col(Region.code).in_(set(codes)))
-    return {r.code: r for r in (await session.exec(stmt)).all()}
+# lookups by code, for the loaders: `(session, codes) -> {code: row}`, missing codes left out
+R = TypeVar("R")
+Lookup = Callable[[AsyncSession, Sequence[str]], Awaitable[dict[str, R]]]
 
 
-async def departements_by_codes(
-    session: AsyncSession, codes: Sequence[str]
-) -> dict[str, Departement]:
-    stmt = select(Departement).where(col(Departement.code).in_(set(codes)))
-    return {d.code: d for d in (await session.exec(stmt)).all()}
+def by_codes(model: type[T]) -> Lookup[T]:
+    """The rows of `model` by their own code, in one statement."""
+
+    async def lookup(session: AsyncSession, codes: Sequence[str]) -> dict[str, T]:
+        stmt = select(model).where(col(model.code).in_(set(codes)))
+        return {r.code: r for r in (await session.exec(stmt)).all()}
+
+    return lookup
 
 
-async def epcis_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Epci]:
-    stmt = select(Epci).where(col(Epci.code).in_(set(codes)))
-    return {e.code: e for e in (await session.exec(stmt)).all()}
+def grouped_by(model: type[T], attr: str, *conditions: Any) -> Lookup[list[T]]:
+    """The rows of `model` whose `attr` is one of the codes (and that meet `conditions`), by
+    code, listed under each code asked for (an empty list for a code none has)."""
+
+    async def lookup(session: AsyncSession, codes: Sequence[str]) -> dict[str, list[T]]:
+        stmt = (
+            select(model)
+            .where(col(getattr(model, attr)).in_(set(codes)), *conditions)
+            .order_by(col(model.code))
+        )
+        grouped = _group(await session.exec(stmt), attr)
+        return {code: grouped.get(code, []) for code in codes}
+
+    return lookup
 
 
-async def communes_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Commune]:
-    """Communes and arrondissements by their own code (no alias resolution)."""
-    stmt = select(Commune).where(col(Commune.code).in_(set(codes)))
-    return {c.code: c for c in (await session.exec(stmt)).all()}
+regions_by_codes = by_codes(Region)
+departements_by_codes = by_codes(Departement)
+epcis_by_codes = by_codes(Epci)
+communes_by_codes = by_codes(Commune)  # and arrondissements (no alias resolution)
+departements_by_region_codes = grouped_by(Departement, "region_code")
+communes_by_departement_codes = grouped_by(Commune, "departement_code", Commune.type == CURRENT)
+communes_by_epci_codes = grouped_by(Commune, "epci_code")
+arrondissements_by_commune_codes = grouped_by(
+    Commune, "parent_code", Commune.type == ARRONDISSEMENT
+)
 
 
 async def resolve_commune_codes(
@@ -202,46 +225,6 @@ async def resolve_place_codes(session: AsyncSession, codes: Sequence[str]) -> di
     """Map each code to where a record bearing it is: its own code for a current commune or a
     municipal arrondissement, the current commune for a former, delegated or associated one."""
     return await resolve_commune_codes(session, codes, keep_arrondissements=True)
-
-
-async def departements_by_region_codes(
-    session: AsyncSession, codes: Sequence[str]
-) -> dict[str, list[Departement]]:
-    stmt = (
-        select(Departement)
-        .where(col(Departement.region_code).in_(set(codes)))
-        .order_by(col(Departement.code))
-    )
-    return _group(await session.exec(stmt), "region_code")
-
-
-async def communes_by_departement_codes(
-    session: AsyncSession, codes: Sequence[str]
-) -> dict[str, list[Commune]]:
-    stmt = (
-        select(Commune)
-        .where(col(Commune.departement_code).in_(set(codes)), Commune.type == CURRENT)
-        .order_by(col(Commune.code))
-    )
-    return _group(await session.exec(stmt), "departement_code")
-
-
-async def communes_by_epci_codes(
-    session: AsyncSession, codes: Sequence[str]
-) -> dict[str, list[Commune]]:
-    stmt = select(Commune).where(col(Commune.epci_code).in_(set(codes))).order_by(col(Commune.code))
-    return _group(await session.exec(stmt), "epci_code")
-
-
-async def arrondissements_by_commune_codes(
-    session: AsyncSession, codes: Sequence[str]
-) -> dict[str, list[Commune]]:
-    stmt = (
-        select(Commune)
-        .where(col(Commune.parent_code).in_(set(codes)), Commune.type == ARRONDISSEMENT)
-        .order_by(col(Commune.code))
-    )
-    return _group(await session.exec(stmt), "parent_code")
 
 
 def _group(rows: Iterable[Any], attr: str) -> dict[str, list[Any]]:

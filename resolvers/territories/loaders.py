@@ -16,17 +16,14 @@ Fetch = Callable[[AsyncSession, Sequence[str]], Awaitable[dict[str, Any]]]
 
 
 class _ByKeyLoader(ReadLoader[str, V], Generic[V]):
-    """Loads values by string key through one `store` function; a missing key gets None
-    (`many`: an empty list)."""
+    """Loads values by string key through one `store` lookup; a key it leaves out gets None."""
 
     fetch: Fetch
-    many = False
 
     async def batch_load_fn(self, keys: list[str]) -> list[V]:
         async with self._db() as session:
             found = await type(self).fetch(session, keys)
-        missing: Any = [] if self.many else None
-        values = [found.get(key, missing) for key in keys]
+        values: list[Any] = [found.get(key) for key in keys]
         self.share(keys, values)
         return values
 
@@ -66,19 +63,15 @@ class PlaceCodeByCodeLoader(_ByKeyLoader[str | None]):
 
 class DepartementsByRegionCodeLoader(_ByKeyLoader[list[Departement]]):
     fetch = staticmethod(store.departements_by_region_codes)
-    many = True
 
 
 class CommunesByDepartementCodeLoader(_ByKeyLoader[list[Commune]]):
     fetch = staticmethod(store.communes_by_departement_codes)
-    many = True
 
 
 class CommunesByEpciCodeLoader(_ByKeyLoader[list[Commune]]):
     fetch = staticmethod(store.communes_by_epci_codes)
-    many = True
 
 
 class ArrondissementsByCommuneCodeLoader(_ByKeyLoader[list[Commune]]):
     fetch = staticmethod(store.arrondissements_by_commune_codes)
-    many = True
