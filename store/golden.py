@@ -149,22 +149,21 @@ async def member_records_by_golden_ids(
     session: AsyncSession, golden_ids: Sequence[int]
 ) -> dict[int, list[dict[str, Any]]]:
     """The producer records behind each golden record, as each producer published them."""
-    result = await execute(
-        session,
-        select(
-            members.c.golden_id,
-            records.c.public_id,
-            records.c.source_slug,
-            records.c.producer_id,
-            records.c.data,
-            records.c.date_maj,
-            records.c.version,
-        )
+    stmt = _of_members(
+        golden_ids, records.c.producer_id, records.c.data, records.c.date_maj, records.c.version
+    )
+    result = await execute(session, stmt.order_by(records.c.public_id))
+    return _by_golden_id(result.mappings())
+
+
+def _of_members(golden_ids: Sequence[int], *columns: Any) -> Any:
+    """The member records of the golden records `golden_ids`: each one's golden id, public id,
+    producer and `columns`."""
+    return (
+        select(members.c.golden_id, records.c.public_id, records.c.source_slug, *columns)
         .join(records, records.c.id == members.c.record_id)
         .where(members.c.golden_id.in_(sorted(set(golden_ids))))
-        .order_by(records.c.public_id),
     )
-    return _by_golden_id(result.mappings())
 
 
 _SOURCES_BY_GOLDEN_IDS = (
@@ -245,23 +244,15 @@ async def versions_by_golden_ids(
     from models import ProducerRecordVersion
 
     versions = table_of(ProducerRecordVersion)
-    result = await execute(
-        session,
-        select(
-            members.c.golden_id,
-            records.c.public_id,
-            records.c.source_slug,
-            versions.c.version,
-            versions.c.run_id,
-            versions.c.data,
-            versions.c.valid_from,
-            versions.c.valid_to,
-        )
-        .join(records, records.c.id == members.c.record_id)
-        .join(versions, versions.c.record_id == records.c.id)
-        .where(members.c.golden_id.in_(sorted(set(golden_ids))))
-        .order_by(records.c.public_id, versions.c.version),
-    )
+    stmt = _of_members(
+        golden_ids,
+        versions.c.version,
+        versions.c.run_id,
+        versions.c.data,
+        versions.c.valid_from,
+        versions.c.valid_to,
+    ).join(versions, versions.c.record_id == records.c.id)
+    result = await execute(session, stmt.order_by(records.c.public_id, versions.c.version))
     return _by_golden_id(result.mappings())
 
 
