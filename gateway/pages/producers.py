@@ -39,7 +39,7 @@ from starlette.routing import Route
 
 from gateway import access, producer_api
 from gateway.pages import forms, producer_text
-from gateway.pages.routes import MAX_TOKEN_CHARS, PageError, Pages, _form
+from gateway.pages.routes import PageError, Pages, _form, token_request
 
 log = logging.getLogger(__name__)
 _refused = producer_text.refused
@@ -104,19 +104,11 @@ class ProducerPages:
 
     async def producer_principal(self, token: str, lang: str) -> access.Principal:
         """A producer's token's principal, refused as the JSON endpoints refuse it."""
-        if len(token) > MAX_TOKEN_CHARS or not token.isascii() or not token.isprintable():
+        carrier = token_request(token, "/producers")
+        if carrier is None:
             raise _refused(lang, 401, "token", "token")
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": "/producers",
-            "query_string": b"",
-            "headers": [(b"authorization", f"Bearer {token}".encode())],
-        }
         try:
-            principal = await access.authenticate(
-                Request(scope), self.pages.book, "off", producers=True
-            )
+            principal = await access.authenticate(carrier, self.pages.book, "off", producers=True)
         except access.AccessDenied as denied:
             title = producer_text.text(lang, "title.token")
             raise PageError(denied.status, title, denied.message) from None

@@ -24,7 +24,7 @@ from gateway import access
 from gateway.context import GatewayGraphQL
 from gateway.errors import RETRY_LATER, retry_message
 from gateway.pages import audit, cgu, forms
-from gateway.ratelimit import RateLimiter
+from gateway.ratelimit import RateLimiter, Verdict
 from gateway.settings import Settings
 from store import access as store
 from store.cache import Cache
@@ -46,6 +46,30 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
     "cache-control": "no-store",  # a token, or what a token may read: never kept by a cache
 }
+
+
+def token_request(token: str, path: str) -> Request | None:
+    """A GET of `path` carrying `token` as its bearer token, to authenticate it as a request
+    would be; None for a token no header could carry (too long, not printable ASCII)."""
+    if len(token) > MAX_TOKEN_CHARS or not token.isascii() or not token.isprintable():
+        return None
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": b"",
+        "headers": [(b"authorization", f"Bearer {token}".encode())],
+    }
+    return Request(scope)
+
+
+def _within(verdict: Verdict, title: str, message: str) -> None:
+    """A 429 page titled `title` when the rate limiter's `verdict` refuses: `message` (its
+    "{limit}" filled in), then when to try again."""
+    if not verdict.allowed:
+        wait = verdict.retry_after_s
+        text = message.format(limit=verdict.limit) + f" : réessayez dans {wait} s."
+        raise PageError(429, title, text, wait)
 
 
 class PageError(Exception):
@@ -217,18 +241,12 @@ class Pages:
     async def check_token(self, token: str) -> access.Principal:
         """The principal of a token, refused as the API refuses it (and a token that may run
         only its registered documents: the pages run their own)."""
-        if len(token) > MAX_TOKEN_CHARS or not token.isascii() or not token.isprintable():
+        carrier = token_request(token, "/graphql")
+        if carrier is None:
             raise PageError(401, "Jeton refusé", "Ce jeton n'est pas valable.")
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": "/graphql",
-            "query_string": b"",
-            "headers": [(b"authorization", f"Bearer {token}".encode())],
-        }
         try:
             principal = await access.authenticate(
-                Request(scope), self.book, self.settings.anonymous_access
+                carrier, self.book, self.settings.anonymous_access
             )
         except access.AccessDenied as denied:
             raise PageError(denied.status, "Jeton refusé", denied.message) from None
@@ -246,26 +264,16 @@ class Pages:
             verdict = await self.views.check(f"token:{principal.token_prefix}", anonymous=False)
         else:
             verdict = await self.views.check(f"ip:{self.address(request)}", anonymous=True)
-        if not verdict.allowed:
-            raise PageError(
-                429,
-                "Trop de requêtes",
-                f"Plus de {verdict.limit} requêtes cette minute : réessayez dans "
-                f"{verdict.retry_after_s} s.",
-                verdict.retry_after_s,
-            )
+        _within(verdict, "Trop de requêtes", "Plus de {limit} requêtes cette minute")
 
     async def attempt(self, request: Request) -> None:
         """Count a sign-up or sign-in attempt of the request's address."""
         verdict = await self.attempts.check(f"signup:{self.address(request)}", anonymous=True)
-        if not verdict.allowed:
-            raise PageError(
-                429,
-                "Trop de tentatives",
-                f"Plus de {verdict.limit} envois de formulaire cette minute depuis votre "
-                f"adresse : réessayez dans {verdict.retry_after_s} s.",
-                verdict.retry_after_s,
-            )
+        _within(
+            verdict,
+            "Trop de tentatives",
+            "Plus de {limit} envois de formulaire cette minute depuis votre adresse",
+        )
 
     def address(self, request: Request) -> str:
         return access.client_address(request.scope, request, self.settings.trusted_proxies)
