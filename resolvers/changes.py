@@ -13,6 +13,7 @@ from resolvers.errors import BadUserInput
 from resolvers.merged.types import MergedRecord, graphql_name
 from resolvers.pagination import PageInfo, decode_cursor, encode_cursor, page_info, page_size
 from resolvers.root_pages import FIRST_ARG
+from resolvers.row_fields import item
 from store import changes as store
 
 if TYPE_CHECKING:
@@ -48,33 +49,25 @@ class RecordKind(Enum):
 class Change:
     row: strawberry.Private[dict[str, Any]]
 
-    @strawberry.field(description="Id of the merged record that changed.")
-    def record_id(self) -> strawberry.ID:
-        return strawberry.ID(self.row["public_id"])
-
-    @strawberry.field(description="Whether it is a structure or a service.")
-    def kind(self) -> RecordKind:
-        return RecordKind(self.row["kind"])
-
-    @strawberry.field(description="What happened.")
-    def operation(self) -> ChangeOperation:
-        return ChangeOperation(self.row["operation"])
-
-    @strawberry.field(
-        description="The time of the ingest run that made the change (when it started; its "
-        "changes became visible when it committed, a little later). `since` compares with "
-        "it: to miss nothing, follow the feed with `after` rather than with times."
+    record_id = item(
+        "public_id", strawberry.ID, "Id of the merged record that changed.", strawberry.ID
     )
-    def at(self) -> datetime:
-        at: datetime = self.row["at"]
-        return at
-
-    @strawberry.field(
-        description="Which version of the data you read that run published: they count the "
-        "runs that changed what you may see (1, 2, 3…)."
+    kind = item("kind", RecordKind, "Whether it is a structure or a service.", RecordKind)
+    operation = item("operation", ChangeOperation, "What happened.", ChangeOperation)
+    at = item(
+        "at",
+        datetime,
+        "The time of the ingest run that made the change (when it started; its changes became "
+        "visible when it committed, a little later). `since` compares with it: to miss nothing, "
+        "follow the feed with `after` rather than with times.",
     )
-    def data_version(self) -> int:
-        return int(self.row["data_version"])
+    data_version = item(
+        "data_version",
+        int,
+        "Which version of the data you read that run published: they count the runs that "
+        "changed what you may see (1, 2, 3…).",
+        int,
+    )
 
     @strawberry.field(
         description="The fields whose merged value changed, named as in `Structure`/`Service` "

@@ -3,13 +3,15 @@
 import typing
 from collections.abc import Callable
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
 
 from resolvers.context import Info
-from resolvers.sources.types import Source
+from resolvers.row_fields import flag, item, optional_item
+from resolvers.sources.types import Source, source_field
 
 
 def _camel(name: str) -> str:
@@ -48,53 +50,47 @@ class ProvenanceElement:
 class FieldProvenance:
     row: strawberry.Private[dict[str, Any]]
 
-    @strawberry.field(description="The producer whose value won.")
-    async def source(self, info: Info) -> Source | None:
-        row = await info.context.loaders.source_by_slug.load(self.row["source_slug"])
-        return Source(row=row) if row else None
-
-    @strawberry.field(description="Id of the producer record the value comes from (`dora--42`).")
-    def source_record_id(self) -> strawberry.ID | None:
-        return strawberry.ID(self.row["public_id"]) if self.row.get("public_id") else None
-
-    @strawberry.field(
-        description="The producer's own update date (`date_maj`) of that record; see "
-        "`sourceDateTrusted`."
+    source = source_field("The producer whose value won.", itemgetter("source_slug"))
+    source_record_id = optional_item(
+        "public_id",
+        strawberry.ID | None,
+        "Id of the producer record the value comes from (`dora--42`).",
+        lambda v: strawberry.ID(v) if v else None,
     )
-    def source_updated_at(self) -> date | None:
-        return self.row.get("source_date_maj")
-
-    @strawberry.field(
-        description="False when this producer's dates are export dates, not update dates."
+    source_updated_at = optional_item(
+        "source_date_maj",
+        date | None,
+        "The producer's own update date (`date_maj`) of that record; see `sourceDateTrusted`.",
     )
-    def source_updated_at_trusted(self) -> bool:
-        return bool(self.row.get("date_maj_fiable", True))
-
-    @strawberry.field(
-        description="Former name of `sourceUpdatedAtTrusted`.",
+    source_updated_at_trusted = flag(
+        "date_maj_fiable",
+        "False when this producer's dates are export dates, not update dates.",
+        True,
+    )
+    source_date_trusted = flag(
+        "date_maj_fiable",
+        "Former name of `sourceUpdatedAtTrusted`.",
+        True,
         deprecation_reason="Use `sourceUpdatedAtTrusted`.",
     )
-    def source_date_trusted(self) -> bool:
-        return bool(self.source_updated_at_trusted())
-
-    @strawberry.field(description="When the gateway first saw this value from this producer.")
-    def value_since(self) -> datetime | None:
-        return self.row.get("value_since")
-
-    @strawberry.field(description="The last ingest in which this producer still sent it.")
-    def last_confirmed_at(self) -> datetime | None:
-        return self.row.get("last_confirmed_at")
-
-    @strawberry.field(
-        description="The survivorship strategy that chose it: source_priority, most_recent, "
-        "majority, longest, union, block:<rule> (the address block), only_value…"
+    value_since = optional_item(
+        "value_since", datetime | None, "When the gateway first saw this value from this producer."
     )
-    def strategy(self) -> str:
-        return str(self.row["strategy"])
-
-    @strawberry.field(description="Version of the survivorship rules that chose it.")
-    def rule_set_version(self) -> str:
-        return str(self.row["rule_set_version"])
+    last_confirmed_at = optional_item(
+        "last_confirmed_at",
+        datetime | None,
+        "The last ingest in which this producer still sent it.",
+    )
+    strategy = item(
+        "strategy",
+        str,
+        "The survivorship strategy that chose it: source_priority, most_recent, majority, "
+        "longest, union, block:<rule> (the address block), only_value…",
+        str,
+    )
+    rule_set_version = item(
+        "rule_set_version", str, "Version of the survivorship rules that chose it.", str
+    )
 
     @strawberry.field(description="Other producers sending the same value.")
     async def agreeing_sources(self, info: Info) -> list[Source]:
@@ -153,8 +149,10 @@ def _field_provenance(field_name: str) -> Any:
     )
 
 
-@strawberry.type(description="A value one producer sent for a field, and for how long.")
-class FieldChange:
+@strawberry.type
+class OneField:
+    """What one producer record has for one field (`FieldChange`, `Claim`)."""
+
     row: strawberry.Private[dict[str, Any]]
     field_name: strawberry.Private[str]
 
@@ -162,29 +160,28 @@ class FieldChange:
     def field(self) -> str:
         return served_name(self.field_name)
 
-    @strawberry.field(description="Slug of the producer.")
-    def source(self) -> str:
-        return str(self.row["source_slug"])
 
-    @strawberry.field(description="Id of the producer record (`dora--42`).")
-    def source_record_id(self) -> strawberry.ID:
-        return strawberry.ID(self.row["public_id"])
+RECORD_ID = "Id of the producer record (`dora--42`)."
+
+
+@strawberry.type(description="A value one producer sent for a field, and for how long.")
+class FieldChange(OneField):
+    source = item("source_slug", str, "Slug of the producer.", str)
+    source_record_id = item("public_id", strawberry.ID, RECORD_ID, strawberry.ID)
 
     @strawberry.field(description="The value (null when the producer sent none).")
     def value(self) -> JSON | None:
         return typing.cast(JSON | None, self.row["data"].get(self.field_name))
 
-    @strawberry.field(description="Version of the producer record that first sent this value.")
-    def version(self) -> int:
-        return int(self.row["version"])
-
-    @strawberry.field(description="When the gateway started receiving this value.")
-    def valid_from(self) -> datetime | None:
-        return self.row.get("valid_from")
-
-    @strawberry.field(description="When the producer stopped sending it (null: still current).")
-    def valid_to(self) -> datetime | None:
-        return self.row.get("valid_to")
+    version = item(
+        "version", int, "Version of the producer record that first sent this value.", int
+    )
+    valid_from = optional_item(
+        "valid_from", datetime | None, "When the gateway started receiving this value."
+    )
+    valid_to = optional_item(
+        "valid_to", datetime | None, "When the producer stopped sending it (null: still current)."
+    )
 
 
 HistoryKey = list[Any]  # [no date (0|1), valid_from (ISO), field, record id, version]
@@ -230,31 +227,18 @@ def is_history_key(key: Any) -> bool:
 
 
 @strawberry.type(description="What one producer record says for one field.")
-class Claim:
-    row: strawberry.Private[dict[str, Any]]
-    field_name: strawberry.Private[str]
+class Claim(OneField):
     is_chosen: strawberry.Private[bool]
-
-    @strawberry.field(description="The field, named as in the merged type (`telephone`).")
-    def field(self) -> str:
-        return served_name(self.field_name)
 
     @strawberry.field(description="The value this producer sends (after mapping).")
     def value(self) -> JSON:
         return typing.cast(JSON, self.row["data"].get(self.field_name))
 
-    @strawberry.field(description="The producer.")
-    async def source(self, info: Info) -> Source | None:
-        row = await info.context.loaders.source_by_slug.load(self.row["source_slug"])
-        return Source(row=row) if row else None
-
-    @strawberry.field(description="Id of the producer record (`dora--42`).")
-    def source_record_id(self) -> strawberry.ID:
-        return strawberry.ID(self.row["public_id"])
-
-    @strawberry.field(description="The producer's update date of that record.")
-    def source_updated_at(self) -> date | None:
-        return self.row.get("date_maj")
+    source = source_field("The producer.", itemgetter("source_slug"))
+    source_record_id = item("public_id", strawberry.ID, RECORD_ID, strawberry.ID)
+    source_updated_at = optional_item(
+        "date_maj", date | None, "The producer's update date of that record."
+    )
 
     @strawberry.field(
         description="Whether this value is the merged one (for a list field: whether it "

@@ -46,6 +46,6 @@ def optional_item(
     return row_field(returns, description, lambda row: convert(row.get(key)))
 
 
-def flag(key: str, description: str, default: bool) -> Any:
+def flag(key: str, description: str, default: bool, **options: Any) -> Any:
     """A Boolean field serving `row.get(key)` of a mapping row, `default` when it lacks it."""
-    return row_field(bool, description, lambda row: bool(row.get(key, default)))
+    return row_field(bool, description, lambda row: bool(row.get(key, default)), **options)

@@ -7,6 +7,7 @@ import typing
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
+from operator import itemgetter
 from typing import Annotated, Any, ClassVar, Generic, TypeVar, Union
 
 import orjson
@@ -35,8 +36,8 @@ from resolvers.provenance import (
     is_history_key,
     served_name,
 )
-from resolvers.row_fields import optional_item
-from resolvers.sources.types import Source
+from resolvers.row_fields import item, optional_item
+from resolvers.sources.types import Source, source_field
 from resolvers.territories.types import ArrondissementMunicipal, Commune
 from store.territories import ARRONDISSEMENT
 
@@ -52,24 +53,23 @@ class DuplicateLink:
     def records(self) -> list[str]:
         return [self.row["a"], self.row["b"]]
 
-    @strawberry.field(
-        description="How the link was decided: `model` (the learnt duplicate model's "
-        "probability), `siret` (one SIRET at one place with similar names), `one-per-commune` "
-        "(a CCAS, CIAS or town hall of one name in one commune), `name-and-contact` (one name "
-        "and a phone or e-mail of its own in one commune) or `manual` (a person's decision)."
+    method = item(
+        "method",
+        str,
+        "How the link was decided: `model` (the learnt duplicate model's probability), `siret` "
+        "(one SIRET at one place with similar names), `one-per-commune` (a CCAS, CIAS or town "
+        "hall of one name in one commune), `name-and-contact` (one name and a phone or e-mail of "
+        "its own in one commune) or `manual` (a person's decision).",
+        str,
     )
-    def method(self) -> str:
-        return str(self.row["method"])
-
-    @strawberry.field(
-        description="The model's match probability (1.0 for a rule, null for a person's link)."
+    score = item(
+        "score",
+        float | None,
+        "The model's match probability (1.0 for a rule, null for a person's link).",
     )
-    def score(self) -> float | None:
-        return typing.cast(float | None, self.row["score"])
-
-    @strawberry.field(description="The version of the duplicate rules that decided it.")
-    def rule_version(self) -> str | None:
-        return typing.cast(str | None, self.row["rule_version"])
+    rule_version = item(
+        "rule_version", str | None, "The version of the duplicate rules that decided it."
+    )
 
     @strawberry.field(
         description="What the two records were compared on: one level per field both have "
@@ -97,9 +97,7 @@ class DuplicateLink:
     def decided_by(self, info: Info) -> str | None:
         return self.row["decided_by"] if info.context.has_token else None
 
-    @strawberry.field(description="When the link was decided.")
-    def created_at(self) -> datetime | None:
-        return typing.cast(datetime | None, self.row["created_at"])
+    created_at = item("created_at", datetime | None, "When the link was decided.")
 
 
 # set by the id rule or by the edges, not served as plain fields
@@ -212,22 +210,17 @@ class SourceRecord:
 
     row: strawberry.Private[dict[str, Any]]
 
-    @strawberry.field(description="Id of the producer record (`<source>--<producer id>`).")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.row["public_id"])
-
-    @strawberry.field(description="The producer.")
-    async def source(self, info: Info) -> Source | None:
-        row = await info.context.loaders.source_by_slug.load(self.row["source_slug"])
-        return Source(row=row) if row else None
-
-    @strawberry.field(description="The producer's update date of the record.")
-    def date_maj(self) -> date | None:
-        return self.row.get("date_maj")
-
-    @strawberry.field(description="Version of the record in the gateway (1 when never changed).")
-    def version(self) -> int:
-        return int(self.row["version"])
+    id = item(
+        "public_id",
+        strawberry.ID,
+        "Id of the producer record (`<source>--<producer id>`).",
+        strawberry.ID,
+    )
+    source = source_field("The producer.", itemgetter("source_slug"))
+    date_maj = optional_item("date_maj", date | None, "The producer's update date of the record.")
+    version = item(
+        "version", int, "Version of the record in the gateway (1 when never changed).", int
+    )
 
     @strawberry.field(description="The record's schema fields as the producer sent them.")
     def data(self, info: Info) -> JSON:
@@ -295,10 +288,9 @@ class MergedRecord(Generic[RecordT, ProvenanceT]):
         row = await info.context.loaders.commune_by_code.load(code)
         return ArrondissementMunicipal(row=row) if row and row.type == ARRONDISSEMENT else None
 
-    @strawberry.field(description="The producer whose id the merged record carries.")
-    async def source(self, info: Info) -> Source | None:
-        row = await info.context.loaders.source_by_slug.load(self.row["data"].get("source"))
-        return Source(row=row) if row else None
+    source = source_field(
+        "The producer whose id the merged record carries.", lambda row: row["data"].get("source")
+    )
 
     @strawberry.field(description=f"Every producer that publishes this {WHAT}.")
     async def sources(self, info: Info) -> list[Source]:

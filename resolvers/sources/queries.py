@@ -23,5 +23,5 @@ class SourceQueries:
         info: Info,
         slug: Annotated[str, strawberry.argument(description="The producer's slug (`dora`).")],
     ) -> Source | None:
-        row = await info.context.loaders.source_by_slug.load(slug)
-        return Source(row=row) if row else None
+        found: Source | None = await Source.resolve_reference(info, slug)
+        return found
