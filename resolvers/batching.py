@@ -9,12 +9,13 @@ waits for its turn, so a level still costs one statement per loader whatever the
 from __future__ import annotations
 
 from asyncio import Future, get_running_loop
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from time import monotonic
 from typing import Any, Protocol, TypeVar
 
 from aiodataloader import DataLoader, Loader
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.reads import Reads
 
@@ -64,12 +65,39 @@ class BatchLoader(DataLoader[K, V]):
             gate.dispatch(self)
 
 
+# one store call for a group of keys: (session, the keys' shared part, their varying elements)
+# -> the answer of each varying element it found
+GroupFetch = Callable[[AsyncSession, tuple[Any, ...], list[Any]], Awaitable[Mapping[Any, Any]]]
+
+
 class ReadLoader(BatchLoader[K, V]):
     """A batch loader reading through the request's read connection (`db`)."""
 
     def __init__(self, db: Reads) -> None:
         super().__init__()
         self._db = db
+
+    async def by_groups(
+        self,
+        keys: Sequence[tuple[Any, ...]],
+        position: int,
+        fetch: GroupFetch,
+        missing: Callable[[], Any],
+    ) -> list[Any]:
+        """Answers tuple keys whose element at `position` varies (an id, a value) while the
+        others make a group (a kind, a visibility, a page size…): one `fetch` per group, and
+        `missing()` for what it did not find."""
+        groups: dict[tuple[Any, ...], list[Any]] = {}
+        for key in keys:
+            groups.setdefault((*key[:position], *key[position + 1 :]), []).append(key[position])
+        found: dict[tuple[Any, ...], Any] = {}
+        async with self._db() as session:
+            for group, values in groups.items():
+                answers = await fetch(session, group, values)
+                for value in values:
+                    key = (*group[:position], value, *group[position:])
+                    found[key] = answers[value] if value in answers else missing()
+        return [found[key] for key in keys]
 
 
 class SharedReads:

@@ -3,7 +3,10 @@ links, versions; the pages and counts of the records of a territory or a produce
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from resolvers.batching import ReadLoader
 from store import golden as store
@@ -14,43 +17,41 @@ class GoldenByIdLoader(ReadLoader[Any, Any]):
     """(kind, visibility, public id or member id) -> golden row or None."""
 
     async def batch_load_fn(self, keys: list[tuple[str, str, str]]) -> list[Any]:
-        groups: dict[tuple[str, str], list[str]] = {}
-        for kind, visibility, public_id in keys:
-            groups.setdefault((kind, visibility), []).append(public_id)
-        found: dict[tuple[str, str, str], Any] = {}
-        async with self._db() as session:
-            for (kind, visibility), ids in groups.items():
-                rows = await store.by_public_ids(session, kind, visibility, ids)
-                found.update({(kind, visibility, i): r for i, r in rows.items()})
-        return [found.get(key) for key in keys]
+        async def fetch(session: AsyncSession, group: tuple[Any, ...], ids: list[Any]) -> Any:
+            kind, visibility = group
+            return await store.by_public_ids(session, kind, visibility, ids)
+
+        return await self.by_groups(keys, 2, fetch, lambda: None)
 
 
-class ProvenanceByGoldenIdLoader(ReadLoader[Any, Any]):
+class _ByGoldenIdLoader(ReadLoader[int, Any]):
+    """What hangs off golden records, by golden id, through one `store` function; `missing()`
+    for a record that has none."""
+
+    fetch: Callable[[AsyncSession, list[int]], Awaitable[dict[int, Any]]]
+    missing: Callable[[], Any] = list
+
     async def batch_load_fn(self, keys: list[int]) -> list[Any]:
         async with self._db() as session:
-            found = await store.provenance_by_golden_ids(session, keys)
-        return [found.get(key, {}) for key in keys]
+            found = await type(self).fetch(session, keys)
+        return [found[key] if key in found else self.missing() for key in keys]
 
 
-class MemberRecordsByGoldenIdLoader(ReadLoader[Any, Any]):
-    async def batch_load_fn(self, keys: list[int]) -> list[Any]:
-        async with self._db() as session:
-            found = await store.member_records_by_golden_ids(session, keys)
-        return [found.get(key, []) for key in keys]
+class ProvenanceByGoldenIdLoader(_ByGoldenIdLoader):
+    fetch = staticmethod(store.provenance_by_golden_ids)
+    missing = dict
 
 
-class LinksByGoldenIdLoader(ReadLoader[Any, Any]):
-    async def batch_load_fn(self, keys: list[int]) -> list[Any]:
-        async with self._db() as session:
-            found = await store.links_by_golden_ids(session, keys)
-        return [found.get(key, []) for key in keys]
+class MemberRecordsByGoldenIdLoader(_ByGoldenIdLoader):
+    fetch = staticmethod(store.member_records_by_golden_ids)
 
 
-class VersionsByGoldenIdLoader(ReadLoader[Any, Any]):
-    async def batch_load_fn(self, keys: list[int]) -> list[Any]:
-        async with self._db() as session:
-            found = await store.versions_by_golden_ids(session, keys)
-        return [found.get(key, []) for key in keys]
+class LinksByGoldenIdLoader(_ByGoldenIdLoader):
+    fetch = staticmethod(store.links_by_golden_ids)
+
+
+class VersionsByGoldenIdLoader(_ByGoldenIdLoader):
+    fetch = staticmethod(store.versions_by_golden_ids)
 
 
 class GoldenPagesByValueLoader(ReadLoader[Any, Any]):
@@ -58,37 +59,27 @@ class GoldenPagesByValueLoader(ReadLoader[Any, Any]):
     [(sort key, row)]: the records of a territory or a producer, one statement per page shape."""
 
     async def batch_load_fn(self, keys: list[tuple[str, str, str, str, int, Any]]) -> list[Any]:
-        groups: dict[tuple[str, str, str, int, Any], list[str]] = {}
-        for kind, visibility, field, value, first, after in keys:
-            groups.setdefault((kind, visibility, field, first, after), []).append(value)
-        found: dict[tuple[str, str, str, str, int, Any], Any] = {}
-        async with self._db() as session:
-            for (kind, visibility, field, first, after), wanted in groups.items():
-                pages = await listing.pages_by_value(
-                    session,
-                    kind,
-                    visibility,
-                    field,
-                    wanted,
-                    first=first,
-                    after=list(after) if after else None,
-                )
-                found.update(
-                    {(kind, visibility, field, v, first, after): pages.get(v, []) for v in wanted}
-                )
-        return [found[key] for key in keys]
+        async def fetch(session: AsyncSession, group: tuple[Any, ...], values: list[Any]) -> Any:
+            kind, visibility, field, first, after = group
+            return await listing.pages_by_value(
+                session,
+                kind,
+                visibility,
+                field,
+                values,
+                first=first,
+                after=list(after) if after else None,
+            )
+
+        return await self.by_groups(keys, 3, fetch, list)
 
 
 class GoldenCountByValueLoader(ReadLoader[Any, Any]):
     """(kind, visibility, filter field, value) -> how many live records hold it."""
 
     async def batch_load_fn(self, keys: list[tuple[str, str, str, str]]) -> list[Any]:
-        groups: dict[tuple[str, str, str], list[str]] = {}
-        for kind, visibility, field, value in keys:
-            groups.setdefault((kind, visibility, field), []).append(value)
-        found: dict[tuple[str, str, str, str], int] = {}
-        async with self._db() as session:
-            for (kind, visibility, field), wanted in groups.items():
-                counts = await listing.counts_by_value(session, kind, visibility, field, wanted)
-                found.update({(kind, visibility, field, v): counts.get(v, 0) for v in wanted})
-        return [found[key] for key in keys]
+        async def fetch(session: AsyncSession, group: tuple[Any, ...], values: list[Any]) -> Any:
+            kind, visibility, field = group
+            return await listing.counts_by_value(session, kind, visibility, field, values)
+
+        return await self.by_groups(keys, 3, fetch, int)
