@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway import access, trusted
 from gateway.cli_ingest import CommandFailed, _print_json, _run
@@ -34,6 +34,21 @@ def last_day(expires_at: datetime) -> date:
     if expires_at.tzinfo is None:  # stored in UTC
         expires_at = expires_at.replace(tzinfo=UTC)
     return (expires_at.astimezone(UTC) - timedelta(microseconds=1)).date()
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    """A store row for --json: its dates and times in ISO 8601."""
+    return {k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in row.items()}
+
+
+async def _consumer(conn: AsyncConnection, key: str, hint: str = "") -> dict[str, Any]:
+    """The consumer named `key` (or of that id); CommandFailed, saying `hint`, without one."""
+    from store import access as store
+
+    consumer = await store.consumer_by_name_or_id(conn, key)
+    if consumer is None:
+        raise CommandFailed(f"no consumer {key!r}{hint}")
+    return consumer
 
 
 def cmd_consumer_create(settings: Settings, args: argparse.Namespace) -> None:
@@ -68,9 +83,7 @@ def cmd_consumer_approve(settings: Settings, args: argparse.Namespace) -> None:
 
     async def work(engine: AsyncEngine) -> dict[str, Any]:
         async with engine.begin() as conn:
-            consumer = await store.consumer_by_name_or_id(conn, args.consumer)
-            if consumer is None:
-                raise CommandFailed(f"no consumer {args.consumer!r}")
+            consumer = await _consumer(conn, args.consumer)
             if not await store.approve_consumer(conn, consumer["id"], datetime.now(UTC)):
                 raise CommandFailed(f"consumer {consumer['name']!r} awaits no approval")
             return consumer
@@ -94,12 +107,7 @@ def cmd_consumer_list(settings: Settings, args: argparse.Namespace) -> None:
 
     rows = _run(settings, work)
     if args.json:
-        _print_json(
-            [
-                {k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in r.items()}
-                for r in rows
-            ]
-        )
+        _print_json([_jsonable(r) for r in rows])
         return
     for r in rows:
         state = (
@@ -141,11 +149,8 @@ def cmd_token_create(settings: Settings, args: argparse.Namespace) -> None:
 
     async def work(engine: AsyncEngine) -> dict[str, Any]:
         async with engine.begin() as conn:
-            consumer = await store.consumer_by_name_or_id(conn, args.consumer)
-            if consumer is None:
-                raise CommandFailed(
-                    f"no consumer {args.consumer!r}: create it with `gateway consumer create`"
-                )
+            hint = ": create it with `gateway consumer create`"
+            consumer = await _consumer(conn, args.consumer, hint)
             token_id = await store.create_token(
                 conn,
                 consumer_id=consumer["id"],
@@ -322,19 +327,14 @@ def cmd_token_list(settings: Settings, args: argparse.Namespace) -> None:
 
     async def work(engine: AsyncEngine) -> list[dict[str, Any]]:
         async with engine.connect() as conn:
-            consumer_id = None
-            if args.consumer:
-                consumer = await store.consumer_by_name_or_id(conn, args.consumer)
-                if consumer is None:
-                    raise CommandFailed(f"no consumer {args.consumer!r}")
-                consumer_id = consumer["id"]
+            consumer_id = (await _consumer(conn, args.consumer))["id"] if args.consumer else None
             return await store.list_tokens(conn, consumer_id, args.producer)
 
     rows = _run(settings, work)
     if args.json:
         _print_json(
             [
-                {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in r.items()}
+                _jsonable(r)
                 | {"last_day": last_day(r["expires_at"]).isoformat() if r["expires_at"] else None}
                 for r in rows
             ]
