@@ -1,10 +1,10 @@
 """Who is asking: bearer tokens (random, stored hashed, with scopes, origins, expiry and
-revocation), the anonymous policy, and the guard in front of /graphql that turns them into the
-request's `Principal` (its visibility and whether it holds a token)."""
+revocation), the anonymous policy, and the two steps in front of /graphql that turn them into
+the request's `Principal` (its visibility and whether it holds a token) and hold each client to
+its rate."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import secrets
@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
-from gateway.asgi import read_body, replay, send_response
-from gateway.errors import RETRY_LATER, TIMED_OUT, retry_message
+from gateway.asgi import refuse
+from gateway.errors import RETRY_LATER, retry_message
 from gateway.limits import root_fields
 from gateway.ratelimit import RateLimiter
 from models.access import SCOPES
@@ -193,154 +192,81 @@ async def authenticate(
     )
 
 
-class Guard:
-    """The ASGI app in front of /graphql. It refuses, with a status and a GraphQL error body:
-    a query string over `max_query_string_bytes` (414) or a body over `max_body_bytes` (413),
-    a bad or missing token (401/403), an address over its rate (429; failed authentications
-    count too), a request still running after `deadline_s` (503; 408 when its body was still
-    arriving). The deadline covers everything from the request's arrival: reading its body,
-    looking its token up, the work. An accepted request carries its `Principal` in
-    `request.state.principal`. (A class, not a function: Starlette would take a function for
-    a request endpoint.)"""
+class Authentication:
+    """Turns the request's token into its `Principal`, in `scope["state"]["principal"]`; a bad
+    or missing token is refused (401/403), after counting toward its address's rate (a 429 once
+    over it: guessing tokens is limited too). A token that cannot be looked up (the database
+    down) is a 503."""
 
     def __init__(
         self,
         app: ASGIApp,
+        *,
         book: TokenBook,
         anonymous: str,
-        *,
-        max_body_bytes: int = 1_000_000,
-        max_query_string_bytes: int = 16_384,
-        deadline_s: float = 10.0,
         limiter: RateLimiter | None = None,
         trusted_proxies: tuple[str, ...] = (),
     ) -> None:
-        self.trusted_proxies = trusted_proxies
         self.app, self.book, self.anonymous = app, book, anonymous
-        self.max_body_bytes, self.deadline_s = max_body_bytes, deadline_s
-        self.max_query_string_bytes = max_query_string_bytes
-        self.limiter = limiter
+        self.limiter, self.trusted_proxies = limiter, trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        query_string = len(scope.get("query_string", b""))
-        if query_string > self.max_query_string_bytes:
-            message = (
-                f"the query string is longer than {self.max_query_string_bytes} bytes "
-                f"({query_string}); send the request as a POST with a JSON body"
-            )
-            await _refuse(send, AccessDenied(414, "REQUEST_TOO_LARGE", message))
-            return
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-            await _refuse(send, AccessDenied(413, "REQUEST_TOO_LARGE", self._too_large()))
-            return
-        started = abandoned = False
-        reading = [False]  # whether the body is still arriving
-
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            if abandoned:  # answered at the deadline: what the work sends now is dropped
-                return
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        # Everything runs as a task the deadline does not wait for: a client trickling its
-        # body, a token lookup or a statement on a frozen database (whose cancellation can
-        # itself hang: the driver's cleanup talks to the server) must not keep the client from
-        # its answer at the deadline.
-        work = asyncio.ensure_future(self._serve(scope, request, receive, tracked, reading))
-        try:
-            done, _ = await asyncio.wait({work}, timeout=self.deadline_s)
-        except asyncio.CancelledError:  # the server is shutting the request down
-            work.cancel()
-            raise
-        if not done:
-            abandoned = True
-            work.cancel()
-            work.add_done_callback(_forget)
-            if started:
-                return
-            if reading[0]:
-                message = (
-                    f"the request body was still arriving after {self.deadline_s:g} s; send it "
-                    "at once"
-                )
-                denied = AccessDenied(408, TIMED_OUT, message)
-                await _refuse(send, denied, extra_headers=[(b"connection", b"close")])
-                return
-            message = (
-                f"the request was still running after {self.deadline_s:g} s; ask for less, "
-                "or try again"
-            )
-            await _refuse(send, AccessDenied(503, TIMED_OUT, message))
-            return
-        if work.cancelled():  # cancelled from inside (a shared execution abandoned…)
-            if not started:
-                await _refuse(send, AccessDenied(503, TIMED_OUT, "the request was cancelled; "
-                                                 "try again"))  # fmt: skip
-            return
-        failure = work.exception()
-        if failure is None:
-            return
-        if started or not await _refuse_unavailable(send, failure):
-            raise failure  # a bug: the server's error handling answers 500
-
-    async def _serve(
-        self, scope: Scope, request: Request, receive: Receive, send: Send, reading: list[bool]
-    ) -> None:
-        if request.method == "POST":  # the whole body, within the limit (and the deadline)
-            reading[0] = True
-            body = await read_body(receive, self.max_body_bytes)
-            reading[0] = False
-            if body is None:
-                await _refuse(send, AccessDenied(413, "REQUEST_TOO_LARGE", self._too_large()))
-                return
-            receive = replay(body)
-        address = client_address(scope, request, self.trusted_proxies)
         try:
             principal = await authenticate(request, self.book, self.anonymous)
         except AccessDenied as denied:
-            # a failed attempt counts toward its address's rate: guessing tokens is limited
-            if not await self._within_rate(send, f"ip:{address}", anonymous=True):
-                return
-            await _refuse(send, denied)
+            address = client_address(scope, request, self.trusted_proxies)
+            if await within_rate(self.limiter, send, f"ip:{address}", anonymous=True):
+                await refuse(send, denied.status, denied.code, denied.message)
             return
         except Exception as exc:  # the token could not be looked up
-            if not await _refuse_unavailable(send, exc):
+            if not await refuse_unavailable(send, exc):
                 raise
-            return
-        identity = f"token:{principal.token_prefix}" if principal.has_token else f"ip:{address}"
-        if not await self._within_rate(send, identity, anonymous=not principal.has_token):
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
 
-    async def _within_rate(self, send: Send, identity: str, *, anonymous: bool) -> bool:
-        """Count one request of `identity`; False (and a 429 sent) when it is over its rate."""
-        if self.limiter is None:
-            return True
-        verdict = await self.limiter.check(identity, anonymous=anonymous)
-        if verdict.allowed:
-            return True
-        await _refuse(
-            send,
-            AccessDenied(
-                429,
-                "RATE_LIMITED",
-                f"more than {verdict.limit} requests this minute"
-                + (" from this address (a token has more; failed authentications count too)"
-                   if anonymous else ""),
-            ),
-            retry_after=verdict.retry_after_s,
-        )  # fmt: skip
-        return False
 
-    def _too_large(self) -> str:
-        return f"the request body is larger than {self.max_body_bytes} bytes"
+class RateLimit:
+    """Counts the request toward its token's rate, or its address's for an anonymous client,
+    and refuses it once over (429, with Retry-After)."""
+
+    def __init__(
+        self, app: ASGIApp, *, limiter: RateLimiter | None, trusted_proxies: tuple[str, ...] = ()
+    ) -> None:
+        self.app, self.limiter, self.trusted_proxies = app, limiter, trusted_proxies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        principal = principal_of(request)
+        if principal.has_token:
+            identity = f"token:{principal.token_prefix}"
+        else:
+            identity = f"ip:{client_address(scope, request, self.trusted_proxies)}"
+        if await within_rate(self.limiter, send, identity, anonymous=not principal.has_token):
+            await self.app(scope, receive, send)
+
+
+async def within_rate(
+    limiter: RateLimiter | None, send: Send, identity: str, *, anonymous: bool
+) -> bool:
+    """Count one request of `identity`; False (and a 429 sent) when it is over its rate."""
+    if limiter is None:
+        return True
+    verdict = await limiter.check(identity, anonymous=anonymous)
+    if verdict.allowed:
+        return True
+    message = f"more than {verdict.limit} requests this minute"
+    if anonymous:
+        message += " from this address (a token has more; failed authentications count too)"
+    await refuse(send, 429, "RATE_LIMITED", message, retry_after=verdict.retry_after_s)
+    return False
 
 
 def client_address(scope: Scope, request: Request, trusted: tuple[str, ...]) -> str:
@@ -356,43 +282,14 @@ def client_address(scope: Scope, request: Request, trusted: tuple[str, ...]) -> 
     return str(peer)
 
 
-async def _refuse(
-    send: Send,
-    denied: AccessDenied,
-    retry_after: int | None = None,
-    extra_headers: list[tuple[bytes, bytes]] | None = None,
-) -> None:
-    body = orjson.dumps(
-        {"errors": [{"message": denied.message, "extensions": {"code": denied.code}}]}
-    )
-    headers = [(b"content-type", b"application/json"), *(extra_headers or [])]
-    if denied.status == 401:
-        headers.append((b"www-authenticate", b'Bearer realm="data-inclusion"'))
-    if denied.status == 503:
-        retry_after = retry_after or 1
-    if retry_after is not None:
-        headers.append((b"retry-after", str(retry_after).encode()))
-    await send_response(send, denied.status, body, headers)
-
-
-def _forget(task: asyncio.Future[None]) -> None:
-    """Collect what an abandoned request's work ended with (so asyncio logs no "never
-    retrieved" warning); a bug there is still logged."""
-    if task.cancelled():
-        return
-    exc = task.exception()
-    if exc is not None and unavailability(exc) is None:
-        log.error("a request abandoned at its deadline failed", exc_info=exc)
-
-
-async def _refuse_unavailable(send: Send, exc: BaseException) -> bool:
+async def refuse_unavailable(send: Send, exc: BaseException) -> bool:
     """Answer 503 when `exc` says the database could not answer; False for any other error."""
     kind = unavailability(exc)
     if kind is None:
         return False
     log.warning("database %s: %s", kind, type(exc).__name__)
     code, message = retry_message(kind)
-    await _refuse(send, AccessDenied(503, code, message), retry_after=RETRY_LATER[code])
+    await refuse(send, 503, code, message, retry_after=RETRY_LATER[code])
     return True
 
 

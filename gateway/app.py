@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from functools import partial
 from typing import Any
 
@@ -14,10 +14,12 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter
 
 from gateway import access, graphiql, pages, sql_report, tracing
 from gateway.context import CloseReads, GatewayGraphQL
+from gateway.deadline import Deadline
 from gateway.exports.http import Exports
 from gateway.health import healthz, readyz_endpoint
 from gateway.http import Negotiation
@@ -27,6 +29,7 @@ from gateway.metrics import Measured, Metrics, metrics_endpoint, operation_metri
 from gateway.persisted import DocumentBook, PersistedQueries
 from gateway.producer_api import ProducerFiles
 from gateway.ratelimit import RateLimiter
+from gateway.request import ReadRequest
 from gateway.response_cache import ResponseCache
 from gateway.schema import build_schema
 from gateway.settings import Settings
@@ -83,15 +86,60 @@ def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
         versions=versions,
     )
     book = access.TokenBook(engine, settings.token_cache_seconds)
-    response_cache = ResponseCache(
-        graphql_app,
+    limiter = RateLimiter(
         cache,
-        versions.current,
-        ttl_seconds=settings.response_cache_seconds,
-        max_tokens=settings.max_tokens,
-        max_answer_bytes=settings.response_cache_max_answer_bytes,
+        anonymous_per_minute=settings.rate_limit_anonymous,
+        token_per_minute=settings.rate_limit_token,
     )
-    response_cache.on_lookup = metrics.cache_lookup
+    proxies = settings.trusted_proxies
+    # The HTTP steps of a request, outermost first: each hands the request on to the next one
+    # or answers it. Those above ROUTING serve every route, those below /graphql alone.
+    steps = [
+        Middleware(RequestIds),
+        *optional(
+            settings.cors_origins,
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            ),
+        ),
+        ROUTING,
+        *optional(tracer_provider, Middleware(tracing.Traced, traces=tracer_provider)),
+        Middleware(Measured, metrics=metrics),
+        Middleware(Negotiation),
+        Middleware(Deadline, seconds=settings.request_deadline_ms / 1000),
+        Middleware(
+            ReadRequest,
+            max_body_bytes=settings.max_body_bytes,
+            max_query_string_bytes=settings.max_query_string_bytes,
+        ),
+        Middleware(
+            access.Authentication,
+            book=book,
+            anonymous=settings.anonymous_access,
+            limiter=limiter,
+            trusted_proxies=proxies,
+        ),
+        Middleware(access.RateLimit, limiter=limiter, trusted_proxies=proxies),
+        Middleware(
+            PersistedQueries,
+            cache=cache,
+            documents=DocumentBook(engine, settings.token_cache_seconds),
+        ),
+        Middleware(
+            ResponseCache,
+            cache=cache,
+            data_version=versions.current,
+            ttl_seconds=settings.response_cache_seconds,
+            max_tokens=settings.max_tokens,
+            max_answer_bytes=settings.response_cache_max_answer_bytes,
+            on_lookup=metrics.cache_lookup,
+        ),
+    ]
+    at = steps.index(ROUTING)
     metrics.watch_pool(engine)
 
     @contextlib.asynccontextmanager
@@ -106,36 +154,11 @@ def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
         if tracer_provider is not None:
             tracer_provider.shutdown()  # the spans still in the batch are sent
 
-    endpoint: Any = Measured(
-        Negotiation(
-            access.Guard(
-                PersistedQueries(
-                    response_cache,
-                    cache,
-                    DocumentBook(engine, settings.token_cache_seconds),
-                ),
-                book,
-                settings.anonymous_access,
-                max_body_bytes=settings.max_body_bytes,
-                max_query_string_bytes=settings.max_query_string_bytes,
-                deadline_s=settings.request_deadline_ms / 1000,
-                trusted_proxies=settings.trusted_proxies,
-                limiter=RateLimiter(
-                    cache,
-                    anonymous_per_minute=settings.rate_limit_anonymous,
-                    token_per_minute=settings.rate_limit_token,
-                ),
-            ),
-        ),
-        metrics,
-    )
-    if tracer_provider is not None:
-        endpoint = tracing.Traced(endpoint, tracer_provider)
     app = Starlette(
         routes=[
             Route(
                 "/graphql",
-                endpoint,
+                chain(graphql_app, steps[at + 1 :]),
                 methods=["GET", "POST"],
             ),
             Route("/exports/{name}", Exports(), methods=["GET"]),
@@ -154,25 +177,37 @@ def create_app(settings: Settings, *, tracer_provider: Any = None) -> Starlette:
             ),
         ],
         lifespan=lifespan,
-        middleware=[
-            Middleware(
-                CORSMiddleware,
-                allow_origins=list(settings.cors_origins),
-                allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type"],
-                max_age=600,
-            )
-        ]
-        if settings.cors_origins
-        else [],
+        middleware=[Middleware(chain, steps[:at])],
     )
     app.state.settings = settings
-    app.add_middleware(RequestIds)
+    app.state.steps = steps
     app.state.engine = engine
     app.state.cache = cache
     app.state.versions = versions
     app.state.shared_reads = graphql_app.shared
     return app
+
+
+def routing(app: ASGIApp) -> ASGIApp:
+    """Where Starlette routes the request, in a list of steps (nothing of its own)."""
+    return app
+
+
+ROUTING = Middleware(routing)
+
+
+def chain(endpoint: ASGIApp, steps: Sequence[Middleware]) -> ASGIApp:
+    """`endpoint` behind `steps`, the first outermost (itself a step: Starlette's middleware
+    list holds the steps of every route as one)."""
+    app = endpoint
+    for cls, args, kwargs in reversed(steps):
+        app = cls(app, *args, **kwargs)
+    return app
+
+
+def optional(condition: object, step: Middleware) -> list[Middleware]:
+    """`step` in the list when `condition` holds."""
+    return [step] if condition else []
 
 
 def settle_heap() -> None:

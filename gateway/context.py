@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import HTTPException, StarletteRequestAdapter
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -14,10 +14,12 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import SchemaExtension
+from strawberry.http import GraphQLRequestData
 
 from gateway.access import principal_of
-from gateway.asgi import HTTP_CODES, content_type_problem, parameter_problem
+from gateway.asgi import HTTP_CODES
 from gateway.errors import retry_after, with_codes
+from gateway.request import SCOPE_KEY, GraphQLRequest, parse_request
 from resolvers.batching import SharedReads
 from resolvers.context import Context
 from store.cache import Cache
@@ -38,7 +40,25 @@ class CloseReads(SchemaExtension):
                 await reads.close()
 
 
+def _request_of(scope: Scope) -> GraphQLRequest | None:
+    request = scope.get(SCOPE_KEY)
+    return request if isinstance(request, GraphQLRequest) else None
+
+
+class _RequestAdapter(StarletteRequestAdapter):
+    """strawberry's view of a Starlette request, with its ASGI scope (where the request the
+    steps in front parsed is)."""
+
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self.scope = request.scope
+
+
 class GatewayGraphQL(GraphQL[Context, None]):
+    """strawberry's view, executing the request parsed in front of it (`gateway.request`)."""
+
+    request_adapter_class = _RequestAdapter
+
     def __init__(
         self,
         schema: Any,
@@ -115,45 +135,33 @@ class GatewayGraphQL(GraphQL[Context, None]):
             )
         await response(scope, receive, send)
 
-    async def parse_http_body(self, request: Any) -> Any:
-        """strawberry's, but a POST without Content-Type is a 415 (the spec's "4xx"), one
-        with another than JSON a 400, both in the words of the layers in front."""
-        problem = content_type_problem(request.method, request.content_type)
-        if problem is not None:
-            raise HTTPException(*problem)
-        return await super().parse_http_body(request)
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """GraphiQL's page: a GET asking for HTML (or anything) that sent no `query` and has no
+        document (a persisted query's text, put in by a step in front, is one)."""
+        parsed = _request_of(request.scope)
+        if parsed is None:
+            document = request.query_params.get("query") is not None
+        else:
+            document = parsed.query is not None or "query" in parsed.given
+        accept = request.headers.get("accept", "")
+        return (
+            request.method == "GET" and not document and ("text/html" in accept or "*/*" in accept)
+        )
 
-    def parse_query_params(self, params: Any) -> dict[str, Any]:
-        """A GET's parameters, `variables` and `extensions` decoded (`variables=null`, or empty,
-        is no variables, as in a POST), each of its type."""
-        parsed = dict(params)
-        for name in ("variables", "extensions"):
-            if parsed.get(name) in ("null", ""):
-                parsed.pop(name)
-            elif name in parsed:
-                parsed[name] = _json(parsed[name], f"`{name}` is not JSON")
-        problem = parameter_problem(parsed)
-        if problem is not None:
-            raise HTTPException(400, problem)
-        return parsed
-
-    def parse_json(self, data: str | bytes) -> Any:
-        """The request's JSON: an object (or a batch) whose parameters have their types;
-        anything else is the client's mistake."""
-        value = _json(data, "the request body is not JSON (UTF-8)")
-        if not isinstance(value, dict | list):
-            raise HTTPException(400, "the request must be a JSON object")
-        problem = parameter_problem(value) if isinstance(value, dict) else None
-        if problem is not None:
-            raise HTTPException(400, problem)
-        return value
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData:
+        """The request the steps in front parsed, carried in the scope (parsed here when the
+        view is served alone); one they refused for its form is refused in their words."""
+        parsed = _request_of(request.scope)
+        if parsed is None:
+            parsed = parse_request(request.scope, await request.get_body())
+        if parsed.refusal is not None:
+            raise HTTPException(*parsed.refusal)
+        return GraphQLRequestData(
+            query=parsed.query,
+            variables=parsed.variables,
+            operation_name=parsed.operation_name,
+            extensions=parsed.extensions,
+        )
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
-
-
-def _json(data: str | bytes, refusal: str) -> Any:
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:  # invalid JSON, or not UTF-8
-        raise HTTPException(400, refusal) from exc

@@ -14,31 +14,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from typing import Any
-from urllib.parse import urlencode
+from dataclasses import replace
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.access import Principal, Remembered
-from gateway.asgi import (
-    HTTP_CODES,
-    graphql_request,
-    read_body,
-    replay,
-    request_problem,
-    send_response,
-)
+from gateway.asgi import send_response
 from gateway.metrics import TRUSTED_DOCUMENT
+from gateway.request import SCOPE_KEY, GraphQLRequest, request_of
 from store import access as store
 from store.cache import Cache
 
 TTL_SECONDS = 7 * 24 * 3600
-
-
-def _error(message: str, code: str) -> bytes:
-    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
 
 
 class DocumentBook(Remembered[int, dict[str, str]]):
@@ -50,9 +39,14 @@ class DocumentBook(Remembered[int, dict[str, str]]):
 
 
 class PersistedQueries:
+    """Puts a persisted document's text in the scope's request, or refuses it; a request
+    refused for its form goes on to the view, which answers it, with nothing looked up or
+    remembered."""
+
     def __init__(
         self,
         app: ASGIApp,
+        *,
         cache: Cache,
         documents: Callable[[int], Awaitable[dict[str, str]]] | None = None,
     ) -> None:
@@ -62,96 +56,78 @@ class PersistedQueries:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = await read_body(receive) if scope["method"] == "POST" else b""
-        assert body is not None  # no limit: the guard in front enforced it
-        request = graphql_request(scope, body)
+        request = request_of(scope)
         principal = scope.get("state", {}).get("principal")
-        trusted = isinstance(principal, Principal) and principal.trusted_documents_only
-        problem = request_problem(scope, request)
-        if problem is not None:  # before any document is looked up, remembered or trusted
-            status, message = problem
-            await _answer(send, status, _error(message, HTTP_CODES.get(status, "BAD_REQUEST")))
+        if isinstance(principal, Principal) and principal.trusted_documents_only:
+            await self._trusted(scope, receive, send, request, principal)
             return
         persisted = _persisted(request)
-        if trusted:
-            assert isinstance(principal, Principal)
-            await self._trusted(scope, body, request, principal, send)
-            return
-        if request is None or persisted is None:
-            await self.app(scope, replay(body), send)
+        if request.refusal is not None or not request.readable or persisted is None:
+            await self.app(scope, receive, send)
             return
         key = f"gateway:apq:{persisted}"
-        query = request.get("query")
+        query = request.query
         if query:
             if hashlib.sha256(query.encode()).hexdigest() != persisted:
-                await _answer(send, 400, _error("provided sha256Hash does not match the query",
-                                                "PERSISTED_QUERY_HASH_MISMATCH"))  # fmt: skip
+                await _answer(send, 400, "provided sha256Hash does not match the query",
+                              "PERSISTED_QUERY_HASH_MISMATCH")  # fmt: skip
                 return
             await self.cache.set(key, query.encode(), TTL_SECONDS)
         else:
             known = await self.cache.get(key)
             if known is None:
-                await _answer(send, 200, _error("PersistedQueryNotFound",
-                                                "PERSISTED_QUERY_NOT_FOUND"))  # fmt: skip
+                await _answer(send, 200, "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
                 return
-            request["query"] = known.decode()
-        await self._forward(scope, request, send)
+            query = known.decode()
+        scope[SCOPE_KEY] = _with_document(request, query)
+        await self.app(scope, receive, send)
 
     async def _trusted(
         self,
         scope: Scope,
-        body: bytes,
-        request: dict[str, Any] | None,
-        principal: Principal,
+        receive: Receive,
         send: Send,
+        request: GraphQLRequest,
+        principal: Principal,
     ) -> None:
-        if request is not None and not (request.keys() & {"query", "documentId", "extensions"}):
-            await self.app(scope, replay(body), send)  # GraphiQL's page: no operation in it
+        if request.readable and (
+            request.refusal is not None or not request.given & {"query", "documentId", "extensions"}
+        ):
+            await self.app(scope, receive, send)  # refused by the view, or GraphiQL's page
             return
-        query = request.get("query") if request is not None else None
-        wanted = (_document_id(request) or _persisted(request)) if request is not None else None
-        if isinstance(query, str) and query:
+        query = request.query if request.readable else None
+        wanted = (_document_id(request) or _persisted(request)) if request.readable else None
+        if query:
             wanted = hashlib.sha256(query.encode()).hexdigest()
         assert self.documents is not None and principal.token_id is not None
         known = await self.documents(principal.token_id)
         if wanted is None or wanted not in known:
             what = "this document is not" if query else "no document with this id is"
-            await _answer(send, 403, _error(
+            await _answer(send, 403,
                 f"{what} registered for this token, which may only run its trusted documents "
-                "(`gateway token documents`)", "DOCUMENT_NOT_TRUSTED"))  # fmt: skip
+                "(`gateway token documents`)", "DOCUMENT_NOT_TRUSTED")  # fmt: skip
             return
-        assert request is not None
-        request["query"] = known[wanted]
+        scope[SCOPE_KEY] = _with_document(request, known[wanted])
         scope.setdefault("state", {})[TRUSTED_DOCUMENT] = True  # its operation names a metric
-        await self._forward(scope, request, send)
-
-    async def _forward(self, scope: Scope, request: dict[str, Any], send: Send) -> None:
-        """The request, its document in full, to the app (without the persisted-query parts)."""
-        request.pop("extensions", None)
-        request.pop("documentId", None)
-        if scope["method"] == "GET":
-            params = {k: v for k, v in request.items() if v is not None}
-            params = {k: v if isinstance(v, str) else orjson.dumps(v).decode()
-                      for k, v in params.items()}  # fmt: skip
-            scope = {**scope, "query_string": urlencode(params).encode()}
-            await self.app(scope, replay(b""), send)
-        else:
-            await self.app(scope, replay(orjson.dumps(request)), send)
+        await self.app(scope, receive, send)
 
 
-def _document_id(request: dict[str, Any]) -> str | None:
+def _with_document(request: GraphQLRequest, query: str) -> GraphQLRequest:
+    """The request with its document in full, without the persisted-query parts."""
+    return replace(request, query=query, extensions=None, document_id=None)
+
+
+def _document_id(request: GraphQLRequest) -> str | None:
     """A `documentId` of the form "sha256:<hex>" (or the bare hex)."""
-    value = request.get("documentId")
+    value = request.document_id
     if not isinstance(value, str):
         return None
     digest = value.removeprefix("sha256:").lower()
     return digest if len(digest) == 64 else None
 
 
-def _persisted(request: dict[str, Any] | None) -> str | None:
-    if not request:
-        return None
-    extensions = request.get("extensions")
+def _persisted(request: GraphQLRequest) -> str | None:
+    extensions = request.extensions
     if not isinstance(extensions, dict):
         return None
     persisted = extensions.get("persistedQuery")
@@ -161,7 +137,8 @@ def _persisted(request: dict[str, Any] | None) -> str | None:
     return digest.lower() if isinstance(digest, str) and len(digest) == 64 else None
 
 
-async def _answer(send: Send, status: int, body: bytes) -> None:
+async def _answer(send: Send, status: int, message: str, code: str) -> None:
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
     length = str(len(body)).encode()
     await send_response(
         send, status, body, [(b"content-type", b"application/json"), (b"content-length", length)]

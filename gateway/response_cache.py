@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.access import Principal
-from gateway.asgi import graphql_request, read_body, replay, request_problem
 from gateway.documents import normalised
+from gateway.request import GraphQLRequest, request_of
 from store.cache import Cache
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]  # status, headers, body
@@ -28,6 +27,9 @@ class _Abandoned(Exception):
 
 
 class ResponseCache:
+    """Answers the scope's request from the cache, or runs it (once for identical requests in
+    flight) and keeps its answer."""
+
     def __init__(
         self,
         app: ASGIApp,
@@ -37,33 +39,33 @@ class ResponseCache:
         ttl_seconds: int,
         max_tokens: int = 5_000,
         max_answer_bytes: int = 1 << 20,
+        on_lookup: Callable[[str], None] = lambda _result: None,
     ) -> None:
         self.app, self.cache, self.data_version, self.ttl = app, cache, data_version, ttl_seconds
         self.max_tokens, self.max_answer_bytes = max_tokens, max_answer_bytes
         self._running: dict[str, asyncio.Future[Answer]] = {}
         self.hits = 0
         self.misses = 0
-        self.on_lookup: Callable[[str], None] = lambda _result: None  # "hit" or "miss"
+        self.on_lookup = on_lookup  # told of each lookup: "hit" or "miss"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.ttl <= 0:
             await self.app(scope, receive, send)
             return
-        body = await read_body(receive) if scope["method"] == "POST" else b""
-        assert body is not None  # no limit: the guard in front enforced it
-        request = self._graphql_request(scope, body)
-        if request is None:  # GraphiQL's page, a malformed request: not cached
-            await self.app(scope, replay(body), send)
+        request = request_of(scope)
+        if request.refusal is not None or not request.readable or request.query is None:
+            # refused by the view, GraphiQL's page, a persisted query's hash alone: not cached
+            await self.app(scope, receive, send)
             return
         principal = scope.get("state", {}).get("principal") or Principal()
         version = await self.data_version()
         scope.setdefault("state", {})["data_version"] = version  # the request's context reads it
         key = self._key(
-            request, principal, version, await normalised(request["query"], self.max_tokens)
+            request, principal, version, await normalised(request.query, self.max_tokens)
         )
         answer = await self._lookup(key)
         if answer is None:
-            answer = await self._execute_once(key, scope, body)
+            answer = await self._execute_once(key, scope, receive)
         else:
             self._count("hit")
         await self._send(send, scope, answer, principal, version)
@@ -76,21 +78,12 @@ class ResponseCache:
         self.on_lookup(result)
 
     @staticmethod
-    def _graphql_request(scope: Scope, body: bytes) -> dict[str, Any] | None:
-        request = graphql_request(scope, body)
-        if request is None or not isinstance(request.get("query"), str):
-            return None  # GraphiQL's page, batches, persisted-query hashes: not cached
-        if request_problem(scope, request) is not None:
-            return None  # a request the view refuses (its Content-Type, its parameters' types)
-        return request
-
-    @staticmethod
-    def _key(request: dict[str, Any], principal: Principal, version: int, document: str) -> str:
+    def _key(request: GraphQLRequest, principal: Principal, version: int, document: str) -> str:
         material = orjson.dumps(
             [
                 document,
-                request.get("variables") or {},
-                request.get("operationName"),
+                request.variables or {},
+                request.operation_name,
                 principal.visibility,
                 principal.has_token,
                 principal.referential_only,  # gateways sharing Redis may differ in this
@@ -107,20 +100,20 @@ class ResponseCache:
         status, headers, body = orjson.loads(raw)
         return status, [(k.encode(), v.encode()) for k, v in headers], body.encode()
 
-    async def _execute_once(self, key: str, scope: Scope, body: bytes) -> Answer:
+    async def _execute_once(self, key: str, scope: Scope, receive: Receive) -> Answer:
         running = self._running.get(key)
         if running is not None:  # the same request is being answered: share its answer
             try:
                 answer = await asyncio.shield(running)
             except _Abandoned:
-                return await self._execute_once(key, scope, body)
+                return await self._execute_once(key, scope, receive)
             self._count("hit")
             return answer
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self._running[key] = future
         self._count("miss")
         try:
-            answer = await self._run(scope, body)
+            answer = await self._run(scope, receive)
             future.set_result(answer)
         except asyncio.CancelledError:
             # this request was abandoned (its deadline, a client gone): the others sharing it
@@ -142,7 +135,7 @@ class ResponseCache:
             await self.cache.set(key, orjson.dumps([status, keep, payload.decode()]), self.ttl)
         return answer
 
-    async def _run(self, scope: Scope, body: bytes) -> Answer:
+    async def _run(self, scope: Scope, receive: Receive) -> Answer:
         status = 500
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
@@ -154,7 +147,7 @@ class ResponseCache:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.app(scope, replay(body), capture)
+        await self.app(scope, receive, capture)
         return status, headers, b"".join(chunks)
 
     async def _send(

@@ -8,10 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.middleware import Middleware
 
-from gateway.access import client_address
-from gateway.app import create_app
+from gateway.access import Authentication, RateLimit, client_address, token_hash
+from gateway.app import chain, create_app
+from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
+from store.cache import InProcessCache
 from tests.conftest import TEST_REDIS_URL
 
 QUERY = {"query": "{ regions { code } }"}
@@ -115,3 +118,43 @@ async def test_failed_authentications_count_toward_the_address_rate(settings: Se
         assert other[0].status_code == 401
     finally:
         await app.state.engine.dispose()
+
+
+async def _steps(limiter: RateLimiter, book: Any, address: str, token: str | None) -> int:
+    """The status `Authentication` then `RateLimit` answer one request with."""
+    app = chain(
+        _ok,
+        [
+            Middleware(Authentication, book=book, anonymous="read", limiter=limiter),
+            Middleware(RateLimit, limiter=limiter),
+        ],
+    )
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    transport = httpx.ASGITransport(app=app, client=(address, 1234))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.post("/graphql", headers=headers)
+    return response.status_code
+
+
+async def _ok(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def test_failed_authentications_count_toward_their_address() -> None:
+    """`RateLimit` counts an accepted request by its token, or its address; `Authentication`
+    counts a refused one by its address, so guessing tokens is limited too."""
+    limiter = RateLimiter(InProcessCache(), anonymous_per_minute=2, token_per_minute=3)
+    row = {"id": 1, "prefix": "dig_abcdefgh", "consumer_name": "c", "scopes": ["public"],
+           "revoked_at": None, "expires_at": None, "consumer_disabled_at": None,
+           "origins": [], "trusted_documents_only": False}  # fmt: skip
+
+    async def book(digest: str) -> dict[str, Any] | None:
+        return row if digest == token_hash("dig_good") else None
+
+    guesses = [await _steps(limiter, book, "10.9.0.1", "dig_guess") for _ in range(3)]
+    assert guesses == [401, 401, 429]
+    assert await _steps(limiter, book, "10.9.0.1", None) == 429  # the same address's minute
+    tokens = [await _steps(limiter, book, "10.9.0.1", "dig_good") for _ in range(4)]
+    assert tokens == [200, 200, 200, 429]  # a token has its own, larger, count
+    assert await _steps(limiter, book, "10.9.0.2", None) == 200

@@ -12,8 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.middleware import Middleware
 
-from gateway.app import create_app
+from gateway.app import chain, create_app
 from gateway.response_cache import ResponseCache
 from gateway.settings import Settings
 from ingestion.run import ingest
@@ -181,7 +182,8 @@ async def test_a_repeated_get_parameter_cannot_poison_the_cache(store: str) -> N
 async def test_a_shared_execution_abandoned_at_its_deadline_is_run_again() -> None:
     """Two identical requests share one execution; the first is cut at its deadline (503), the
     second, which came later, still gets its answer rather than an error."""
-    from gateway.access import Guard
+    from gateway.deadline import Deadline
+    from gateway.request import ReadRequest
     from store.cache import InProcessCache
 
     calls = []
@@ -197,13 +199,13 @@ async def test_a_shared_execution_abandoned_at_its_deadline_is_run_again() -> No
     async def version() -> int:
         return 1
 
-    async def no_tokens(_sha: str) -> None:
-        return None
-
-    cache = ResponseCache(slow, InProcessCache(), version, ttl_seconds=60)
-    guard = Guard(cache, no_tokens, "read", deadline_s=0.3)  # type: ignore[arg-type]
+    steps = [
+        Middleware(Deadline, seconds=0.3),
+        Middleware(ReadRequest),
+        Middleware(ResponseCache, cache=InProcessCache(), data_version=version, ttl_seconds=60),
+    ]
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=guard), base_url="http://t"
+        transport=httpx.ASGITransport(app=chain(slow, steps)), base_url="http://t"
     ) as client:
 
         async def send(delay: float) -> httpx.Response:
