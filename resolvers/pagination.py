@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar
 
 import orjson
 import strawberry
@@ -92,17 +92,6 @@ class Connection(Generic[T]):
 C = TypeVar("C", bound=Connection[Any])
 
 
-@overload
-def build_connection(
-    rows: Sequence[tuple[Sequence[Any], T]],
-    *,
-    first: int,
-    after: Sequence[Any] | None,
-    count: Callable[[], Awaitable[int]],
-) -> Connection[T]: ...
-
-
-@overload
 def build_connection(
     rows: Sequence[tuple[Sequence[Any], Any]],
     *,
@@ -110,19 +99,9 @@ def build_connection(
     after: Sequence[Any] | None,
     count: Callable[[], Awaitable[int]],
     cls: type[C],
-) -> C: ...
-
-
-def build_connection(
-    rows: Sequence[tuple[Sequence[Any], Any]],
-    *,
-    first: int,
-    after: Sequence[Any] | None,
-    count: Callable[[], Awaitable[int]],
-    cls: type[Connection[Any]] = Connection,
-) -> Connection[Any]:
+) -> C:
     """`rows` holds up to `first + 1` (sort key, node) pairs; the extra one only says more exist.
-    `cls`: the connection type served (`ServiceConnection`…), a `Connection` by default."""
+    `cls`: the connection type served (`ServiceConnection`, or a `Connection`)."""
     page = rows[:first]
     edges = [Edge(cursor=encode_cursor(key), node=node) for key, node in page]
     return cls(

@@ -368,7 +368,7 @@ class MergedRecord(Generic[RecordT, ProvenanceT]):
         async def count() -> int:
             return len(changes)
 
-        return build_connection(rows, first=size, after=key, count=count)
+        return build_connection(rows, first=size, after=key, count=count, cls=Connection)
 
     @strawberry.field(
         description=f"What every producer behind this {WHAT} says, field by field (only "

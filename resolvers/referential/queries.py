@@ -2,50 +2,46 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from models import referential
-from resolvers.referential.types import Categorie, Thematique, ValeurReferentiel
+from resolvers.referential.types import Categorie, Thematique, Valeur, ValeurReferentiel
 
 
-def _values(name: str) -> list[ValeurReferentiel]:
-    return [ValeurReferentiel.of(v) for v in referential.values(name)]
+def _listing(name: str, node: type[Valeur], description: str) -> Any:
+    """A root field listing the values of the enumeration `name` as `node`s."""
+
+    def resolve() -> Any:
+        return [node.of(v) for v in referential.values(name)]
+
+    resolve.__annotations__ = {"return": list[node]}  # type: ignore[valid-type]
+    return strawberry.field(resolver=resolve, description=description)
 
 
 @strawberry.type
 class ReferentialQueries:
-    @strawberry.field(description="Thematiques (69), each with its category.")
-    def thematiques(self) -> list[Thematique]:
-        return [Thematique.of(v) for v in referential.values("thematiques")]
-
-    @strawberry.field(description="Categories of thematiques (16).")
-    def categories(self) -> list[Categorie]:
-        return [Categorie.of(v) for v in referential.values("categories")]
-
-    @strawberry.field(description="Publics a service is meant for.")
-    def publics(self) -> list[ValeurReferentiel]:
-        return _values("publics")
-
-    @strawberry.field(description="Whether a service is free or paid.")
-    def frais(self) -> list[ValeurReferentiel]:
-        return _values("frais")
-
-    @strawberry.field(description="Types of service (accompagnement, aide financière…).")
-    def types_services(self) -> list[ValeurReferentiel]:
-        return _values("typesServices")
-
-    @strawberry.field(description="How a service is delivered: in person or remotely.")
-    def modes_accueil(self) -> list[ValeurReferentiel]:
-        return _values("modesAccueil")
-
-    @strawberry.field(description="How a person gets to a service (phone, form, e-mail…).")
-    def modes_mobilisation(self) -> list[ValeurReferentiel]:
-        return _values("modesMobilisation")
-
-    @strawberry.field(description="Who mobilises a service: the person or a professional.")
-    def personnes_mobilisatrices(self) -> list[ValeurReferentiel]:
-        return _values("personnesMobilisatrices")
-
-    @strawberry.field(description="Networks structures belong to (réseaux porteurs).")
-    def reseaux_porteurs(self) -> list[ValeurReferentiel]:
-        return _values("reseauxPorteurs")
+    thematiques = _listing("thematiques", Thematique, "Thematiques (69), each with its category.")
+    categories = _listing("categories", Categorie, "Categories of thematiques (16).")
+    publics = _listing("publics", ValeurReferentiel, "Publics a service is meant for.")
+    frais = _listing("frais", ValeurReferentiel, "Whether a service is free or paid.")
+    types_services = _listing(
+        "typesServices", ValeurReferentiel, "Types of service (accompagnement, aide financière…)."
+    )
+    modes_accueil = _listing(
+        "modesAccueil", ValeurReferentiel, "How a service is delivered: in person or remotely."
+    )
+    modes_mobilisation = _listing(
+        "modesMobilisation",
+        ValeurReferentiel,
+        "How a person gets to a service (phone, form, e-mail…).",
+    )
+    personnes_mobilisatrices = _listing(
+        "personnesMobilisatrices",
+        ValeurReferentiel,
+        "Who mobilises a service: the person or a professional.",
+    )
+    reseaux_porteurs = _listing(
+        "reseauxPorteurs", ValeurReferentiel, "Networks structures belong to (réseaux porteurs)."
+    )

@@ -46,33 +46,40 @@ async def _page(
         async with info.context.db() as session:
             return await store.producer_records_count(session, source, kind)
 
-    return build_connection([(k, node(row=r)) for k, r in rows], first=size, after=key, count=count)
+    return build_connection(
+        [(k, node(row=r)) for k, r in rows], first=size, after=key, count=count, cls=Connection
+    )
+
+
+def _records_of(kind: str, node: Any, description: str) -> Any:
+    """The root field of one producer's records of `kind` (`node`s), a page at a time."""
+
+    async def resolve(
+        self: Any, info: Info, source: str, first: int | None = None, after: str | None = None
+    ) -> Connection[Any]:
+        return await _page(info, source, kind, node, first, after)
+
+    resolve.__annotations__ = {
+        "info": Info,
+        "source": Annotated[str, SOURCE_ARG],
+        "first": Annotated[int | None, FIRST_ARG],
+        "after": Annotated[str | None, AFTER_ARG],
+        "return": Connection[node],
+    }
+    return strawberry.field(resolver=resolve, description=description)
 
 
 @strawberry.type
 class SourceRecordQueries:
-    @strawberry.field(
-        description="One producer's structures as it published them (mapped to the schema, "
-        "not merged), by id; restricted producers only for consumers with their scope."
+    source_structures = _records_of(
+        "structure",
+        SourceStructure,
+        "One producer's structures as it published them (mapped to the schema, not merged), "
+        "by id; restricted producers only for consumers with their scope.",
     )
-    async def source_structures(
-        self,
-        info: Info,
-        source: Annotated[str, SOURCE_ARG],
-        first: Annotated[int | None, FIRST_ARG] = None,
-        after: Annotated[str | None, AFTER_ARG] = None,
-    ) -> Connection[SourceStructure]:
-        return await _page(info, source, "structure", SourceStructure, first, after)
-
-    @strawberry.field(
-        description="One producer's services as it published them (mapped to the schema, "
-        "not merged), by id; restricted producers only for consumers with their scope."
+    source_services = _records_of(
+        "service",
+        SourceService,
+        "One producer's services as it published them (mapped to the schema, not merged), by "
+        "id; restricted producers only for consumers with their scope.",
     )
-    async def source_services(
-        self,
-        info: Info,
-        source: Annotated[str, SOURCE_ARG],
-        first: Annotated[int | None, FIRST_ARG] = None,
-        after: Annotated[str | None, AFTER_ARG] = None,
-    ) -> Connection[SourceService]:
-        return await _page(info, source, "service", SourceService, first, after)

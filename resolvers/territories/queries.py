@@ -124,5 +124,9 @@ class TerritoryQueries:
                 return await store.count_communes(session, query)
 
         return build_connection(
-            [(k, Commune(row=r)) for k, r in rows], first=size, after=key, count=count
+            [(k, Commune(row=r)) for k, r in rows],
+            first=size,
+            after=key,
+            count=count,
+            cls=Connection,
         )
