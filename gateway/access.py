@@ -84,7 +84,7 @@ class Principal:
 
 
 class AccessDenied(Exception):
-    """A request the guard refuses: its HTTP status, a stable code and a readable message."""
+    """A request refused for who asks: its HTTP status, a stable code and a readable message."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)

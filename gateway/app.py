@@ -197,8 +197,8 @@ ROUTING = Middleware(routing)
 
 
 def chain(endpoint: ASGIApp, steps: Sequence[Middleware]) -> ASGIApp:
-    """`endpoint` behind `steps`, the first outermost (itself a step: Starlette's middleware
-    list holds the steps of every route as one)."""
+    """`endpoint` behind `steps`, the first outermost. It takes the app first, as a step does:
+    Starlette's middleware list holds the steps of every route as one, `Middleware(chain, …)`."""
     app = endpoint
     for cls, args, kwargs in reversed(steps):
         app = cls(app, *args, **kwargs)

@@ -3,7 +3,7 @@ accepts `application/graphql-response+json` gets that media type, and a request 
 document could not be parsed, validated or was refused before execution) answers `400`, with
 no `data` entry; a client that only knows `application/json` keeps the legacy behaviour (`200`).
 A POST without Content-Type is refused (415), one with a body other than JSON too (400: no form
-or `text/plain` POST, no CSRF), as are parameters of the wrong JSON type (gateway/asgi.py)."""
+or `text/plain` POST, no CSRF), as are parameters of the wrong JSON type (gateway/request.py)."""
 
 from __future__ import annotations
 
