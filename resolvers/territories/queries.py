@@ -123,10 +123,5 @@ class TerritoryQueries:
             async with info.context.db() as session:
                 return await store.count_communes(session, query)
 
-        return build_connection(
-            [(k, Commune(row=r)) for k, r in rows],
-            first=size,
-            after=key,
-            count=count,
-            cls=Connection,
-        )
+        nodes = [(k, Commune(row=r)) for k, r in rows]
+        return build_connection(nodes, first=size, after=key, count=count, cls=Connection)
