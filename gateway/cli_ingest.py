@@ -7,7 +7,7 @@ import asyncio
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy.exc import OperationalError
@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.bootstrap import prepare
 from gateway.settings import Settings
 from store.engine import create_engine
+
+if TYPE_CHECKING:
+    from ingestion.run import IngestOptions
 
 
 class CommandFailed(Exception):
@@ -47,6 +50,19 @@ class Progress:
         if self.enabled:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
+
+
+def ingest_options(args: argparse.Namespace) -> IngestOptions:
+    """The ingest options `gateway ingest` takes (of a file or of a producer's API)."""
+    from ingestion.run import IngestOptions
+
+    return IngestOptions(
+        partial=args.partial,
+        force=args.force,
+        gone_threshold=args.gone_threshold,
+        wait=not args.no_wait,
+        merge=not args.no_merge,
+    )
 
 
 def _run(settings: Settings, work: Any) -> Any:
@@ -126,19 +142,13 @@ def cmd_mapping_check(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> None:
     from gateway import cli_pull
-    from ingestion.run import IngestError, IngestOptions, ingest
+    from ingestion.run import IngestError, ingest
 
     if any(cli_pull.is_url(f) for f in args.files):  # a producer's API, pulled
         cli_pull.cmd_ingest_urls(settings, args)
         return
 
-    options = IngestOptions(
-        partial=args.partial,
-        force=args.force,
-        gone_threshold=args.gone_threshold,
-        wait=not args.no_wait,
-        merge=not args.no_merge,
-    )
+    options = ingest_options(args)
     progress = Progress()
 
     async def work(engine: AsyncEngine) -> Any:

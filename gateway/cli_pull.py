@@ -11,7 +11,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.cli_ingest import CommandFailed, Progress, _print_json, _run, render_ingest
+from gateway.cli_ingest import (
+    CommandFailed,
+    Progress,
+    _print_json,
+    _run,
+    ingest_options,
+    render_ingest,
+)
 from gateway.settings import Settings
 
 _URL = re.compile(r"^(?:(structures|services)=)?(https?://.+)$")
@@ -26,7 +33,6 @@ def cmd_ingest_urls(settings: Settings, args: argparse.Namespace) -> None:
     records path, authentication), or as one page when it has no [pull]. `structures=URL` /
     `services=URL` say which records a URL holds when the producer maps both."""
     from ingestion import mapping_file, pull
-    from ingestion.run import IngestOptions
 
     if not all(is_url(f) for f in args.files):
         raise CommandFailed("give files or URLs, not both")
@@ -40,13 +46,7 @@ def cmd_ingest_urls(settings: Settings, args: argparse.Namespace) -> None:
             specs[kind] = pull.spec_for(producer, kind, found.group(2))
     except mapping_file.MappingError as exc:
         raise CommandFailed(str(exc)) from None
-    options = IngestOptions(
-        partial=args.partial,
-        force=args.force,
-        gone_threshold=args.gone_threshold,
-        wait=not args.no_wait,
-        merge=not args.no_merge,
-    )
+    options = ingest_options(args)
     report = _pull(settings, producer, specs, options)
     _show(report.as_json(), args.json)
     if report.error:
