@@ -112,48 +112,20 @@ def _slugs(nodes: list[dict[str, Any]]) -> list[str]:
     return sorted(n["slug"] for n in nodes)
 
 
-def search_shape_gateway(data: dict[str, Any]) -> Shape:
-    conn = data["services"]
+Node = dict[str, Any]
+
+
+def _search_shape(
+    conn: dict[str, Any],
+    id_key: str,
+    sources: Callable[[Node], list[Node]],
+    structure: Callable[[Node], Node | None],
+) -> Shape:
+    """The shape of a search answer whose ids are under `id_key`: `sources` gives a service's
+    producers as they are compared, `structure` its structure as {id, nom, telephone}."""
     nodes = [e["node"] for e in conn["edges"]]
     return Shape(
-        ids=[n["id"] for n in nodes],
-        counts={
-            "totalCount": conn["totalCount"],
-            "hasNextPage": conn["pageInfo"]["hasNextPage"],
-            "sources": [_slugs(n["sources"]) for n in nodes],
-            "structures": [(n["structure"] or {}).get("id") for n in nodes],
-        },
-        fields={
-            n["id"]: {
-                "nom": n["nom"],
-                "description": n["description"],
-                "thematiques": sorted(n["thematiques"]),
-                "frais": n["frais"],
-                "modesAccueil": sorted(n["modesAccueil"]),
-                "codeInsee": n["codeInsee"],
-                "commune": n["commune"],
-                "scoreQualite": n["scoreQualite"],
-                "structure": n["structure"] and {**n["structure"]},
-                "sources": n["sources"],
-            }
-            for n in nodes
-        },
-    )
-
-
-def search_shape_postgraphile(data: dict[str, Any]) -> Shape:
-    conn = data["searchServices"]
-    nodes = [e["node"] for e in conn["edges"]]
-
-    def sources(n: dict[str, Any]) -> list[dict[str, Any]]:
-        return [s["source"] for s in n["serviceSources"]["nodes"]]
-
-    def structure(n: dict[str, Any]) -> dict[str, Any] | None:
-        s = n["structure"]
-        return s and {"id": s["rowId"], "nom": s["nom"], "telephone": s["telephone"]}
-
-    return Shape(
-        ids=[n["rowId"] for n in nodes],
+        ids=[n[id_key] for n in nodes],
         counts={
             "totalCount": conn["totalCount"],
             "hasNextPage": conn["pageInfo"]["hasNextPage"],
@@ -161,7 +133,7 @@ def search_shape_postgraphile(data: dict[str, Any]) -> Shape:
             "structures": [(structure(n) or {}).get("id") for n in nodes],
         },
         fields={
-            n["rowId"]: {
+            n[id_key]: {
                 "nom": n["nom"],
                 "description": n["description"],
                 "thematiques": sorted(n["thematiques"]),
@@ -171,11 +143,31 @@ def search_shape_postgraphile(data: dict[str, Any]) -> Shape:
                 "commune": n["commune"],
                 "scoreQualite": n["scoreQualite"],
                 "structure": structure(n),
-                "sources": sorted(sources(n), key=lambda s: s["slug"]),
+                "sources": sources(n),
             }
             for n in nodes
         },
     )
+
+
+def search_shape_gateway(data: dict[str, Any]) -> Shape:
+    return _search_shape(
+        data["services"],
+        "id",
+        lambda n: n["sources"],
+        lambda n: n["structure"] and {**n["structure"]},
+    )
+
+
+def search_shape_postgraphile(data: dict[str, Any]) -> Shape:
+    def sources(n: Node) -> list[Node]:
+        return sorted((s["source"] for s in n["serviceSources"]["nodes"]), key=lambda s: s["slug"])
+
+    def structure(n: Node) -> Node | None:
+        s = n["structure"]
+        return s and {"id": s["rowId"], "nom": s["nom"], "telephone": s["telephone"]}
+
+    return _search_shape(data["searchServices"], "rowId", sources, structure)
 
 
 STRUCTURE_SCALARS = [
